@@ -1,0 +1,136 @@
+"""``ZohoCRM``: the client. Owns the connection pool, the token manager and the limiter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Self
+
+import anyio
+import httpx
+
+from ._config import Config
+from ._http._core import HttpCore
+from ._http._retry import RetryPolicy
+from ._logging import configure_logging
+from .auth._accounts import USER_AGENT, AccountsClient
+from .auth._oauth import OAuth
+from .auth._tokens import TokenManager
+from .managers import OrgManager, RecordsManager, UsersManager
+from .managers._base import Session
+from .stores import TokenStore, build_store
+
+__all__ = ["ZohoCRM"]
+
+
+class ZohoCRM:
+    """An async Zoho CRM client. Create one per service and share it between tasks::
+
+        async with ZohoCRM(Config.from_dict({...})) as crm:
+            leads = crm.records("Leads")
+            async for lead in leads.list(fields=["Last_Name", "Email"]):
+                ...
+
+    ``transport=`` or ``http_client=`` inject the HTTP layer (tests, proxies); ``store=``
+    overrides the token store the config selects.
+    """
+
+    def __init__(
+        self,
+        config: Config | Mapping[str, Any],
+        *,
+        store: TokenStore | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if not isinstance(config, Config):
+            config = Config.from_dict(config)
+        if transport is not None and http_client is not None:
+            raise ValueError("pass transport= or http_client=, not both")
+        configure_logging(config.application_log_file_path, config.log_in_console)
+        self.config = config
+        self._owns_http = http_client is None
+        self.http = http_client or httpx.AsyncClient(
+            transport=transport,
+            timeout=config.timeout,
+            headers={"User-Agent": USER_AGENT},
+            limits=httpx.Limits(
+                max_connections=max(config.max_concurrency, 10) + 5,
+                max_keepalive_connections=max(config.max_concurrency, 10),
+            ),
+        )
+        self.store = store if store is not None else build_store(config)
+        retry = retry or RetryPolicy(max_retries=config.max_retries)
+        accounts = AccountsClient(config, self.http, retry)
+        self.tokens = TokenManager(self.store, accounts, skew=config.refresh_skew)
+        self.oauth = OAuth(config, accounts, self.tokens, self.http)
+        self.limiter = anyio.CapacityLimiter(config.max_concurrency)
+        self.core = HttpCore(config, self.http, self.tokens, self.limiter, retry)
+        self._user: str | None = None
+        self._session = Session(self.core, self._resolve_user)
+
+    def __repr__(self) -> str:
+        user = self._user or self.oauth.default_user
+        return f"ZohoCRM(data_center={self.config.data_center!r}, user={user!r})"
+
+    def _resolve_user(self) -> str:
+        return self.oauth.user_or_default(self._user)
+
+    @property
+    def user_email(self) -> str | None:
+        """The user this client acts as (None until known)."""
+        return self._user or self.oauth.default_user
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (if this client created it) and the token store."""
+        with anyio.CancelScope(shield=True):
+            if self._owns_http:
+                await self.http.aclose()
+            await self.store.aclose()
+
+    # -- users --------------------------------------------------------------------------------
+
+    def as_user(self, user_email: str) -> ZohoCRM:
+        """A view acting as another user: same pool, limiter and store; that user's tokens."""
+        if not user_email or "@" not in user_email:
+            raise ValueError(f"user_email must be an e-mail address, got {user_email!r}")
+        view = object.__new__(ZohoCRM)
+        view.__dict__.update(self.__dict__)
+        view._owns_http = False
+        view._user = user_email
+        view._session = Session(self.core, view._resolve_user)
+        return view
+
+    # -- managers -----------------------------------------------------------------------------
+
+    def records(self, module: str) -> RecordsManager:
+        """The records of ``module`` (an API name such as ``Leads``)."""
+        return RecordsManager(self._session, module)
+
+    @property
+    def users(self) -> UsersManager:
+        """CRM users."""
+        return UsersManager(self._session)
+
+    @property
+    def org(self) -> OrgManager:
+        """The organisation."""
+        return OrgManager(self._session)
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call any endpoint (``path`` relative to ``/crm/{version}/``); the decoded JSON."""
+        return await self._session.request_json(method, path, **kwargs)

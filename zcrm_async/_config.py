@@ -1,0 +1,311 @@
+"""``Config``: the seed SDK's configuration dictionary as a validated, immutable value object."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from ._datacenters import DATA_CENTERS, ENVIRONMENTS, DataCenter
+from ._exceptions import ConfigError
+
+__all__ = ["API_VERSIONS", "STORE_KINDS", "Config", "ConfigWarning", "default_sqlite_path"]
+
+API_VERSIONS: Final = ("v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8")
+STORE_KINDS: Final = ("custom", "file", "sqlite", "mysql", "memory")
+
+#: Spellings of the classic SDKs, mapped to this SDK's key.
+ALIASES: Final = {
+    "apiBaseUrl": "api_base_url",
+    "apiVersion": "api_version",
+    "currentUserEmail": "current_user_email",
+    "applicationLogFilePath": "application_log_file_path",
+    "persistence_handler_path": "persistence_handler_class_path",
+    "mysql_username": "db_username",
+    "mysql_password": "db_password",
+    "mysql_port": "db_port",
+    "mysql_host": "db_host",
+    "db_address": "db_host",
+}
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off", ""}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+class ConfigWarning(UserWarning):
+    """An unknown configuration key was given (often a typo such as ``clientid``)."""
+
+
+def default_sqlite_path() -> Path:
+    """The embedded default token database, in the per-user data directory."""
+    if os.name == "nt":  # pragma: no cover - not exercised on the CI platform
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "zcrm_async" / "tokens.sqlite3"
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ConfigError(key, f"expected true or false, got {value!r}")
+
+
+def _as_int(key: str, value: Any, minimum: int, maximum: int) -> int:
+    try:
+        number = None if isinstance(value, bool) else int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not minimum <= number <= maximum:
+        raise ConfigError(key, f"expected a whole number {minimum}..{maximum}, got {value!r}")
+    return number
+
+
+def _as_seconds(key: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if not number > 0:
+        raise ConfigError(key, f"expected a number of seconds > 0, got {value!r}")
+    return number
+
+
+# Named converters (attrs' mypy plugin accepts only named functions).
+def _sandbox(value: Any) -> bool:
+    return _as_bool("sandbox", value)
+
+
+def _log_in_console(value: Any) -> bool:
+    return _as_bool("log_in_console", value)
+
+
+def _db_port(value: Any) -> int:
+    return _as_int("db_port", value, 1, 65535)
+
+
+def _max_concurrency(value: Any) -> int:
+    return _as_int("max_concurrency", value, 1, 1000)
+
+
+def _max_retries(value: Any) -> int:
+    return _as_int("max_retries", value, 0, 20)
+
+
+def _timeout(value: Any) -> float:
+    return _as_seconds("timeout", value)
+
+
+def _refresh_skew(value: Any) -> float:
+    return _as_seconds("refresh_skew", value)
+
+
+def _lower(value: Any) -> str:
+    return str(value).strip().lower()
+
+
+def _db_host(value: Any) -> str:
+    return str(value or "127.0.0.1")
+
+
+def _db_name(value: Any) -> str:
+    return str(value or "zohooauth")
+
+
+def _url(value: Any) -> str | None:
+    """The classic SDKs accept ``www.zohoapis.com`` without a scheme: prepend https://."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip().rstrip("/")
+    return text if "://" in text else f"https://{text}"
+
+
+def _text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    """Everything zcrm_async needs to talk to one Zoho CRM client registration.
+
+    Build it from the seed SDK's dictionary with :meth:`from_dict`, from ``ZCRM_*`` environment
+    variables with :meth:`from_env`, or directly with keyword arguments. Invalid values raise
+    :class:`ConfigError` naming the key. Secrets are left out of ``repr``.
+    """
+
+    client_id: str = attrs.field(converter=_text)
+    client_secret: str = attrs.field(converter=_text, repr=False)
+    redirect_uri: str = attrs.field(converter=_text)
+    current_user_email: str | None = attrs.field(default=None, converter=_text)
+    data_center: str = attrs.field(default="us", converter=_lower)
+    environment: str = attrs.field(default="production", converter=_lower)
+    sandbox: bool = attrs.field(default=False, converter=_sandbox)
+    api_base_url: str | None = attrs.field(default=None, converter=_url)
+    accounts_url: str | None = attrs.field(default=None, converter=_url)
+    api_version: str = attrs.field(default="v8", converter=_lower)
+    access_type: str = attrs.field(default="offline", converter=_lower)
+    application_log_file_path: str | None = attrs.field(default=None, converter=_text)
+    log_in_console: bool = attrs.field(default=False, converter=_log_in_console)
+    persistence: str | None = attrs.field(default=None, converter=_text)
+    token_persistence_path: str | None = attrs.field(default=None, converter=_text)
+    sqlite_path: str | None = attrs.field(default=None, converter=_text)
+    db_host: str = attrs.field(default="127.0.0.1", converter=_db_host)
+    db_port: int = attrs.field(default=3306, converter=_db_port)
+    db_username: str | None = attrs.field(default=None, converter=_text)
+    db_password: str | None = attrs.field(default=None, converter=_text, repr=False)
+    db_name: str = attrs.field(default="zohooauth", converter=_db_name)
+    persistence_handler_class_path: str | None = attrs.field(default=None, converter=_text)
+    persistence_handler_class: Any = attrs.field(default=None)
+    max_concurrency: int = attrs.field(default=10, converter=_max_concurrency)
+    timeout: float = attrs.field(default=30.0, converter=_timeout)
+    max_retries: int = attrs.field(default=3, converter=_max_retries)
+    refresh_skew: float = attrs.field(default=60.0, converter=_refresh_skew)
+
+    def __attrs_post_init__(self) -> None:
+        for key in ("client_id", "client_secret", "redirect_uri"):
+            if not getattr(self, key):
+                raise ConfigError(key, "is mandatory; copy it from https://api-console.zoho.com")
+        if not re.match(r"^https?://[^\s/]+", self.redirect_uri):
+            raise ConfigError(
+                "redirect_uri",
+                f"expected an http(s) URL registered for the client, got {self.redirect_uri!r}",
+            )
+        if self.current_user_email is not None and not _EMAIL.match(self.current_user_email):
+            raise ConfigError(
+                "current_user_email",
+                f"expected an e-mail address, got {self.current_user_email!r}",
+            )
+        self._check_choice("data_center", self.data_center, tuple(DATA_CENTERS))
+        self._check_choice("environment", self.environment, ENVIRONMENTS)
+        self._check_choice("api_version", self.api_version, API_VERSIONS)
+        self._check_choice("access_type", self.access_type, ("offline", "online"))
+        if self.persistence is not None:
+            self._check_choice("persistence", self.persistence, STORE_KINDS)
+        if self.sandbox and self.environment == "developer":
+            raise ConfigError("sandbox", "cannot be true with environment='developer'")
+        has_path = self.persistence_handler_class_path is not None
+        if has_path and not isinstance(self.persistence_handler_class, str):
+            raise ConfigError(
+                "persistence_handler_class",
+                "is mandatory with persistence_handler_class_path: give the class name "
+                "defined in that file",
+            )
+        if isinstance(self.persistence_handler_class, str) and not has_path:
+            raise ConfigError(
+                "persistence_handler_class_path",
+                "is mandatory when persistence_handler_class is a class name: give the .py "
+                "file's path, or pass the handler object itself as persistence_handler_class",
+            )
+        if self.persistence == "custom" and self.persistence_handler_class is None:
+            raise ConfigError("persistence_handler_class", "is mandatory with persistence='custom'")
+
+    @staticmethod
+    def _check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+        if value not in choices:
+            raise ConfigError(key, f"expected one of {', '.join(choices)}; got {value!r}")
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], **overrides: Any) -> Config:
+        """Build from the seed SDK's configuration dictionary (aliases and string booleans too).
+
+        Unknown keys emit a :class:`ConfigWarning` naming them and the closest known key.
+        """
+        known = {field.name for field in attrs.fields(cls)}
+        merged: dict[str, Any] = {}
+        for raw_key, value in {**values, **overrides}.items():
+            key = ALIASES.get(raw_key, raw_key)
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known | set(ALIASES)), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                warnings.warn(
+                    f"unknown zcrm_async config key {raw_key!r} ignored{hint}",
+                    ConfigWarning,
+                    stacklevel=2,
+                )
+                continue
+            if key in merged and raw_key != key:
+                continue  # the canonical spelling wins over an alias
+            merged[key] = value
+        for key in ("client_id", "client_secret", "redirect_uri"):
+            if merged.get(key) in (None, ""):
+                raise ConfigError(key, "is mandatory; copy it from https://api-console.zoho.com")
+        return cls(**merged)
+
+    @classmethod
+    def from_env(cls, prefix: str = "ZCRM_", **overrides: Any) -> Config:
+        """Build from environment variables named ``ZCRM_<KEY>`` (e.g. ``ZCRM_CLIENT_ID``)."""
+        known = {field.name for field in attrs.fields(cls)}
+        values = {
+            name[len(prefix) :].lower(): value
+            for name, value in os.environ.items()
+            if name.startswith(prefix) and name[len(prefix) :].lower() in known
+        }
+        return cls.from_dict(values, **overrides)
+
+    # -- resolved values ----------------------------------------------------------------------
+
+    @property
+    def dc(self) -> DataCenter:
+        """The :class:`DataCenter` named by ``data_center``."""
+        return DATA_CENTERS[self.data_center]
+
+    @property
+    def effective_environment(self) -> str:
+        """``sandbox`` when ``sandbox=true`` (the seed's key), else ``environment``."""
+        return "sandbox" if self.sandbox else self.environment
+
+    @property
+    def resolved_accounts_url(self) -> str:
+        """The accounts server: ``accounts_url`` if given, else the data centre's."""
+        return self.accounts_url or self.dc.accounts_url
+
+    @property
+    def token_url(self) -> str:
+        """``{accounts}/oauth/v2/token``."""
+        return f"{self.resolved_accounts_url}/oauth/v2/token"
+
+    def api_domain(self, token_api_domain: str | None = None) -> str:
+        """The API domain for calls: explicit ``api_base_url`` > token's ``api_domain`` > DC's.
+
+        For sandbox/developer environments the environment's domain is used, since the token's
+        ``api_domain`` always names production.
+        """
+        env = self.effective_environment
+        if self.api_base_url:
+            if env != "production" and "://www." in self.api_base_url:
+                return self.api_base_url.replace("://www.", f"://{env}.", 1)
+            return self.api_base_url
+        if env != "production":
+            return self.dc.api_domain(env)
+        return (token_api_domain or self.dc.api_domain()).rstrip("/")
+
+    @property
+    def store_kind(self) -> str:
+        """The token store chosen in the seed's precedence: custom > file > sqlite > mysql."""
+        if self.persistence:
+            return self.persistence
+        if self.persistence_handler_class is not None:
+            return "custom"
+        if self.token_persistence_path:
+            return "file"
+        if self.sqlite_path:
+            return "sqlite"
+        if self.db_username is not None or self.db_password is not None:
+            return "mysql"
+        return "sqlite"
+
+    @property
+    def resolved_sqlite_path(self) -> Path:
+        """``sqlite_path``, or the per-user default database."""
+        return Path(self.sqlite_path).expanduser() if self.sqlite_path else default_sqlite_path()

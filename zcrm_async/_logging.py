@@ -1,0 +1,71 @@
+"""The ``zcrm_async`` logger: secrets redacted, file/console handlers configured once."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+__all__ = ["configure_logging", "logger", "redact"]
+
+logger = logging.getLogger("zcrm_async")
+
+_SECRET_PATTERNS = (
+    (re.compile(r"\b1000\.[A-Za-z0-9]{8,}\.[A-Za-z0-9]{8,}\b"), "1000.***"),
+    (re.compile(r"(Zoho-oauthtoken\s+)\S+", re.IGNORECASE), r"\1***"),
+    (
+        re.compile(
+            r"((?:client_secret|refresh_token|access_token|grant_token|code|password|passwd|token)"
+            r"[\"']?\s*[=:]\s*[\"']?)[^&\s\"',}]+",
+            re.IGNORECASE,
+        ),
+        r"\1***",
+    ),
+)
+
+
+def redact(text: str) -> str:
+    """Replace anything that looks like a token, secret or password with ``***``."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class _RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+logger.addFilter(_RedactingFilter())
+
+_FORMAT = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+_configured: set[str] = set()
+
+
+def configure_logging(log_file_path: str | None, log_in_console: bool) -> None:
+    """Attach a file handler and/or a console handler to the ``zcrm_async`` logger, once each.
+
+    ``log_file_path`` may be a file, or a folder (the classic Python SDK's meaning), in which
+    case ``zcrm_async.log`` is written inside it. Calling again with the same values is a no-op.
+    """
+    if log_file_path:
+        path = Path(log_file_path).expanduser()
+        if path.is_dir():
+            path = path / "zcrm_async.log"
+        key = f"file:{path.resolve()}"
+        if key not in _configured:
+            handler = logging.FileHandler(path, encoding="utf-8")
+            handler.setFormatter(_FORMAT)
+            logger.addHandler(handler)
+            _configured.add(key)
+    if log_in_console and "console" not in _configured:
+        console = logging.StreamHandler()
+        console.setFormatter(_FORMAT)
+        logger.addHandler(console)
+        _configured.add("console")
+    if _configured and logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)

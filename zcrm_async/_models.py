@@ -1,0 +1,361 @@
+"""Models: attrs classes with slots. Unknown keys from Zoho are kept: round trips are lossless."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+import attrs
+
+from ._exceptions import OAuthError, ZCRMError
+
+__all__ = [
+    "BulkResult",
+    "BulkWriteError",
+    "Entity",
+    "OAuthTokens",
+    "Org",
+    "Page",
+    "PageInfo",
+    "Record",
+    "User",
+    "WriteResult",
+    "parse_datetime",
+]
+
+T = TypeVar("T")
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """Parse Zoho's ISO-8601 datetimes (``2023-05-10T01:10:47-07:00``), keeping the offset."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@attrs.define(slots=True)
+class OAuthTokens:
+    """The tokens of one user: what every store persists (the seed's ``oauthtokens`` row)."""
+
+    user_email: str
+    access_token: str = attrs.field(repr=False)
+    refresh_token: str = attrs.field(repr=False)
+    expiry_time: int  # epoch milliseconds, the seed's ``expirytime``
+    api_domain: str | None = None
+
+    def expires_within(self, seconds: float) -> bool:
+        """True if the access token expires within ``seconds`` from now (or already has)."""
+        return self.expiry_time - _now_ms() <= seconds * 1000
+
+    @classmethod
+    def from_token_response(
+        cls,
+        body: Mapping[str, Any],
+        *,
+        user_email: str,
+        refresh_token: str | None = None,
+    ) -> OAuthTokens:
+        """Parse the token endpoint's answer (a refresh answer carries no refresh token).
+
+        ``expires_in`` is seconds unless ``expires_in_sec`` is present, when it is milliseconds.
+        """
+        if "error" in body:
+            raise OAuthError(str(body["error"]), _text(body.get("error_description")))
+        access = body.get("access_token")
+        new_refresh = body.get("refresh_token") or refresh_token
+        if not isinstance(access, str) or not access:
+            raise OAuthError("invalid_response", "the token endpoint returned no access_token")
+        if not isinstance(new_refresh, str) or not new_refresh:
+            raise OAuthError(
+                "no_refresh_token",
+                "the token endpoint returned no refresh_token: request the grant token with "
+                "access_type=offline (and prompt=consent to get a new one)",
+            )
+        try:
+            if "expires_in_sec" in body:
+                lifetime_ms = int(body["expires_in"])
+            else:
+                lifetime_ms = int(body.get("expires_in", 3600)) * 1000
+        except (TypeError, ValueError) as exc:
+            raise OAuthError("invalid_response", "expires_in is not a number") from exc
+        api_domain = body.get("api_domain")
+        return cls(
+            user_email=user_email,
+            access_token=access,
+            refresh_token=new_refresh,
+            expiry_time=_now_ms() + lifetime_ms,
+            api_domain=api_domain if isinstance(api_domain, str) else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (contains secrets: for stores only)."""
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> OAuthTokens:
+        """Inverse of :meth:`to_dict`; KeyError, TypeError or ValueError if malformed."""
+        return cls(
+            user_email=str(data["user_email"]),
+            access_token=str(data["access_token"]),
+            refresh_token=str(data["refresh_token"]),
+            expiry_time=int(data["expiry_time"]),
+            api_domain=data.get("api_domain"),
+        )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+@attrs.define(slots=True)
+class Record(MutableMapping[str, Any]):
+    """One CRM record. Use it like a dict: ``rec["Last_Name"]``; unknown keys are kept."""
+
+    module: str
+    data: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def id(self) -> str | None:
+        """The record id, or None before the record is created."""
+        value = self.data.get("id")
+        return None if value is None else str(value)
+
+    def __repr__(self) -> str:
+        return f"Record(module={self.module!r}, id={self.id!r}, fields={len(self.data)})"
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.data[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def datetime(self, key: str) -> datetime | None:
+        """The field ``key`` parsed as an ISO-8601 datetime with its offset."""
+        return parse_datetime(self.data.get(key))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as Zoho's request JSON (a shallow copy)."""
+        return dict(self.data)
+
+    @classmethod
+    def from_api(cls, module: str, data: Mapping[str, Any]) -> Record:
+        """Wrap one item of Zoho's ``data`` array."""
+        return cls(module=module, data=dict(data))
+
+
+@attrs.define(slots=True)
+class Entity:
+    """Base of the entity models: named attributes plus every key Zoho sent, in ``data``."""
+
+    data: dict[str, Any] = attrs.field(factory=dict, repr=False, kw_only=True)
+    #: Attribute name -> Zoho key, for attributes whose names differ from Zoho's keys.
+    api_keys: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        """Build from Zoho's JSON object, keeping unknown keys."""
+        values = {}
+        for field in attrs.fields(cls):
+            if field.name == "data":
+                continue
+            key = cls.api_keys.get(field.name, field.name)
+            if key in data:
+                values[field.name] = data[key]
+        return cls(**values, data=dict(data))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object Zoho sent (with any attribute changes written back)."""
+        out = dict(self.data)
+        for field in attrs.fields(type(self)):
+            if field.name != "data":
+                value = getattr(self, field.name)
+                key = self.api_keys.get(field.name, field.name)
+                if value is not None or key in out:
+                    out[key] = value
+        return out
+
+
+@attrs.define(slots=True)
+class User(Entity):
+    """A CRM user (``/users``)."""
+
+    id: str | None = None
+    email: str | None = None
+    full_name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    status: str | None = None
+    zuid: str | None = None
+    role: dict[str, Any] | None = None
+    profile: dict[str, Any] | None = None
+
+
+@attrs.define(slots=True)
+class Org(Entity):
+    """The organisation (``/org``); ``zgid`` is the bulk-upload ``X-CRM-ORG`` header value."""
+
+    id: str | None = None
+    company_name: str | None = None
+    primary_email: str | None = None
+    domain_name: str | None = None
+    zgid: str | None = None
+    time_zone: str | None = None
+    currency: str | None = None
+    country_code: str | None = None
+    type: str | None = None
+
+
+@attrs.define(slots=True)
+class WriteResult:
+    """Zoho's answer for one record of a write: status, code, message, details."""
+
+    status: str
+    code: str
+    message: str
+    details: dict[str, Any] = attrs.field(factory=dict)
+    index: int | None = None  # position in the caller's input
+    data: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True if Zoho reported success for this record."""
+        return self.status == "success"
+
+    @property
+    def id(self) -> str | None:
+        """The record id Zoho reported (``details.id``)."""
+        value = self.details.get("id")
+        return None if value is None else str(value)
+
+    @property
+    def action(self) -> str | None:
+        """For upserts: ``insert`` or ``update``."""
+        value = self.data.get("action")
+        return None if value is None else str(value)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], index: int | None = None) -> WriteResult:
+        """Build from one item of a write answer's ``data`` array."""
+        details = data.get("details")
+        return cls(
+            status=str(data.get("status", "error")),
+            code=str(data.get("code", "")),
+            message=str(data.get("message", "")),
+            details=dict(details) if isinstance(details, Mapping) else {},
+            index=index,
+            data=dict(data),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object Zoho sent."""
+        return dict(self.data) or {
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "details": self.details,
+        }
+
+
+class BulkWriteError(ZCRMError):
+    """Raised by :meth:`BulkResult.raise_for_failures` when any record failed."""
+
+    def __init__(self, failed: Sequence[WriteResult]) -> None:
+        self.failed = list(failed)
+        first = ", ".join(f"#{r.index} {r.code} {r.details}" for r in self.failed[:5])
+        more = f" (+{len(self.failed) - 5} more)" if len(self.failed) > 5 else ""
+        super().__init__(f"{len(self.failed)} record(s) failed: {first}{more}")
+
+
+@attrs.define(slots=True)
+class BulkResult(Sequence[WriteResult]):
+    """Per-record results of a multi-record write, in the order of the input."""
+
+    results: list[WriteResult] = attrs.field(factory=list)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.results[index]
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    @property
+    def succeeded(self) -> list[WriteResult]:
+        """The results whose status is success."""
+        return [r for r in self.results if r.ok]
+
+    @property
+    def failed(self) -> list[WriteResult]:
+        """The results Zoho rejected."""
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def ids(self) -> list[str | None]:
+        """The record id of each result (None where the write failed)."""
+        return [r.id if r.ok else None for r in self.results]
+
+    def raise_for_failures(self) -> BulkResult:
+        """Raise :class:`BulkWriteError` if any record failed; return self otherwise."""
+        if self.failed:
+            raise BulkWriteError(self.failed)
+        return self
+
+
+@attrs.define(slots=True)
+class PageInfo:
+    """Zoho's ``info`` object of a list answer."""
+
+    more_records: bool = False
+    count: int | None = None
+    page: int | None = None
+    per_page: int | None = None
+    next_page_token: str | None = None
+    previous_page_token: str | None = None
+    page_token_expiry: str | None = None
+    data: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @classmethod
+    def from_api(cls, info: Mapping[str, Any] | None) -> PageInfo:
+        """Parse ``info`` (missing means a single, final page)."""
+        info = info or {}
+        return cls(
+            more_records=bool(info.get("more_records", False)),
+            count=info.get("count"),
+            page=info.get("page"),
+            per_page=info.get("per_page"),
+            next_page_token=info.get("next_page_token"),
+            previous_page_token=info.get("previous_page_token"),
+            page_token_expiry=info.get("page_token_expiry"),
+            data=dict(info),
+        )
+
+
+@attrs.define(slots=True)
+class Page(Generic[T]):
+    """One page of a list: ``items`` and Zoho's ``info``."""
+
+    items: list[T] = attrs.field(factory=list)
+    info: PageInfo = attrs.field(factory=PageInfo)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)

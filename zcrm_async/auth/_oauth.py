@@ -1,0 +1,151 @@
+"""``crm.oauth``: generate, refresh, inspect and revoke tokens (the seed's step 3.c)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import httpx
+
+from .._config import Config
+from .._exceptions import ConfigError, OAuthError
+from .._logging import logger
+from .._models import OAuthTokens
+from ._accounts import AccountsClient
+from ._tokens import TokenManager
+
+__all__ = ["DEFAULT_SCOPES", "OAuth"]
+
+DEFAULT_SCOPES = (
+    "ZohoCRM.modules.ALL",
+    "ZohoCRM.settings.ALL",
+    "ZohoCRM.users.ALL",
+    "ZohoCRM.org.ALL",
+    "ZohoCRM.coql.READ",
+    "ZohoCRM.bulk.ALL",
+    "ZohoFiles.files.ALL",
+    "ZohoSearch.securesearch.READ",
+    "AaaServer.profile.Read",
+)
+
+
+class OAuth:
+    """Token lifecycle for the client's users. Every token generated here is persisted."""
+
+    def __init__(
+        self,
+        config: Config,
+        accounts: AccountsClient,
+        tokens: TokenManager,
+        http: httpx.AsyncClient,
+    ) -> None:
+        self._config = config
+        self._accounts = accounts
+        self._tokens = tokens
+        self._http = http
+        #: The user API calls act as: ``current_user_email``, else whoever generated tokens last.
+        self.default_user: str | None = config.current_user_email
+
+    def user_or_default(self, user_email: str | None) -> str:
+        """``user_email``, or the default user; a :class:`ConfigError` if there is neither."""
+        user = user_email or self.default_user
+        if not user:
+            raise ConfigError(
+                "current_user_email",
+                "is needed to know whose tokens to use: set it in the config, pass user_email=, "
+                "or call crm.oauth.generate_access_token(grant_token) first in this process",
+            )
+        return user
+
+    def authorization_url(
+        self,
+        scopes: Sequence[str] = DEFAULT_SCOPES,
+        state: str | None = None,
+        *,
+        prompt: str | None = "consent",
+    ) -> str:
+        """The "Login with Zoho" URL: redirect a user there; Zoho returns a grant code."""
+        return self._accounts.authorization_url(tuple(scopes), state, prompt=prompt)
+
+    async def generate_access_token(
+        self,
+        grant_token: str,
+        *,
+        user_email: str | None = None,
+        accounts_server: str | None = None,
+    ) -> OAuthTokens:
+        """Exchange a grant token (works once, lives minutes) for tokens and persist them.
+
+        The user is ``user_email``, else ``current_user_email``, else looked up from Zoho
+        (``users?type=CurrentUser``, then ``/oauth/user/info``). ``accounts_server`` is the
+        ``accounts-server`` parameter Zoho adds to the redirect for users of another data centre.
+        """
+        if not grant_token or not grant_token.strip():
+            raise ValueError("grant_token is empty: paste the code generated in the API console")
+        body = await self._accounts.exchange_grant(
+            grant_token.strip(), accounts_url=accounts_server
+        )
+        provisional = OAuthTokens.from_token_response(body, user_email=user_email or "")
+        email = user_email or self._config.current_user_email
+        if not email:
+            email = await self._lookup_email(provisional)
+        provisional.user_email = email
+        await self._tokens.put(provisional)
+        if self.default_user is None:
+            self.default_user = email
+        logger.info("generated tokens for %s", email)
+        return provisional
+
+    async def generate_access_token_from_refresh_token(
+        self, refresh_token: str, user_email: str
+    ) -> OAuthTokens:
+        """Mint an access token from a refresh token you already hold, and persist both."""
+        if not refresh_token:
+            raise ValueError("refresh_token is empty")
+        tokens = await self._accounts.refresh(refresh_token, user_email)
+        await self._tokens.put(tokens)
+        if self.default_user is None:
+            self.default_user = user_email
+        return tokens
+
+    async def is_token_generated(self, user_email: str | None = None) -> bool:
+        """True if the store holds tokens for the user (the seed's ``isTokenGenerated``)."""
+        return await self._tokens.store.load(self.user_or_default(user_email)) is not None
+
+    async def refresh(self, user_email: str | None = None) -> OAuthTokens:
+        """Mint a new access token now (normally automatic, on expiry or ``INVALID_TOKEN``)."""
+        return await self._tokens.force_refresh(self.user_or_default(user_email))
+
+    async def revoke(self, user_email: str | None = None) -> bool:
+        """Revoke the user's refresh token at Zoho and delete the stored tokens.
+
+        Returns False if Zoho no longer knew the token; the local copy is deleted either way.
+        """
+        user = self.user_or_default(user_email)
+        stored = await self._tokens.store.load(user)
+        revoked = await self._accounts.revoke(stored.refresh_token) if stored else False
+        await self._tokens.forget(user)
+        return revoked
+
+    async def _lookup_email(self, tokens: OAuthTokens) -> str:
+        headers = {"Authorization": f"Zoho-oauthtoken {tokens.access_token}"}
+        base = self._config.api_domain(tokens.api_domain)
+        url = f"{base}/crm/{self._config.api_version}/users"
+        try:
+            response = await self._http.get(
+                url, params={"type": "CurrentUser"}, headers=headers, auth=None
+            )
+            users = json.loads(response.content).get("users") if response.is_success else None
+        except (httpx.HTTPError, ValueError, AttributeError):
+            users = None
+        if users and isinstance(users[0], dict) and users[0].get("email"):
+            return str(users[0]["email"])
+        email = await self._accounts.user_email(tokens.access_token)
+        if email:
+            return email
+        raise OAuthError(
+            "unknown_user",
+            "could not find whose tokens these are (users?type=CurrentUser and /oauth/user/info "
+            "both failed; the grant may lack ZohoCRM.users.READ and AaaServer.profile.Read): "
+            "pass user_email= or set current_user_email",
+        )

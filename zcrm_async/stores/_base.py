@@ -1,0 +1,56 @@
+"""The token store protocol every store implements, and a base with the common defaults."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol, runtime_checkable
+
+from .._models import OAuthTokens
+
+__all__ = ["BaseTokenStore", "TokenStore"]
+
+#: How long a refresh lock is waited for, and how long a holder may keep it (seconds).
+LOCK_TIMEOUT = 60.0
+
+
+@runtime_checkable
+class TokenStore(Protocol):
+    """Where OAuth tokens live between calls and processes. All methods are async.
+
+    ``refresh_lock(user_email)`` excludes other processes (and hosts, for a shared database)
+    from refreshing the same user's token at the same time; the auth middleware re-reads the
+    store inside it, so N workers sharing a store mint one token per expiry.
+    """
+
+    async def load(self, user_email: str) -> OAuthTokens | None:
+        """The user's tokens, or None if none are stored."""
+        ...
+
+    async def save(self, tokens: OAuthTokens) -> None:
+        """Insert or replace the tokens of ``tokens.user_email``."""
+        ...
+
+    async def delete(self, user_email: str) -> None:
+        """Forget the user's tokens (no error if there are none)."""
+        ...
+
+    def refresh_lock(self, user_email: str) -> AbstractAsyncContextManager[None]:
+        """Exclusive cross-process lock around a refresh of this user's token."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections and files."""
+        ...
+
+
+class BaseTokenStore:
+    """Defaults: no cross-process lock (one process only), nothing to close."""
+
+    @asynccontextmanager
+    async def refresh_lock(self, user_email: str) -> AsyncIterator[None]:
+        """No-op: in-process exclusion is done by the auth middleware's lock."""
+        yield
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
