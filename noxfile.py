@@ -1,0 +1,38 @@
+"""Sessions: tests, lint, typecheck, bench. ``nox -s tests`` runs what CI runs."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.default_venv_backend = "venv"
+
+
+@nox.session(python="3.11")
+def tests(session: nox.Session) -> None:
+    """The test suite on asyncio and trio (MySQL tests need ZCRM_TEST_MYSQL_URL)."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff check and format check."""
+    session.install("ruff")
+    session.run("ruff", "check", "zcrm_async", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "zcrm_async", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session(python="3.11")
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("-e", ".[dev]")
+    session.run("mypy", "--strict", "zcrm_async")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """The benchmarks of benchmarks/README.md, printed as markdown tables."""
+    session.install("-e", ".[dev]")
+    for script in ("bench_core.py", "bench_stores.py"):
+        session.run("python", f"benchmarks/{script}", *session.posargs)

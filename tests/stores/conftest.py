@@ -1,0 +1,97 @@
+"""Every token store, as a fixture, for the conformance suite.
+
+A store that only works under asyncio declares it in ``ASYNCIO_ONLY``; the suite runs it under
+asyncio and skips nothing else. The MySQL store joins through ``mysql_store_factory``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import zcrm_async as zc
+from zcrm_async.stores.sqlite import SQLiteStore
+
+
+class DictHandler:
+    """A custom handler with plain (sync) methods, as the seed's users write them."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    def save_oauth_data(self, tokens: zc.OAuthTokens) -> None:
+        self.rows[tokens.user_email] = tokens.to_dict()
+
+    def get_oauth_tokens(self, user_email: str) -> dict[str, Any] | None:
+        return self.rows.get(user_email)
+
+    def delete_oauth_tokens(self, user_email: str) -> None:
+        self.rows.pop(user_email, None)
+
+
+class AsyncHandler:
+    """A custom handler with async methods."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, zc.OAuthTokens] = {}
+
+    async def save_oauth_data(self, tokens: zc.OAuthTokens) -> None:
+        self.rows[tokens.user_email] = tokens
+
+    async def get_oauth_tokens(self, user_email: str) -> zc.OAuthTokens | None:
+        return self.rows.get(user_email)
+
+    async def delete_oauth_tokens(self, user_email: str) -> None:
+        self.rows.pop(user_email, None)
+
+
+def _mysql_factory(tmp_path: Path) -> zc.TokenStore:
+    from tests.stores.mysql_support import make_mysql_store
+
+    return make_mysql_store()
+
+
+STORE_FACTORIES: dict[str, Callable[[Path], zc.TokenStore]] = {
+    "memory": lambda tmp: zc.MemoryStore(),
+    "file": lambda tmp: zc.FileStore(tmp),
+    "sqlite": lambda tmp: SQLiteStore(tmp / "tokens.sqlite3"),
+    "custom-sync": lambda tmp: zc.CustomStore(DictHandler()),
+    "custom-async": lambda tmp: zc.CustomStore(AsyncHandler),
+}
+if os.environ.get("ZCRM_TEST_MYSQL_URL") or os.environ.get("CI"):
+    STORE_FACTORIES["mysql"] = _mysql_factory
+
+ASYNCIO_ONLY = {"mysql"}
+
+
+@pytest.fixture(params=sorted(STORE_FACTORIES))
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[zc.TokenStore]:
+    """Each store kind in turn."""
+    created = STORE_FACTORIES[request.param](tmp_path)
+    try:
+        yield created
+    finally:
+        await created.aclose()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Asyncio-only stores are not collected under trio (test_backends checks their error)."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        params = params.params if params else {}
+        if params.get("store") in ASYNCIO_ONLY and params.get("anyio_backend") == "trio":
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+# In CI a skipped MySQL test is a failure (see mysql_support.pytest_runtest_makereport).
+from tests.stores.mysql_support import pytest_runtest_makereport  # noqa: E402, F401

@@ -1,0 +1,14 @@
+"""Testing tools: ``FakeZohoCRM``, a stateful Zoho CRM emulator (needs the ``testing`` extra).
+
+>>> fake = FakeZohoCRM()
+>>> async with httpx.AsyncClient(transport=fake.transport(), base_url=fake.base_url) as http:
+...     ...
+"""
+
+from __future__ import annotations
+
+from ._fake import DEFAULT_SCOPES, FakeZohoCRM
+from ._faults import Stats
+from ._limits import Limits
+
+__all__ = ["DEFAULT_SCOPES", "FakeZohoCRM", "Limits", "Stats"]

@@ -1,0 +1,275 @@
+"""The starlette app: HTTP <-> state, auth checks, envelopes, latency, concurrency and faults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import parse_qsl
+
+import anyio
+import httpx
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ._errors import ApiError, OAuthError
+from ._faults import Fault, FaultQueue, Stats, default_error
+from ._handlers import API_ROUTES, ApiRoute
+from ._state import Call, FakeState, Reply
+
+__all__ = ["Runtime", "build_app"]
+
+API_VERSIONS: Final = frozenset({"v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8"})
+_ALL_METHODS: Final = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+_AUTH_PREFIX: Final = "Zoho-oauthtoken "
+_MALFORMED_PAGE: Final = (
+    "<html><head><title>502 Bad Gateway</title></head>"
+    "<body><h1>Zoho CRM is temporarily unavailable</h1></body></html>"
+)
+
+
+@dataclass
+class Runtime:
+    """Everything the app reads: state, counters, faults and the live knobs."""
+
+    state: FakeState
+    stats: Stats = field(init=False)
+    faults: FaultQueue = field(default_factory=FaultQueue)
+    latency: float = 0.0
+    max_concurrency: int | None = None
+    #: True while served by uvicorn: a dropped connection is then a real one.
+    over_socket: bool = False
+
+    def __post_init__(self) -> None:
+        self.stats = Stats(lock=self.state.lock)
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, ApiError(status, code, message).envelope(), headers or {})
+
+
+def _render(reply: Reply) -> Response:
+    if reply.body is None:  # 204 / 304: an empty body
+        return Response(status_code=reply.status, headers=reply.headers)
+    return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+
+
+class _DroppedResponse(Response):
+    """Sends headers and part of the body, then the connection breaks."""
+
+    def __init__(self, over_socket: bool) -> None:
+        super().__init__(status_code=200, media_type="application/json")
+        self.raw_headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+        self.over_socket = over_socket
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": b'{"data":[', "more_body": True})
+        if not self.over_socket:
+            raise httpx.RemoteProtocolError("fake: connection dropped")
+        # Over a socket, returning mid-body makes uvicorn close the connection.
+
+
+def _fault_response(fault: Fault, over_socket: bool) -> Response:
+    if fault.kind == "drop":
+        return _DroppedResponse(over_socket)
+    if fault.kind == "malformed":
+        return HTMLResponse(_MALFORMED_PAGE, status_code=200)
+    code, message = default_error(fault.status)
+    headers = {}
+    if fault.retry_after is not None:
+        seconds = fault.retry_after
+        headers["Retry-After"] = str(int(seconds)) if seconds == int(seconds) else str(seconds)
+    return _render(_error(fault.status, fault.code or code, fault.message or message, headers))
+
+
+class _Endpoints:
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+
+    # -- accounts server -------------------------------------------------------------------------
+
+    async def token(self, request: Request) -> Response:
+        params = await _oauth_params(request)
+        rt = self.rt
+        with rt.state.lock:
+            rt.stats.token_requests += 1
+            rt.stats.by_route["POST /oauth/v2/token"] += 1
+            try:
+                answer = rt.state.oauth.exchange(params)
+                rt.stats.token_mints += 1
+            except OAuthError as error:  # Zoho answers these with HTTP 200
+                answer = error.body
+        return JSONResponse(answer)
+
+    async def revoke(self, request: Request) -> Response:
+        params = await _oauth_params(request)
+        with self.rt.state.lock:
+            self.rt.stats.by_route["POST /oauth/v2/token/revoke"] += 1
+            revoked = self.rt.state.oauth.revoke(params.get("token", ""))
+        if revoked:
+            return JSONResponse({"status": "success"})
+        return JSONResponse({"status": "failure", "error": "invalid_token"}, status_code=400)
+
+    async def user_info(self, request: Request) -> Response:
+        # Not in the CRM docs (reference §1.7); the error shape here is the fake's choice.
+        state = self.rt.state
+        with state.lock:
+            self.rt.stats.by_route["GET /oauth/user/info"] += 1
+            access = state.oauth.authenticate(_bearer(request) or "")
+            user = state.directory.by_email(access.user_email) if access else None
+            if access is None or user is None:
+                return JSONResponse({"error": "invalid_token"}, status_code=401)
+            if "AaaServer.profile.Read".lower() not in {s.lower() for s in access.scopes}:
+                return JSONResponse({"error": "invalid_scope"}, status_code=401)
+            return JSONResponse(
+                {
+                    "First_Name": user["first_name"],
+                    "Last_Name": user["last_name"],
+                    "Display_Name": user["full_name"],
+                    "Email": user["email"],
+                    "ZUID": int(user["zuid"]),
+                }
+            )
+
+    # -- CRM API ---------------------------------------------------------------------------------
+
+    async def api(self, request: Request) -> Response:
+        rt, method, path = self.rt, request.method, request.url.path
+        with rt.state.lock:
+            rt.stats.api_requests += 1
+            limit = rt.max_concurrency
+            if limit is not None and rt.stats.in_flight >= limit:
+                return _render(_error(429, *default_error(429)))
+            rt.stats.in_flight += 1
+            rt.stats.max_in_flight = max(rt.stats.max_in_flight, rt.stats.in_flight)
+            slow = rt.faults.take(method, path, slow=True)
+            fault = rt.faults.take(method, path, slow=False)
+        try:
+            delay = rt.latency + (slow.seconds if slow else 0.0)
+            if delay > 0:
+                await anyio.sleep(delay)
+            if fault is not None:
+                return _fault_response(fault, rt.over_socket)
+            body = await request.body()
+            with rt.state.lock:
+                reply = self._dispatch(request, body)
+            return _render(reply)
+        finally:
+            with rt.state.lock:
+                rt.stats.in_flight -= 1
+
+    def _dispatch(self, request: Request, body: bytes) -> Reply:
+        """Route, authenticate and run one CRM API call (under the state lock)."""
+        segments = request.url.path.strip("/").split("/")[2:]
+        version = request.url.path.strip("/").split("/")[1:2]
+        route, params = _match(segments)
+        template = f"/crm/{{version}}{route.template}" if route else "<unmatched>"
+        self.rt.stats.by_route[f"{request.method} {template}"] += 1
+        try:
+            if not version or version[0] not in API_VERSIONS:
+                raise _url_pattern()
+            user = self._authenticate(request, route)
+            if route is None:
+                raise _url_pattern()
+            handler = route.methods.get(request.method)
+            if handler is None:
+                raise ApiError(
+                    400,
+                    "INVALID_REQUEST_METHOD",
+                    "The http request method type is not a valid one",
+                )
+            call = Call(
+                method=request.method,
+                version=version[0],
+                path=params,
+                query=dict(request.query_params),
+                headers=request.headers,
+                body=body,
+                user=user,
+            )
+            return handler(self.rt.state, call)
+        except ApiError as error:
+            return Reply(error.status, error.envelope())
+
+    def _authenticate(self, request: Request, route: ApiRoute | None) -> dict[str, Any]:
+        token = _bearer(request)
+        if token is None:
+            raise ApiError(401, "AUTHENTICATION_FAILURE", "Authentication failed")
+        state = self.rt.state
+        access = state.oauth.authenticate(token)
+        user = state.directory.by_email(access.user_email) if access else None
+        if access is None or user is None:
+            raise ApiError(401, "INVALID_TOKEN", "invalid oauth token")
+        if route is not None and not _has_scope(access.scopes, route.scope):
+            raise ApiError(401, "OAUTH_SCOPE_MISMATCH", "Unauthorized")
+        return user
+
+
+def _url_pattern() -> ApiError:
+    return ApiError(
+        404, "INVALID_URL_PATTERN", "Please check if the URL trying to access is a correct one"
+    )
+
+
+def _match(segments: list[str]) -> tuple[ApiRoute | None, dict[str, str]]:
+    for route in API_ROUTES:
+        params = route.match(segments)
+        if params is not None:
+            return route, params
+    return None, {}
+
+
+def _has_scope(scopes: tuple[str, ...], family: str) -> bool:
+    """``ZohoCRM.modules.ALL`` or e.g. ``ZohoCRM.modules.leads.READ`` grant ``ZohoCRM.modules``."""
+    prefix = family.lower() + "."
+    return any(s.lower().startswith(prefix) or s.lower() == "zohocrm.all" for s in scopes)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if not header.startswith(_AUTH_PREFIX) or not header[len(_AUTH_PREFIX) :].strip():
+        return None
+    return header[len(_AUTH_PREFIX) :].strip()
+
+
+async def _oauth_params(request: Request) -> dict[str, str]:
+    """Token-endpoint parameters from the query string and/or a form body."""
+    params = dict(request.query_params)
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        body = (await request.body()).decode("utf-8", "replace")
+        params.update(parse_qsl(body, keep_blank_values=True))
+    elif content_type.startswith("multipart/form-data"):
+        form: FormData = await request.form()
+        params.update({k: v for k, v in form.items() if isinstance(v, str)})
+    return params
+
+
+class _CountingApp:
+    """Counts every HTTP request before handing it to starlette."""
+
+    def __init__(self, runtime: Runtime, app: ASGIApp) -> None:
+        self.rt = runtime
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            with self.rt.state.lock:
+                self.rt.stats.requests += 1
+        await self.app(scope, receive, send)
+
+
+def build_app(runtime: Runtime) -> ASGIApp:
+    """The ASGI app serving the accounts server and the CRM API on one origin."""
+    endpoints = _Endpoints(runtime)
+    routes = [
+        Route("/oauth/v2/token", endpoints.token, methods=["POST"]),
+        Route("/oauth/v2/token/revoke", endpoints.revoke, methods=["POST"]),
+        Route("/oauth/user/info", endpoints.user_info, methods=["GET"]),
+        Route("/crm/{rest:path}", endpoints.api, methods=_ALL_METHODS),
+    ]
+    return _CountingApp(runtime, Starlette(routes=routes))

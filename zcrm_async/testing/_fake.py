@@ -1,0 +1,286 @@
+"""``FakeZohoCRM``: the public face of the emulator."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final
+
+import httpx
+from starlette.types import ASGIApp
+
+from ._app import Runtime, build_app
+from ._faults import Fault, Stats
+from ._limits import Limits
+from ._state import FakeState
+from ._store import ModuleStore, RecordError
+
+if TYPE_CHECKING:
+    from zcrm_async._config import Config
+
+__all__ = ["DEFAULT_SCOPES", "FakeZohoCRM"]
+
+DEFAULT_SCOPES: Final = (
+    "ZohoCRM.modules.ALL",
+    "ZohoCRM.settings.ALL",
+    "ZohoCRM.users.ALL",
+    "ZohoCRM.org.ALL",
+    "AaaServer.profile.Read",
+)
+
+
+class FakeZohoCRM:
+    """A stateful, in-memory Zoho CRM: accounts server and CRM API on one ``base_url``.
+
+    Use it in-process through :meth:`transport`, or on a real socket with
+    :meth:`serve_in_thread` / ``python -m zcrm_async.testing serve``. Knob and fault methods are
+    safe to call while it serves from another thread.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str = "http://fake-zoho.test",
+        client_id: str = "1000.FAKECLIENTID",
+        client_secret: str = "fake-client-secret",  # noqa: S107 - a fake's well-known secret
+        redirect_uri: str = "http://localhost:8000/callback",
+        user_email: str = "admin@example.com",
+        token_lifetime: float = 3600.0,
+        grant_code_lifetime: float = 180.0,
+        latency: float = 0.0,
+        max_concurrency: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.redirect_uri = redirect_uri
+        self.user_email = user_email
+        self.clock = clock
+        self._state = FakeState(
+            base_url=self.base_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            redirect_uri=redirect_uri,
+            user_email=user_email,
+            token_lifetime=token_lifetime,
+            grant_code_lifetime=grant_code_lifetime,
+            clock=lambda: self.clock(),
+        )
+        self._runtime = Runtime(self._state, latency=latency, max_concurrency=max_concurrency)
+        self.app: ASGIApp = build_app(self._runtime)
+
+    def __repr__(self) -> str:
+        return f"FakeZohoCRM(base_url={self.base_url!r}, user_email={self.user_email!r})"
+
+    # -- wiring ----------------------------------------------------------------------------------
+
+    def transport(self) -> httpx.ASGITransport:
+        """An in-process httpx transport to the app."""
+        return httpx.ASGITransport(app=self.app)
+
+    def config(self, **overrides: Any) -> Config:
+        """A ``Config`` for this fake: its client, accounts URL, user and a memory token store."""
+        from zcrm_async._config import Config
+
+        values: dict[str, Any] = {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "redirect_uri": self.redirect_uri,
+            "accounts_url": self.base_url,
+            "current_user_email": self.user_email,
+            "persistence": "memory",
+        }
+        return Config.from_dict(values, **overrides)
+
+    @contextmanager
+    def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve on a real socket (uvicorn in a thread) and yield the base URL.
+
+        While serving, ``base_url`` (and so the ``api_domain`` of token answers) is that URL.
+        """
+        from ._server import serve_in_thread
+
+        with serve_in_thread(self, host, port) as url:
+            yield url
+
+    def _set_base_url(self, url: str) -> None:
+        with self._state.lock:
+            self.base_url = url.rstrip("/")
+            self._state.oauth.api_domain = self.base_url
+
+    def _set_over_socket(self, value: bool) -> None:
+        self._runtime.over_socket = value
+
+    # -- knobs -----------------------------------------------------------------------------------
+
+    @property
+    def latency(self) -> float:
+        """Seconds added to every CRM API request."""
+        return self._runtime.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self._runtime.latency = seconds
+
+    @property
+    def max_concurrency(self) -> int | None:
+        """In-flight CRM API requests beyond this get 429 ``TOO_MANY_REQUESTS``."""
+        return self._runtime.max_concurrency
+
+    @max_concurrency.setter
+    def max_concurrency(self, limit: int | None) -> None:
+        self._runtime.max_concurrency = limit
+
+    @property
+    def token_lifetime(self) -> float:
+        """Seconds an access token lives (``expires_in`` is its whole part)."""
+        return self._state.oauth.token_lifetime
+
+    @token_lifetime.setter
+    def token_lifetime(self, seconds: float) -> None:
+        with self._state.lock:
+            self._state.oauth.token_lifetime = seconds
+
+    @property
+    def limits(self) -> Limits:
+        """Zoho's limits as enforced here; tests may lower them."""
+        return self._state.limits
+
+    @property
+    def stats(self) -> Stats:
+        """Request counters; ``stats.reset()`` zeroes them."""
+        return self._runtime.stats
+
+    # -- OAuth -----------------------------------------------------------------------------------
+
+    def issue_grant_code(
+        self, scopes: Sequence[str] = DEFAULT_SCOPES, user_email: str | None = None
+    ) -> str:
+        """A grant code (as the API console's self-client gives), for ``user_email``.
+
+        An e-mail that is not yet a CRM user is added as one.
+        """
+        with self._state.lock:
+            email = self._ensure_user(user_email)
+            return self._state.oauth.issue_grant_code(scopes, email)
+
+    def issue_tokens(
+        self, user_email: str | None = None, scopes: Sequence[str] = DEFAULT_SCOPES
+    ) -> dict[str, Any]:
+        """Mint a refresh + access token pair directly (not counted as a mint in ``stats``)."""
+        with self._state.lock:
+            email = self._ensure_user(user_email)
+            return self._state.oauth.issue_tokens(email, scopes)
+
+    def expire_access_tokens(self) -> None:
+        """Expire every access token issued so far (their next use gets 401 INVALID_TOKEN)."""
+        with self._state.lock:
+            self._state.oauth.expire_access_tokens()
+
+    def _ensure_user(self, email: str | None) -> str:
+        email = email or self.user_email
+        if self._state.directory.by_email(email) is None:
+            self._state.directory.add_user(email)
+        return email
+
+    # -- data ------------------------------------------------------------------------------------
+
+    def add_user(self, email: str, **fields: Any) -> dict[str, Any]:
+        """Add a CRM user (``profile=``/``role=`` names, or any user field) and return a copy."""
+        with self._state.lock:
+            return copy.deepcopy(self._state.directory.add_user(email, **fields))
+
+    def records(self, module: str) -> dict[str, dict[str, Any]]:
+        """A copy of the stored records of ``module`` by id."""
+        with self._state.lock:
+            return copy.deepcopy(self._module(module).records)
+
+    def _module(self, name: str) -> ModuleStore:
+        store = self._state.modules.get(name)
+        if store is None:
+            raise ValueError(f"unknown module {name!r}; known: {', '.join(self._state.modules)}")
+        return store
+
+    def add_records(
+        self, module: str, records: Iterable[dict[str, Any]], *, owner_email: str | None = None
+    ) -> list[str]:
+        """Store records directly (validated like an insert, no HTTP); return their ids.
+
+        Raises ``ValueError`` with Zoho's per-record error for a record an insert would refuse.
+        """
+        with self._state.lock:
+            store = self._module(module)
+            actor = self._state.directory.by_email(self._ensure_user(owner_email))
+            assert actor is not None
+            ctx = self._state.write_context(actor)
+            ids = []
+            for index, record in enumerate(records):
+                try:
+                    entry = store.insert(record, index, ctx)
+                except RecordError as error:
+                    raise ValueError(f"record {index} refused: {error.entry}") from None
+                ids.append(entry["details"]["id"])
+            return ids
+
+    def set_unique_fields(self, module: str, fields: Iterable[str]) -> None:
+        """Fields whose duplicate values make writes fail with DUPLICATE_DATA."""
+        with self._state.lock:
+            store = self._module(module)
+            names = tuple(fields)
+            unknown = [n for n in names if n not in store.spec.by_name]
+            if unknown:
+                raise ValueError(f"{module} has no field(s) {', '.join(unknown)}")
+            store.unique_fields = names
+
+    # -- faults ----------------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        status: int = 500,
+        *,
+        code: str | None = None,
+        message: str | None = None,
+        times: int = 1,
+        retry_after: float | None = None,
+        path: str | None = None,
+        method: str | None = None,
+    ) -> None:
+        """The next ``times`` matching CRM API requests answer ``status`` in Zoho's envelope."""
+        self._add(
+            Fault(
+                "fail",
+                times,
+                path,
+                method,
+                status=status,
+                code=code,
+                message=message,
+                retry_after=retry_after,
+            )
+        )
+
+    def drop_next(
+        self, times: int = 1, *, path: str | None = None, method: str | None = None
+    ) -> None:
+        """Send response headers, then break the connection (in-process: RemoteProtocolError)."""
+        self._add(Fault("drop", times, path, method))
+
+    def slow_next(self, seconds: float, times: int = 1, *, path: str | None = None) -> None:
+        """Delay the next ``times`` matching responses by ``seconds``."""
+        self._add(Fault("slow", times, path, seconds=seconds))
+
+    def malformed_next(self, times: int = 1, *, path: str | None = None) -> None:
+        """Answer 200 with an HTML page instead of JSON."""
+        self._add(Fault("malformed", times, path))
+
+    def clear_faults(self) -> None:
+        """Forget every pending fault."""
+        with self._state.lock:
+            self._runtime.faults.clear()
+
+    def _add(self, fault: Fault) -> None:
+        with self._state.lock:
+            self._runtime.faults.add(fault)

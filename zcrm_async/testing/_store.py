@@ -1,0 +1,221 @@
+"""One module's records: per-record insert/update/delete with Zoho's per-record answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ._directory import user_ref
+from ._metadata import ModuleSpec
+from ._validation import FieldError, LookupResolver, OwnerResolver, coerce_value, is_blank
+
+__all__ = ["ModuleStore", "RecordError", "WriteContext", "now_iso", "success"]
+
+
+def now_iso() -> str:
+    """Now as Zoho writes datetimes: ISO-8601 with an offset, whole seconds."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def success(message: str, details: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A per-record ``SUCCESS`` entry."""
+    return {"code": "SUCCESS", "details": details, "message": message, "status": "success", **extra}
+
+
+class RecordError(Exception):
+    """A per-record failure; ``entry`` is its place in the answer's ``data`` array."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any]) -> None:
+        super().__init__(code)
+        self.entry = {"code": code, "details": details, "message": message, "status": "error"}
+
+
+def _field_problem(
+    code: str, message: str, api_name: str, index: int, **details: Any
+) -> RecordError:
+    where = {"api_name": api_name, "json_path": f"$.data[{index}].{api_name}"}
+    return RecordError(code, message, {**details, **where})
+
+
+@dataclass(frozen=True, slots=True)
+class WriteContext:
+    """Who writes, and how references to users, other records and new ids are resolved."""
+
+    actor: dict[str, Any]
+    owner: OwnerResolver
+    lookup: LookupResolver
+    new_id: Callable[[], str]
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.casefold() == b.casefold()
+    return bool(a == b)
+
+
+class ModuleStore:
+    """The live and deleted records of one module."""
+
+    def __init__(self, spec: ModuleSpec) -> None:
+        self.spec = spec
+        self.records: dict[str, dict[str, Any]] = {}
+        self.deleted: list[dict[str, Any]] = []
+        self.unique_fields: tuple[str, ...] = ()
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def view(self, record: dict[str, Any], fields: Iterable[str] | None = None) -> dict[str, Any]:
+        """A record as the API returns it: always ``id``; missing fields are null."""
+        names = [f.api_name for f in self.spec.fields] if fields is None else list(fields)
+        return {"id": record["id"], **{n: record.get(n) for n in names if n != "id"}}
+
+    def find(
+        self, api_name: str, value: Any, *, exclude: str | None = None
+    ) -> dict[str, Any] | None:
+        """The first record whose field equals ``value`` (text compared case-insensitively)."""
+        for record in self.records.values():
+            if record["id"] != exclude and _same(record.get(api_name), value):
+                return record
+        return None
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def insert(self, item: Any, index: int, ctx: WriteContext) -> dict[str, Any]:
+        """Insert one item of ``data``: a SUCCESS entry, or raise :class:`RecordError`."""
+        changes = self._validate(item, index, ctx, existing=None)
+        now = now_iso()
+        record: dict[str, Any] = {
+            "id": ctx.new_id(),
+            "Owner": user_ref(ctx.actor),
+            "Created_By": user_ref(ctx.actor),
+            "Created_Time": now,
+        }
+        self._apply(record, changes, ctx, now)
+        self.records[record["id"]] = record
+        return success("record added", self._write_details(record))
+
+    def update(self, record_id: str, item: Any, index: int, ctx: WriteContext) -> dict[str, Any]:
+        """Update one record ; unknown ids are INVALID_DATA "the id given seems to be invalid"."""
+        record = self.records.get(record_id)
+        if record is None:
+            raise RecordError("INVALID_DATA", "the id given seems to be invalid", {"id": record_id})
+        changes = self._validate(item, index, ctx, existing=record)
+        self._apply(record, changes, ctx, now_iso())
+        return success("record updated", self._write_details(record))
+
+    def delete(self, record_id: str, actor: dict[str, Any]) -> dict[str, Any]:
+        """Move a record to the recycle bin."""
+        record = self.records.pop(record_id, None)
+        if record is None:
+            raise RecordError("INVALID_DATA", "record not deleted", {"id": record_id})
+        created_by = record.get("Created_By") or {}
+        self.deleted.append(
+            {
+                "deleted_by": user_ref(actor, email=False),
+                "id": record_id,
+                "display_name": self.spec.display_name(record),
+                "type": "recycle",
+                "created_by": {"name": created_by.get("name"), "id": created_by.get("id")},
+                "deleted_time": now_iso(),
+                "record": record,
+            }
+        )
+        return success("record deleted", {"id": record_id})
+
+    def _write_details(self, record: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Modified_Time": record["Modified_Time"],
+            "Modified_By": _without_email(record["Modified_By"]),
+            "Created_Time": record["Created_Time"],
+            "id": record["id"],
+            "Created_By": _without_email(record["Created_By"]),
+            "$approval_state": "approved",
+        }
+
+    def _apply(
+        self, record: dict[str, Any], changes: dict[str, Any], ctx: WriteContext, now: str
+    ) -> None:
+        record.update(changes)
+        record["Modified_By"] = user_ref(ctx.actor)
+        record["Modified_Time"] = now
+        if "Full_Name" in self.spec.by_name:
+            record["Full_Name"] = self.spec.display_name(record)
+
+    # -- validation ------------------------------------------------------------------------------
+
+    def _validate(
+        self, item: Any, index: int, ctx: WriteContext, existing: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        if not isinstance(item, dict):
+            raise RecordError(
+                "INVALID_DATA",
+                "invalid data",
+                {"expected_data_type": "jsonobject", "json_path": f"$.data[{index}]"},
+            )
+        changes: dict[str, Any] = {}
+        for api_name, value in item.items():
+            converted = self._convert(api_name, value, index, ctx)
+            if converted is not _SKIP:
+                changes[api_name] = converted
+        if existing is None:
+            for field in self.spec.fields:
+                if field.system_mandatory and is_blank(changes.get(field.api_name)):
+                    raise _field_problem(
+                        "MANDATORY_NOT_FOUND", "required field not found", field.api_name, index
+                    )
+        self._check_unique(changes, index, existing)
+        return changes
+
+    def _convert(self, api_name: str, value: Any, index: int, ctx: WriteContext) -> Any:
+        if api_name == "id" or api_name.startswith("$"):
+            return _SKIP
+        field = self.spec.by_name.get(api_name)
+        if field is None:
+            # Real Zoho ignores unknown keys; the fake reports them so typos surface in tests.
+            raise _field_problem("INVALID_DATA", "invalid data", api_name, index)
+        if field.read_only:  # Created_Time etc. are silently ignored, as Zoho does
+            return _SKIP
+        if is_blank(value):
+            if field.system_mandatory:
+                raise _field_problem(
+                    "MANDATORY_NOT_FOUND", "required field not found", api_name, index
+                )
+            return None
+        try:
+            return coerce_value(field, value, ctx.owner, ctx.lookup)
+        except FieldError as error:
+            raise _field_problem(
+                "INVALID_DATA", "invalid data", api_name, index, **error.details
+            ) from None
+
+    def _check_unique(
+        self, changes: dict[str, Any], index: int, existing: dict[str, Any] | None
+    ) -> None:
+        exclude = existing["id"] if existing else None
+        for api_name in self.unique_fields:
+            value = changes.get(api_name)
+            if is_blank(value):
+                continue
+            duplicate = self.find(api_name, value, exclude=exclude)
+            if duplicate is not None:
+                raise _field_problem(
+                    "DUPLICATE_DATA",
+                    "duplicate data",
+                    api_name,
+                    index,
+                    duplicate_record={
+                        "Owner": duplicate.get("Owner"),
+                        "module": {"api_name": self.spec.api_name},
+                        "id": duplicate["id"],
+                    },
+                    more_records=False,
+                )
+
+
+_SKIP: Any = object()
+
+
+def _without_email(ref: dict[str, Any]) -> dict[str, Any]:
+    return {"name": ref.get("name"), "id": ref.get("id")}
