@@ -79,7 +79,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Asyncio-only stores are not collected under trio (test_backends checks their error)."""
+    """Asyncio-only stores are not collected under trio (test_mysql checks their error)."""
     kept, dropped = [], []
     for item in items:
         params = getattr(item, "callspec", None)
@@ -91,7 +91,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
-
-
-# In CI a skipped MySQL test is a failure (see mysql_support.pytest_runtest_makereport).
-from tests.stores.mysql_support import pytest_runtest_makereport  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import anyio
@@ -139,3 +140,48 @@ async def test_api_version_v2_is_used_in_urls(fake: FakeZohoCRM) -> None:
         names = [r["Last_Name"] async for r in crm.records("Leads").list()]  # fields optional
     assert names == ["Old"]
     assert fake.stats.by_route["GET /crm/{version}/{module}"] == 1
+
+
+async def test_each_retry_passes_through_auth_again(fake: FakeZohoCRM) -> None:
+    """A 503, then the token expires before the retry: the retry is re-signed after a refresh."""
+    inner = fake.transport()
+    failed_once = False
+
+    class ExpireAfterFirst503(type(inner)):  # type: ignore[misc]
+        async def handle_async_request(self, request):  # type: ignore[no-untyped-def]
+            nonlocal failed_once
+            response = await inner.handle_async_request(request)
+            if request.url.path.endswith("/org") and not failed_once:
+                failed_once = True
+                fake.expire_access_tokens()
+                return type(response)(503, json={"code": "INTERNAL_ERROR", "status": "error"})
+            return response
+
+    retry = zc.RetryPolicy(max_retries=3, initial_delay=0.001, max_delay=0.01)
+    transport = ExpireAfterFirst503(app=fake.app)
+    async with zc.ZohoCRM(fake.config(), transport=transport, retry=retry) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        fake.stats.reset()
+        assert (await crm.org.get()).zgid
+    assert fake.stats.token_mints == 1  # the retried GET met 401, refreshed, and was replayed
+
+
+async def test_the_total_deadline_stops_retrying(fake: FakeZohoCRM) -> None:
+    retry = zc.RetryPolicy(max_retries=10, initial_delay=0.001, deadline=0.2)
+    async with zc.ZohoCRM(fake.config(), transport=fake.transport(), retry=retry) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        fake.stats.reset()
+        fake.fail_next(429, retry_after=0.15, times=10)
+        with pytest.raises(zc.RateLimitError):
+            await crm.org.get()
+    assert fake.stats.api_requests == 2  # a second 0.15 s wait would pass the 0.2 s deadline
+
+
+async def test_requests_are_logged_at_debug_without_secrets(
+    crm: zc.ZohoCRM, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="zcrm_async"):
+        await crm.org.get()
+    tokens = crm.tokens._cache[crm.user_email or ""]
+    assert "GET http://fake-zoho.test/crm/v8/org -> 200" in caplog.text
+    assert tokens.access_token not in caplog.text

@@ -1,0 +1,178 @@
+"""Token-store benchmarks (issue 3): load/save latency, and the multi-process refresh storm.
+
+    python benchmarks/bench_stores.py [--iterations 2000] [--storm-runs 3]
+        [--processes 4] [--tasks 50] [--mysql-url mysql://root:@127.0.0.1:3306/zcrm_bench]
+
+(a) latency: ``save`` then ``load`` of one user's tokens, N times each after a warm-up, for the
+    memory, file, SQLite and MySQL stores under asyncio; median and p95 in microseconds.
+(b) refresh storm: P OS processes x T tasks share one store whose token is expired, against one
+    FakeZohoCRM on a socket (tests/cross_process/storm.py); token mints (must be 1) and the wall
+    time from the start signal until the last process is done, for file, SQLite and MySQL.
+
+MySQL runs on the server of ``--mysql-url`` (or ``ZCRM_TEST_MYSQL_URL``), in databases made for
+the run and dropped at exit; ``--no-mysql`` leaves it out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # for tests.cross_process.storm and tests.stores.mysql_support
+
+import zcrm_async as zc  # noqa: E402
+
+DEFAULT_MYSQL_URL = "mysql://root:@127.0.0.1:3306/zcrm_bench"
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def latency(store: zc.TokenStore, iterations: int) -> dict[str, list[float]]:
+    """Microseconds per ``save`` and per ``load``."""
+    tokens = zc.OAuthTokens(
+        user_email="bench@example.com",
+        access_token="1000." + "a" * 32 + "." + "b" * 32,
+        refresh_token="1000." + "c" * 32 + "." + "d" * 32,
+        expiry_time=int(time.time() * 1000) + 3_600_000,
+        api_domain="https://www.zohoapis.com",
+    )
+    saves: list[float] = []
+    loads: list[float] = []
+    try:
+        for n in range(iterations + iterations // 10):  # the first 10% warm up
+            tokens.expiry_time += 1
+            started = time.perf_counter_ns()
+            await store.save(tokens)
+            saved = time.perf_counter_ns()
+            loaded = await store.load(tokens.user_email)
+            done = time.perf_counter_ns()
+            assert loaded == tokens
+            if n >= iterations // 10:
+                saves.append((saved - started) / 1000)
+                loads.append((done - saved) / 1000)
+    finally:
+        await store.aclose()
+    return {"save": saves, "load": loads}
+
+
+def store_factories(work: Path, with_mysql: bool) -> dict[str, Callable[[], zc.TokenStore]]:
+    from zcrm_async.stores.sqlite import SQLiteStore
+
+    factories: dict[str, Callable[[], zc.TokenStore]] = {
+        "memory": zc.MemoryStore,
+        "file": lambda: zc.FileStore(work),
+        "SQLite": lambda: SQLiteStore(work / "tokens.sqlite3"),
+    }
+    if with_mysql:
+        from tests.stores.mysql_support import make_mysql_store
+
+        factories["MySQL"] = make_mysql_store
+    return factories
+
+
+def storm_specs(work: Path, with_mysql: bool) -> dict[str, Callable[[int], dict[str, Any]]]:
+    specs: dict[str, Callable[[int], dict[str, Any]]] = {
+        "file": lambda run: {"kind": "file", "path": str(_fresh(work / f"file-{run}"))},
+        "SQLite": lambda run: {
+            "kind": "sqlite",
+            "path": str(_fresh(work / f"sqlite-{run}") / "tokens.db"),
+        },
+    }
+    if with_mysql:
+        from tests.stores.mysql_support import fresh_database_name, server_args
+
+        specs["MySQL"] = lambda run: {
+            "kind": "mysql",
+            **server_args(),
+            "database": fresh_database_name(),
+        }
+    return specs
+
+
+def _us(value: float) -> str:
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+def _fresh(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--iterations", type=int, default=2000, help="saves and loads per store")
+    parser.add_argument("--storm-runs", type=int, default=3, help="storms per store (0: none)")
+    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--tasks", type=int, default=50, help="concurrent calls per process")
+    parser.add_argument("--mysql-url", default=None, help=f"default: {DEFAULT_MYSQL_URL}")
+    parser.add_argument("--no-mysql", action="store_true", help="leave MySQL out")
+    args = parser.parse_args()
+    with_mysql = not args.no_mysql
+    if with_mysql:
+        os.environ["ZCRM_TEST_MYSQL_URL"] = (
+            args.mysql_url or os.environ.get("ZCRM_TEST_MYSQL_URL") or DEFAULT_MYSQL_URL
+        )
+
+    print(f"Python {platform.python_version()} on {platform.system()}, {os.cpu_count()} CPUs\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        print(f"Token store latency, {args.iterations} saves and loads each (µs)\n")
+        print("| store | load median | load p95 | save median | save p95 |")
+        print("|---|---:|---:|---:|---:|")
+        for name, factory in store_factories(work, with_mysql).items():
+            times = anyio.run(latency, factory(), args.iterations, backend="asyncio")
+            load, save = times["load"], times["save"]
+            cells = [
+                statistics.median(load),
+                percentile(load, 0.95),
+                statistics.median(save),
+                percentile(save, 0.95),
+            ]
+            print(f"| {name} | " + " | ".join(_us(cell) for cell in cells) + " |")
+
+        if args.storm_runs <= 0:
+            return
+        from tests.cross_process.storm import run_storm
+
+        calls = args.processes * args.tasks
+        print(
+            f"\nRefresh storm: {args.processes} processes x {args.tasks} tasks, expired token, "
+            f"{args.storm_runs} runs per store\n"
+        )
+        print("| store | token mints per run | calls ok | wall median (ms) | wall max (ms) |")
+        print("|---|---|---:|---:|---:|")
+        for name, make_spec in storm_specs(work, with_mysql).items():
+            results = [
+                run_storm(
+                    make_spec(run),
+                    _fresh(work / f"storm-{name}-{run}"),
+                    processes=args.processes,
+                    tasks=args.tasks,
+                )
+                for run in range(args.storm_runs)
+            ]
+            walls = [result.wall * 1000 for result in results]
+            mints = ", ".join(str(result.mints) for result in results)
+            ok = min(result.calls_ok for result in results)
+            print(
+                f"| {name} | {mints} | {ok}/{calls} | {statistics.median(walls):.0f} "
+                f"| {max(walls):.0f} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
