@@ -91,6 +91,8 @@ async def bench_overhead(requests: int, rounds: int) -> dict[str, float]:
     finally:
         proc.terminate()
         proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
     raw_median, sdk_median = statistics.median(raw_times), statistics.median(sdk_times)
     return {
         "raw_us": raw_median / requests * 1e6,
