@@ -1,0 +1,29 @@
+"""Small helpers the record-side managers share: single write results, version checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._exceptions import APIError
+from .._models import WriteResult
+
+__all__ = ["single_result", "version_tuple"]
+
+
+def version_tuple(api_version: str) -> tuple[int, int]:
+    """``v2.1`` as ``(2, 1)``, ``v8`` as ``(8, 0)``."""
+    major, _, minor = api_version.lstrip("v").partition(".")
+    return int(major), int(minor or 0)
+
+
+def single_result(body: Any, key: str = "data") -> WriteResult:
+    """The one result of a single-item write: ``{key: [result]}`` or a bare result object."""
+    if isinstance(body, dict):
+        items = body.get(key)
+        if isinstance(items, list) and items and isinstance(items[0], dict):
+            return WriteResult.from_api(items[0], 0)
+        if isinstance(items, dict) and "code" in items:
+            return WriteResult.from_api(items, 0)
+        if "code" in body and "status" in body:
+            return WriteResult.from_api(body, 0)
+    raise APIError(200, "UNEXPECTED_RESPONSE", f"expected a write result, got {str(body)[:200]!r}")

@@ -1,0 +1,363 @@
+"""What ``crm.records(module)`` does beyond CRUD: deleted records, mass update, lead convert,
+related records, photo, attachments, notes, tags and blueprint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
+from typing import Any, Final, Literal, overload
+
+from .._exceptions import NotFoundError
+from .._models import BulkResult, ConvertResult, MassUpdateStatus, Record, WriteResult
+from .._pagination import Pager
+from ._base import Manager
+from ._checks import check_id, check_ids, check_module
+from ._common import single_result
+from ._fields import select_fields
+from ._files import FileSource, read_upload
+from .attachments import AttachmentsManager
+from .notes import NotesManager
+from .tags import TagSpec, tag_action
+
+__all__ = ["MAX_MASS_UPDATE_IDS", "MAX_TAG_RECORDS", "RecordActions"]
+
+#: Records a synchronous mass update (by ids) may name in one call.
+MAX_MASS_UPDATE_IDS: Final = 500
+#: Records tagged or untagged in one call.
+MAX_TAG_RECORDS: Final = 500
+DeletedType = Literal["all", "recycle", "permanent"]
+
+
+class RecordActions(Manager):
+    """Mixed into :class:`RecordsManager`; ``self.module`` is the module's API name."""
+
+    module: str
+
+    # -- deleted records, mass update, convert ------------------------------------------------
+
+    def deleted(
+        self,
+        *,
+        type: DeletedType = "all",
+        per_page: int = 200,
+        max_records: int | None = None,
+    ) -> Pager[Record]:
+        """Deleted records (``all``, in the ``recycle`` bin, or ``permanent``ly deleted).
+
+        Items carry ``id``, ``display_name``, ``type``, ``deleted_by`` and ``deleted_time``.
+        """
+        if type not in ("all", "recycle", "permanent"):
+            raise ValueError(f"type must be 'all', 'recycle' or 'permanent', got {type!r}")
+        parse = partial(Record.from_api, self.module)
+        fetch = partial(self._get_page, f"{self.module}/deleted", "data", parse=parse)
+        return Pager(fetch, {"type": type, "per_page": per_page}, max_items=max_records)
+
+    @overload
+    async def mass_update(
+        self,
+        values: Mapping[str, Any],
+        *,
+        ids: Iterable[str | int],
+        over_write: bool | None = None,
+    ) -> BulkResult: ...
+
+    @overload
+    async def mass_update(
+        self,
+        values: Mapping[str, Any],
+        *,
+        cvid: str | int,
+        territory_id: str | int | None = None,
+        include_child: bool | None = None,
+        over_write: bool | None = None,
+    ) -> str: ...
+
+    async def mass_update(
+        self,
+        values: Mapping[str, Any],
+        *,
+        ids: Iterable[str | int] | None = None,
+        cvid: str | int | None = None,
+        territory_id: str | int | None = None,
+        include_child: bool | None = None,
+        over_write: bool | None = None,
+    ) -> BulkResult | str:
+        """Set the same ``values`` on many records.
+
+        With ``ids`` the update happens now and per-record results come back (any number of
+        ids, in calls of at most 500). With ``cvid`` (every record of a custom view, up to
+        50,000) Zoho schedules a job: its id is returned, see :meth:`mass_update_status`.
+        """
+        if not isinstance(values, Mapping) or not values:
+            raise ValueError(f"mass_update needs the field values to set, got {values!r}")
+        if (ids is None) == (cvid is None):
+            raise ValueError("mass_update takes exactly one of ids= or cvid=")
+        extra: dict[str, Any] = {} if over_write is None else {"over_write": over_write}
+        data = [dict(values)]
+        if ids is not None:
+            id_list = check_ids(ids, "record id")
+            return await self._write_chunks(
+                "POST",
+                f"{self.module}/actions/mass_update",
+                id_list,
+                lambda chunk: {"json": {"data": data, "ids": list(chunk), **extra}},
+            )
+        body: dict[str, Any] = {"data": data, "cvid": str(check_id(cvid, "cvid")), **extra}
+        if territory_id is not None:
+            territory: dict[str, Any] = {"id": check_id(territory_id, "territory id")}
+            if include_child is not None:
+                territory["include_child"] = include_child
+            body["territory"] = territory
+        answer = await self._session.request_json(
+            "POST", f"{self.module}/actions/mass_update", json=body, heavy=True
+        )
+        job_id = single_result(answer).details.get("job_id")
+        if job_id is None:
+            raise NotFoundError(200, "NO_JOB_ID", f"Zoho returned no job id: {answer!r}")
+        return str(job_id)
+
+    async def mass_update_status(self, job_id: str | int) -> MassUpdateStatus:
+        """Progress of a mass update scheduled with ``cvid``."""
+        job = check_id(job_id, "mass update job id")
+        body = await self._session.request_json(
+            "GET", f"{self.module}/actions/mass_update", params={"job_id": job}
+        )
+        data = body.get("data") if isinstance(body, dict) else None
+        if isinstance(data, dict):
+            data = [data]
+        if not data:
+            raise NotFoundError(204, "NO_CONTENT", f"no mass update job {job}", {"job_id": job})
+        return MassUpdateStatus.from_api(data[0])
+
+    async def convert(
+        self,
+        lead_id: str | int,
+        *,
+        deal: Mapping[str, Any] | None = None,
+        account_id: str | int | None = None,
+        contact_id: str | int | None = None,
+        assign_to: str | int | None = None,
+        overwrite: bool | None = None,
+        notify_lead_owner: bool | None = None,
+        notify_new_entity_owner: bool | None = None,
+        move_attachments_to: str | None = None,
+        **extra: Any,
+    ) -> ConvertResult:
+        """Convert a lead into a Contact, an Account (from Company, or ``account_id``) and,
+        with ``deal={...}`` (Deal_Name, Stage, Closing_Date), a Deal. Leads only."""
+        if self.module != "Leads":
+            raise ValueError(f"only Leads can be converted, not {self.module} records")
+        lid = check_id(lead_id, "lead id")
+        item: dict[str, Any] = dict(extra)
+        for key, flag in (
+            ("overwrite", overwrite),
+            ("notify_lead_owner", notify_lead_owner),
+            ("notify_new_entity_owner", notify_new_entity_owner),
+        ):
+            if flag is not None:
+                item[key] = flag
+        if account_id is not None:
+            item["Accounts"] = {"id": check_id(account_id, "account id")}
+        if contact_id is not None:
+            item["Contacts"] = {"id": check_id(contact_id, "contact id")}
+        if assign_to is not None:
+            item["assign_to"] = {"id": check_id(assign_to, "assign_to user id")}
+        if deal is not None:
+            item["Deals"] = dict(deal.to_dict() if isinstance(deal, Record) else deal)
+        if move_attachments_to is not None:
+            item["move_attachments_to"] = {"api_name": check_module(move_attachments_to)}
+        body = await self._session.request_json(
+            "POST", f"Leads/{lid}/actions/convert", json={"data": [item]}, heavy=True
+        )
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list) or not data or not isinstance(data[0], dict):
+            raise NotFoundError(200, "UNEXPECTED_RESPONSE", f"convert answered {body!r}")
+        return ConvertResult.from_api(data[0])
+
+    # -- related records ----------------------------------------------------------------------
+
+    def related(
+        self,
+        record_id: str | int,
+        related_list: str,
+        *,
+        fields: Sequence[str] | str | None = None,
+        per_page: int = 200,
+        max_records: int | None = None,
+    ) -> Pager[Record]:
+        """Records of ``related_list`` (its API name, e.g. ``Contacts`` of an Account).
+
+        ``fields`` is required from v3, as for :meth:`list`; names are those of the related
+        module (``"all"`` expands when the related list is named after its module).
+        """
+        path = self._related_path(record_id, related_list)
+        selection = select_fields(
+            self._session, related_list, fields, f"related({related_list!r})", required=True
+        )
+        parse = partial(Record.from_api, related_list)
+        fetch = partial(self._get_page, path, "data", parse=parse)
+        params = {"fields": selection.param, "per_page": per_page}
+        return Pager(selection.wrap(fetch), params, max_items=max_records)
+
+    async def add_related(
+        self,
+        record_id: str | int,
+        related_list: str,
+        items: Iterable[str | int | Mapping[str, Any]],
+    ) -> BulkResult:
+        """Relate records (ids, or dicts with ``id`` and relation fields such as a price)."""
+        path = self._related_path(record_id, related_list)
+        bodies = [_related_item(item, index) for index, item in enumerate(items)]
+        if not bodies:
+            raise ValueError("no related records given")
+        return await self._write_chunks(
+            "PUT", path, bodies, lambda chunk: {"json": {"data": list(chunk)}}
+        )
+
+    async def update_related(
+        self, record_id: str | int, related_list: str, items: Iterable[Mapping[str, Any]]
+    ) -> BulkResult:
+        """Change relation fields (each item a dict with the related ``id``)."""
+        listed = list(items)
+        for index, item in enumerate(listed):
+            if not isinstance(item, Mapping) or len(item) < 2:
+                raise ValueError(
+                    f"items[{index}] {item!r} must be a dict with the related 'id' and the "
+                    "relation fields to change (use add_related to relate by id only)"
+                )
+        return await self.add_related(record_id, related_list, listed)
+
+    async def remove_related(
+        self, record_id: str | int, related_list: str, ids: Iterable[str | int] | str | int
+    ) -> BulkResult:
+        """Unrelate records (their ids); the records themselves are kept."""
+        path = self._related_path(record_id, related_list)
+        id_list = check_ids(ids, "related record id")
+        if len(id_list) == 1:
+            return await self._write_chunks(
+                "DELETE", f"{path}/{id_list[0]}", id_list, lambda chunk: {}
+            )
+        return await self._write_chunks(
+            "DELETE", path, id_list, lambda chunk: {"params": {"ids": ",".join(chunk)}}
+        )
+
+    def _related_path(self, record_id: str | int, related_list: str) -> str:
+        rid = check_id(record_id)
+        try:
+            check_module(related_list)
+        except ValueError:
+            raise ValueError(
+                f"related list {related_list!r} is not a related list API name (e.g. "
+                "'Contacts', 'Notes'); see crm.related_lists for the names"
+            ) from None
+        return f"{self.module}/{rid}/{related_list}"
+
+    # -- photo, attachments, notes ------------------------------------------------------------
+
+    async def upload_photo(
+        self,
+        record_id: str | int,
+        file: FileSource,
+        *,
+        filename: str | None = None,
+        restrict_triggers: Sequence[str] | None = None,
+    ) -> WriteResult:
+        """Set the record's photo (a path, bytes or file object; at most 10 MB)."""
+        rid = check_id(record_id)
+        name, content, content_type = await read_upload(file, filename, "photo")
+        params = None
+        if restrict_triggers is not None:
+            params = {"restrict_triggers": ",".join(restrict_triggers)}
+        body = await self._session.request_json(
+            "POST",
+            f"{self.module}/{rid}/photo",
+            params=params,
+            files={"file": (name, content, content_type)},
+        )
+        return single_result(body)
+
+    async def download_photo(self, record_id: str | int) -> bytes:
+        """The record's photo; :class:`NotFoundError` if it has none."""
+        rid = check_id(record_id)
+        response = await self._session.core.request(
+            "GET", f"{self.module}/{rid}/photo", user_email=self._session.user_resolver()
+        )
+        if response.status_code == 204 or not response.content:
+            raise NotFoundError(204, "NO_CONTENT", f"{self.module} record {rid} has no photo")
+        return response.content
+
+    async def delete_photo(self, record_id: str | int) -> WriteResult:
+        """Remove the record's photo."""
+        rid = check_id(record_id)
+        return single_result(
+            await self._session.request_json("DELETE", f"{self.module}/{rid}/photo")
+        )
+
+    def attachments(self, record_id: str | int) -> AttachmentsManager:
+        """The attachments of one record."""
+        return AttachmentsManager(self._session, self.module, check_id(record_id))
+
+    def notes(self, record_id: str | int) -> NotesManager:
+        """The notes of one record (created notes get it as parent)."""
+        return NotesManager(self._session, (self.module, check_id(record_id)))
+
+    # -- tags, blueprint ----------------------------------------------------------------------
+
+    async def add_tags(
+        self,
+        ids: Iterable[str | int] | str | int,
+        tags: Iterable[TagSpec] | str,
+        *,
+        over_write: bool | None = None,
+    ) -> BulkResult:
+        """Tag records (at most 10 tags per call; new names become module tags)."""
+        return await self._tag_records("add_tags", ids, tags, over_write)
+
+    async def remove_tags(
+        self, ids: Iterable[str | int] | str | int, tags: Iterable[TagSpec] | str
+    ) -> BulkResult:
+        """Remove tags from records."""
+        return await self._tag_records("remove_tags", ids, tags, None)
+
+    async def _tag_records(
+        self,
+        action: str,
+        ids: Iterable[str | int] | str | int,
+        tags: Iterable[TagSpec] | str,
+        over_write: bool | None,
+    ) -> BulkResult:
+        build = tag_action(self._session.api_version, tags, over_write=over_write)
+        id_list = check_ids(ids, "record id")
+        return await self._write_chunks("POST", f"{self.module}/actions/{action}", id_list, build)
+
+    async def blueprint(self, record_id: str | int) -> dict[str, Any]:
+        """The record's blueprint: ``process_info`` and the ``transitions`` open to it now."""
+        rid = check_id(record_id)
+        body = await self._session.request_json("GET", f"{self.module}/{rid}/actions/blueprint")
+        blueprint = body.get("blueprint") if isinstance(body, dict) else None
+        if not isinstance(blueprint, dict):
+            raise NotFoundError(204, "NO_CONTENT", f"{self.module} record {rid} has no blueprint")
+        return blueprint
+
+    async def update_blueprint(
+        self,
+        record_id: str | int,
+        transition_id: str | int,
+        data: Mapping[str, Any] | None = None,
+    ) -> WriteResult:
+        """Move the record through a transition, with the fields it asks for in ``data``."""
+        rid = check_id(record_id)
+        item: dict[str, Any] = {"transition_id": check_id(transition_id, "transition id")}
+        item["data"] = dict(data or {})
+        body = await self._session.request_json(
+            "PUT", f"{self.module}/{rid}/actions/blueprint", json={"blueprint": [item]}
+        )
+        return single_result(body)
+
+
+def _related_item(item: str | int | Mapping[str, Any], index: int) -> dict[str, Any]:
+    if isinstance(item, Mapping):
+        body = dict(item)
+        body["id"] = check_id(body.get("id"), f"items[{index}]['id']")
+        return body
+    return {"id": check_id(item, f"items[{index}]")}

@@ -1,0 +1,189 @@
+"""``crm.modules``: modules, fields, layouts, custom views and related lists, cached per client."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from typing import Any, Final, TypeVar
+
+from .._exceptions import NotFoundError
+from .._models import CustomView, Entity, Field, Layout, Module, RelatedList
+from ._base import Manager
+from ._checks import check_id, check_module
+from ._common import version_tuple
+
+__all__ = ["MODULE_STATUSES", "ModulesManager"]
+
+E = TypeVar("E", bound=Entity)
+
+#: Values of the v5+ ``status`` filter of ``/settings/modules``.
+MODULE_STATUSES: Final = ("visible", "user_hidden", "system_hidden", "scheduled_for_deletion")
+
+
+def _module_of(key: Hashable) -> str | None:
+    return key[1] if isinstance(key, tuple) and len(key) == 2 else None
+
+
+class ModulesManager(Manager):
+    """Module metadata. Lists are fetched once per client (shared with ``as_user`` views) and
+    kept until :meth:`clear_cache` or :meth:`refresh`; single items by id are fetched each time.
+    Returned lists are fresh lists of the cached model objects: treat those as read-only.
+    """
+
+    # -- modules ---------------------------------------------------------------------------------
+
+    async def list(self, *, status: str | None = None) -> builtins.list[Module]:
+        """Every module; ``status`` keeps those in that state (``visible``, ``user_hidden``...).
+
+        On v5+ Zoho filters by ``status``; v2-v4 only report ``visible`` (``status="visible"``
+        keeps visible modules, any other status the hidden ones).
+        """
+        if status is not None and status not in MODULE_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(MODULE_STATUSES)}; got {status!r}")
+        if status is not None and self._has_module_status:
+            return builtins.list(
+                await self._cached(("modules", status), self._load_modules, status)
+            )
+        modules = await self._cached(("modules", None), self._load_modules, None)
+        if status is None:
+            return builtins.list(modules)
+        return [m for m in modules if m.is_visible == (status == "visible")]
+
+    async def get(self, api_name: str) -> Module:
+        """One module by API name (``Leads``), with Zoho's full module details."""
+        name = check_module(api_name)
+        module: Module = await self._cached(("module", name), self._load_module, name)
+        return module
+
+    # -- fields ----------------------------------------------------------------------------------
+
+    async def fields(self, module: str) -> builtins.list[Field]:
+        """The fields of ``module``."""
+        return builtins.list(await self._per_module("fields", module, Field))
+
+    async def field_names(self, module: str) -> builtins.list[str]:
+        """The API names of the fields of ``module``."""
+        return [f.api_name for f in await self.fields(module) if f.api_name]
+
+    def cached_field_names(self, module: str) -> frozenset[str] | None:
+        """The field API names of ``module`` if already fetched, else None (never fetches)."""
+        fields = self._session.metadata.peek(("fields", module))
+        if fields is None:
+            return None
+        return frozenset(f.api_name for f in fields if f.api_name)
+
+    async def field(self, module: str, field: str | int) -> Field:
+        """One field: by id (``/settings/fields/{id}``) or by API name (from :meth:`fields`)."""
+        name = check_module(module)
+        if isinstance(field, int) or field.isdigit():
+            fid = check_id(field, "field id")
+            body = await self._session.request_json(
+                "GET", f"settings/fields/{fid}", params={"module": name}
+            )
+            return _first(body, "fields", Field, f"no field with id {fid} in {name}")
+        for item in await self.fields(name):
+            if item.api_name == field:
+                return item
+        raise ValueError(
+            f"module {name!r} has no field {field!r}; see await crm.modules.field_names({name!r})"
+        )
+
+    # -- layouts, custom views, related lists ----------------------------------------------------
+
+    async def layouts(self, module: str) -> builtins.list[Layout]:
+        """The layouts of ``module``."""
+        return builtins.list(await self._per_module("layouts", module, Layout))
+
+    async def layout(self, module: str, layout_id: str | int) -> Layout:
+        """One layout by id."""
+        return await self._one("layouts", module, layout_id, Layout)
+
+    async def custom_views(self, module: str) -> builtins.list[CustomView]:
+        """The custom views of ``module`` (their ``id`` is the ``cvid`` of a records list)."""
+        return builtins.list(await self._per_module("custom_views", module, CustomView))
+
+    async def custom_view(self, module: str, cvid: str | int) -> CustomView:
+        """One custom view by id."""
+        return await self._one("custom_views", module, cvid, CustomView)
+
+    async def related_lists(self, module: str) -> builtins.list[RelatedList]:
+        """The related lists of ``module`` (their ``api_name`` names related records)."""
+        return builtins.list(await self._per_module("related_lists", module, RelatedList))
+
+    async def related_list(self, module: str, related_list_id: str | int) -> RelatedList:
+        """One related list by id."""
+        return await self._one("related_lists", module, related_list_id, RelatedList)
+
+    # -- cache -----------------------------------------------------------------------------------
+
+    def clear_cache(self, module: str | None = None) -> None:
+        """Forget cached metadata: all of it, or only that of ``module``."""
+        if module is None:
+            self._session.metadata.clear()
+        else:
+            self._session.metadata.clear(lambda key: _module_of(key) == module)
+
+    async def refresh(self, module: str | None = None) -> None:
+        """Clear the cache (all, or ``module``'s) and fetch the module list (and its fields)."""
+        self.clear_cache(module)
+        await self.list()
+        if module is not None:
+            await self.fields(module)
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    @property
+    def _has_module_status(self) -> bool:
+        return version_tuple(self._session.api_version) >= (5, 0)
+
+    async def _cached(self, key: Hashable, load: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        return await self._session.metadata.get(key, lambda: load(*args))
+
+    async def _load_modules(self, status: str | None) -> builtins.list[Module]:
+        params = {"status": status} if status is not None else None
+        body = await self._session.request_json("GET", "settings/modules", params=params)
+        return _items(body, "modules", Module)
+
+    async def _load_module(self, name: str) -> Module:
+        body = await self._session.request_json("GET", f"settings/modules/{name}")
+        return _first(body, "modules", Module, f"no module {name!r}")
+
+    async def _per_module(self, kind: str, module: str, model: type[E]) -> builtins.list[E]:
+        name = check_module(module)
+
+        async def load() -> builtins.list[E]:
+            items: builtins.list[E] = []
+            page = 1
+            while True:  # custom views are paged; the other lists come whole
+                params: dict[str, Any] = {"module": name}
+                if page > 1:
+                    params["page"] = page
+                body = await self._session.request_json("GET", f"settings/{kind}", params=params)
+                items.extend(_items(body, kind, model))
+                info = body.get("info") if isinstance(body, dict) else None
+                if not (isinstance(info, Mapping) and info.get("more_records")):
+                    return items
+                page += 1
+
+        result: builtins.list[E] = await self._session.metadata.get((kind, name), load)
+        return result
+
+    async def _one(self, kind: str, module: str, item_id: str | int, model: type[E]) -> E:
+        name = check_module(module)
+        iid = check_id(item_id, f"{kind[:-1].replace('_', ' ')} id")
+        body = await self._session.request_json(
+            "GET", f"settings/{kind}/{iid}", params={"module": name}
+        )
+        return _first(body, kind, model, f"no {kind[:-1]} with id {iid} in {name}")
+
+
+def _items(body: Any, key: str, model: type[E]) -> list[E]:
+    items = body.get(key) if isinstance(body, dict) else None
+    return [model.from_api(item) for item in items or [] if isinstance(item, Mapping)]
+
+
+def _first(body: Any, key: str, model: type[E], missing: str) -> E:
+    items = _items(body, key, model)
+    if not items:
+        raise NotFoundError(204, "NOT_FOUND", missing)
+    return items[0]
