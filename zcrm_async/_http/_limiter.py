@@ -1,0 +1,83 @@
+"""Adaptive concurrency: AIMD on the client-wide limiter, plus Zoho's sub-limit for heavy APIs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Final
+
+import anyio
+
+from .._logging import logger
+
+__all__ = ["HEAVY_API_LIMIT", "AdaptiveLimiter"]
+
+#: Zoho caps "heavy" calls (search, COQL, convert, writes of more than 10 records, mass update)
+#: at 10 concurrent calls in every edition (reference §5.2).
+HEAVY_API_LIMIT: Final = 10
+
+
+class AdaptiveLimiter:
+    """Adapts a :class:`anyio.CapacityLimiter` to what Zoho accepts (AIMD).
+
+    A 429 halves the number of concurrent calls (never below ``minimum``); after as many
+    successes in a row as the current limit, it grows by one again, up to ``maximum`` (the
+    limiter's size at construction, i.e. ``max_concurrency``). 429s of calls that started
+    before the last cut are the same burst and do not cut again. Heavy calls also take a slot
+    of a second limiter capped at :data:`HEAVY_API_LIMIT`.
+    """
+
+    def __init__(
+        self,
+        limiter: anyio.CapacityLimiter,
+        *,
+        minimum: int = 1,
+        heavy_limit: int = HEAVY_API_LIMIT,
+    ) -> None:
+        self.limiter = limiter
+        self.maximum = int(limiter.total_tokens)
+        self.minimum = max(1, min(minimum, self.maximum))
+        self.heavy = anyio.CapacityLimiter(max(1, min(heavy_limit, self.maximum)))
+        #: Bumped at every cut; a call remembers the epoch it started in.
+        self.epoch = 0
+        self._successes = 0
+        #: Counters for tests and benchmarks.
+        self.cuts = 0
+        self.raises = 0
+
+    @property
+    def current(self) -> int:
+        """The number of concurrent calls allowed right now."""
+        return int(self.limiter.total_tokens)
+
+    @asynccontextmanager
+    async def slot(self, *, heavy: bool = False) -> AsyncIterator[int]:
+        """Hold a slot (and a heavy slot first, for heavy calls); yields the current epoch."""
+        if heavy:
+            async with self.heavy, self.limiter:
+                yield self.epoch
+        else:
+            async with self.limiter:
+                yield self.epoch
+
+    def on_success(self) -> None:
+        """A call was not throttled: additive increase once a full window succeeded."""
+        if self.current >= self.maximum:
+            return
+        self._successes += 1
+        if self._successes >= self.current:
+            self._successes = 0
+            self.limiter.total_tokens = self.current + 1
+            self.raises += 1
+
+    def on_throttled(self, epoch: int) -> None:
+        """A call that started in ``epoch`` got 429: multiplicative decrease (once per burst)."""
+        if epoch != self.epoch:
+            return
+        self.epoch += 1
+        self._successes = 0
+        new = max(self.minimum, self.current // 2)
+        if new != self.current:
+            logger.info("429 from Zoho: concurrency %d -> %d", self.current, new)
+            self.limiter.total_tokens = new
+            self.cuts += 1

@@ -1,0 +1,51 @@
+"""Zoho's bulk engine: Bulk Read (export a module as CSV) and Bulk Write (import a CSV).
+
+Reach it through the client as ``crm.bulk`` (a :class:`BulkManager`)::
+
+    async for row in crm.bulk.read_rows("Contacts", fields=["Last_Name", "Email"]):
+        ...
+    result = await crm.bulk.write("Leads", rows, operation="upsert", find_by="Email")
+    for row in result.failed:
+        print(row.index, row.status, row.errors)
+"""
+
+from ._criteria import COMPARATORS, EMPTY, BulkCriteria, all_of, any_of
+from ._csvzip import MAX_FILE_BYTES, MAX_ROWS_PER_FILE, csv_value, iter_zip_csv
+from ._manager import BulkManager
+from ._models import (
+    BulkJobError,
+    BulkJobFailedError,
+    BulkJobTimeoutError,
+    BulkReadJob,
+    BulkReadResult,
+    BulkWriteInputError,
+    BulkWriteJob,
+    BulkWriteJobResult,
+    BulkWriteResult,
+    BulkWriteRow,
+    PollPolicy,
+)
+
+__all__ = [
+    "COMPARATORS",
+    "EMPTY",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS_PER_FILE",
+    "BulkCriteria",
+    "BulkJobError",
+    "BulkJobFailedError",
+    "BulkJobTimeoutError",
+    "BulkManager",
+    "BulkReadJob",
+    "BulkReadResult",
+    "BulkWriteInputError",
+    "BulkWriteJob",
+    "BulkWriteJobResult",
+    "BulkWriteResult",
+    "BulkWriteRow",
+    "PollPolicy",
+    "all_of",
+    "any_of",
+    "csv_value",
+    "iter_zip_csv",
+]

@@ -1,0 +1,198 @@
+"""ZIP'd CSV files on disk: downloads with retries, row iteration, and upload files in chunks.
+
+Nothing here holds a whole file in memory: downloads stream to a file, rows are read one by one
+through ``zipfile`` + ``csv``, and upload files are written row by row into a temporary ZIP.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import zipfile
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO, Any, Final
+
+import anyio
+import anyio.lowlevel
+import attrs
+
+from .._exceptions import APIError, TransportError
+from .._http._core import HttpCore
+from .._logging import logger
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_ROWS_PER_FILE",
+    "UploadFile",
+    "csv_value",
+    "download_to",
+    "iter_zip_csv",
+    "write_upload_file",
+]
+
+#: Zoho's bulk write limits (reference §4.2): a ZIP of at most 25 MB, 25,000 rows per CSV.
+MAX_FILE_BYTES: Final = 25 * 1024 * 1024
+MAX_ROWS_PER_FILE: Final = 25_000
+#: Room kept below ``max_bytes`` for data the deflate stream still buffers and the ZIP directory.
+_ZIP_SLACK: Final = 256 * 1024
+_CHUNK: Final = 64 * 1024
+#: Rows between two checkpoints, so long CSV work lets other tasks run.
+_YIELD_EVERY: Final = 500
+
+
+async def download_to(
+    core: HttpCore,
+    url: str,
+    dest: IO[bytes],
+    *,
+    user_email: str,
+    what: str,
+    attempts: int = 4,
+) -> int:
+    """Stream ``url`` into ``dest`` (truncated first); return the byte count.
+
+    A download that breaks off is started again from scratch (a GET is idempotent) up to
+    ``attempts`` times in all; then :class:`TransportError` names ``what`` and the attempts.
+    The body must be a ZIP: anything else is an :class:`APIError` ``MALFORMED_RESPONSE``.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        dest.seek(0)
+        dest.truncate()
+        written = 0
+        try:
+            async with core.stream("GET", url, user_email=user_email) as response:
+                async for chunk in response.aiter_bytes(_CHUNK):
+                    dest.write(chunk)
+                    written += len(chunk)
+        except TransportError as exc:
+            if attempt >= attempts:
+                raise TransportError(
+                    f"downloading {what} failed {attempt} time(s), last: {exc}",
+                    host=exc.host,
+                ) from exc
+            delay = core.retry.delay(attempt)
+            logger.info("downloading %s broke off (%s); again in %.2fs", what, exc, delay)
+            await anyio.sleep(delay)
+            continue
+        dest.flush()
+        dest.seek(0)
+        if not zipfile.is_zipfile(dest):
+            dest.seek(0)
+            head = dest.read(200).decode("utf-8", "replace")
+            raise APIError(
+                200, "MALFORMED_RESPONSE", f"{what} is not a ZIP file; it starts with {head!r}"
+            )
+        dest.seek(0)
+        return written
+
+
+def iter_zip_csv(source: str | os.PathLike[str] | IO[bytes]) -> Iterator[dict[str, str]]:
+    """The rows of every CSV in a ZIP, one dict per row (header -> cell), read lazily."""
+    with zipfile.ZipFile(source) as archive:
+        names = [n for n in archive.namelist() if n.lower().endswith(".csv")]
+        if not names:
+            raise APIError(
+                200, "MALFORMED_RESPONSE", f"the ZIP holds no CSV file: {archive.namelist()}"
+            )
+        for name in names:
+            with archive.open(name) as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+                yield from csv.DictReader(text)
+
+
+def csv_value(value: Any) -> str:
+    """One value as a bulk write CSV cell: lookups by id, multi-select joined with ``;``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal | int | float | str):
+        return str(value)
+    if isinstance(value, Mapping):
+        if "id" in value:
+            return str(value["id"])
+        raise ValueError(f"a lookup value needs an 'id' key, got {dict(value)!r}")
+    if isinstance(value, list | tuple):
+        return ";".join(csv_value(v) for v in value)
+    raise ValueError(f"cannot write a {type(value).__name__} into a CSV cell: {value!r}")
+
+
+@attrs.define
+class UploadFile:
+    """One ZIP ready to upload: the temporary file, its rows and their input positions."""
+
+    file: IO[bytes]
+    rows: int
+    first_index: int
+    size: int
+    name: str
+
+    def close(self) -> None:
+        """Delete the temporary file."""
+        self.file.close()
+
+
+async def write_upload_file(
+    rows: AsyncIterator[tuple[int, Mapping[str, Any]]],
+    first: tuple[int, Mapping[str, Any]],
+    columns: Sequence[str],
+    *,
+    name: str,
+    max_rows: int,
+    max_bytes: int,
+) -> tuple[UploadFile, tuple[int, Mapping[str, Any]] | None]:
+    """Write ``first`` and following rows into a temporary ZIP until a limit is reached.
+
+    Returns the file and the first row that did not fit (None once ``rows`` is exhausted).
+    ``rows`` yields ``(input_index, row)``; a row's keys must be among ``columns``.
+    """
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - returned to the caller, who closes it
+    count = 0
+    pending: tuple[int, Mapping[str, Any]] | None = first
+    try:
+        with (
+            zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+            archive.open(f"{name}.csv", "w") as member,
+        ):
+            text = io.TextIOWrapper(member, encoding="utf-8", newline="")
+            writer = csv.writer(text)
+            writer.writerow(columns)
+            while pending is not None:
+                index, row = pending
+                writer.writerow(_cells(row, columns, index))
+                count += 1
+                pending = await anext(rows, None)
+                if count >= max_rows or file.tell() + _ZIP_SLACK >= max_bytes:
+                    break
+                if count % _YIELD_EVERY == 0:
+                    await anyio.lowlevel.checkpoint()
+            text.flush()
+            text.detach()
+        size = file.tell()
+        if size > max_bytes:
+            raise ValueError(
+                f"the upload file for rows {first[0]}..{first[0] + count - 1} is {size} bytes, "
+                f"over the {max_bytes}-byte limit; lower max_rows_per_file"
+            )
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    return UploadFile(file, count, first[0], size, f"{name}.zip"), pending
+
+
+def _cells(row: Mapping[str, Any], columns: Sequence[str], index: int) -> list[str]:
+    try:
+        return [csv_value(row.get(column)) for column in columns]
+    except ValueError as exc:
+        raise ValueError(f"row {index}: {exc}") from None

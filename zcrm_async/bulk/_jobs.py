@@ -1,0 +1,50 @@
+"""Waiting for a bulk job: poll with a growing interval, bounded by an overall timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import anyio
+
+from .._logging import logger
+from ._models import BulkJobTimeoutError, PollPolicy
+
+__all__ = ["poll_until_done"]
+
+J = TypeVar("J")
+
+
+async def poll_until_done(
+    fetch: Callable[[], Awaitable[J]],
+    state_of: Callable[[J], str],
+    *,
+    job_id: str,
+    operation: str,
+    finished: frozenset[str],
+    policy: PollPolicy,
+) -> J:
+    """Fetch the job until its state is in ``finished``; return the last job seen.
+
+    Raises :class:`BulkJobTimeoutError` (naming the job and its last state) after
+    ``policy.timeout`` seconds. Cancellation of the caller stops the wait at once.
+    """
+    state = "not yet polled"
+    delay = policy.interval
+    try:
+        with anyio.fail_after(policy.timeout):
+            while True:
+                job = await fetch()
+                state = state_of(job)
+                if state in finished:
+                    return job
+                logger.debug(
+                    "bulk %s job %s is %s; next poll in %.2fs", operation, job_id, state, delay
+                )
+                await anyio.sleep(delay)
+                delay = min(delay * policy.factor, policy.max_interval)
+    except TimeoutError:
+        assert policy.timeout is not None
+        raise BulkJobTimeoutError(
+            job_id=job_id, operation=operation, state=state, timeout=policy.timeout
+        ) from None

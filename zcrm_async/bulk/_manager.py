@@ -1,0 +1,454 @@
+"""``crm.bulk``: Bulk Read and Bulk Write jobs (reference §4)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import IO, Any, Final
+
+import anyio.lowlevel
+import anyio.to_thread
+
+from .._exceptions import APIError
+from .._progress import Progress, ProgressCallback
+from ..managers._base import Manager
+from ..managers._checks import check_id, check_module
+from ._criteria import BulkCriteria, criteria_json
+from ._csvzip import MAX_FILE_BYTES, MAX_ROWS_PER_FILE, download_to, iter_zip_csv
+from ._jobs import poll_until_done
+from ._models import (
+    BulkJobFailedError,
+    BulkReadJob,
+    BulkWriteJob,
+    BulkWriteJobResult,
+    BulkWriteResult,
+    PollPolicy,
+)
+from ._write import WriteInput, WriteOptions, run_write
+
+__all__ = ["BulkManager"]
+
+READ_FINISHED: Final = frozenset({"COMPLETED", "FAILURE"})
+WRITE_FINISHED: Final = frozenset({"COMPLETED", "FAILED"})
+OPERATIONS: Final = ("insert", "update", "upsert")
+FILE_TYPES: Final = ("csv", "ics")
+#: Rows between two progress reports while reading.
+_REPORT_EVERY: Final = 1000
+
+Criteria = BulkCriteria | Mapping[str, Any] | None
+
+
+def _first(body: Any, what: str) -> dict[str, Any]:
+    """``data[0]`` of an answer (or the answer itself when Zoho sends the object bare)."""
+    if isinstance(body, dict) and isinstance(body.get("data"), list) and body["data"]:
+        item = body["data"][0]
+        if isinstance(item, dict):
+            return item
+    if isinstance(body, dict) and "data" not in body:
+        return body
+    raise APIError(200, "UNEXPECTED_RESPONSE", f"no {what} in the answer: {str(body)[:200]}")
+
+
+class BulkManager(Manager):
+    """Zoho's bulk engine: export a module as CSV (Bulk Read), import a CSV (Bulk Write).
+
+    High level: :meth:`read_rows` (an async iterator of row dicts across every page) and
+    :meth:`write` (rows or a CSV file in, per-row outcomes out). Low level, for callers who
+    want control: :meth:`create_read_job`, :meth:`get_read_job`, :meth:`wait`,
+    :meth:`download`, :meth:`upload`, :meth:`create_write_job`, :meth:`get_write_job`,
+    :meth:`write_job_result`.
+    """
+
+    # -- bulk read -------------------------------------------------------------------------------
+
+    async def create_read_job(
+        self,
+        module: str,
+        *,
+        fields: Sequence[str] | None = None,
+        criteria: Criteria = None,
+        cvid: str | None = None,
+        page: int | None = None,
+        page_token: str | None = None,
+        callback_url: str | None = None,
+        file_type: str = "csv",
+    ) -> BulkReadJob:
+        """``POST /crm/bulk/{v}/read``: start exporting ``module`` (state ``ADDED``).
+
+        ``fields``: API names (Zoho's default set if None; dotted lookups such as
+        ``Account_Name.Account_Name`` allowed). ``criteria``: a :class:`BulkCriteria` or Zoho's
+        criteria dict. ``page`` (1-based, 200,000 records each) or ``page_token`` (from the
+        previous page's result), never both. ``file_type="ics"`` only for Events, without fields.
+        """
+        query: dict[str, Any] = {"module": {"api_name": check_module(module)}}
+        if file_type not in FILE_TYPES:
+            raise ValueError(f"file_type must be 'csv' or 'ics', got {file_type!r}")
+        if fields is not None:
+            if isinstance(fields, str):
+                fields = [f.strip() for f in fields.split(",")]
+            names = [f for f in fields if isinstance(f, str) and f.strip()]
+            if len(names) != len(fields) or not names:
+                raise ValueError(f"fields must be non-empty field API names, got {fields!r}")
+            if file_type == "ics":
+                raise ValueError("file_type='ics' exports take no fields: leave fields=None")
+            query["fields"] = names
+        if cvid is not None:
+            query["cvid"] = check_id(cvid, "cvid")
+        crit = criteria_json(criteria)
+        if crit is not None:
+            query["criteria"] = crit
+        if page is not None and page_token is not None:
+            raise ValueError("pass page= or page_token=, not both (Zoho refuses the pair)")
+        if page is not None:
+            if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+                raise ValueError(f"page must be a whole number >= 1, got {page!r}")
+            query["page"] = page
+        if page_token is not None:
+            query["page_token"] = str(page_token)
+        body: dict[str, Any] = {"query": query, "file_type": file_type}
+        if callback_url is not None:
+            body["callback"] = _callback(callback_url)
+        answer = await self._session.request_json("POST", self._bulk_path("read"), json=body)
+        details = _first(answer, "bulk read job").get("details")
+        if not isinstance(details, dict) or not details.get("id"):
+            raise APIError(200, "UNEXPECTED_RESPONSE", f"no job id in {str(answer)[:200]}")
+        return BulkReadJob.from_api({**details, "query": {**query, **details.get("query", {})}})
+
+    async def get_read_job(self, job_id: str) -> BulkReadJob:
+        """``GET /crm/bulk/{v}/read/{job_id}``: the job's state and, once done, its result."""
+        job_id = check_id(job_id, "bulk read job id")
+        body = await self._session.request_json("GET", self._bulk_path(f"read/{job_id}"))
+        return BulkReadJob.from_api(_first(body, "bulk read job"))
+
+    async def wait(self, job: BulkReadJob | BulkWriteJob, *, poll: PollPolicy | None = None) -> Any:
+        """Poll ``job`` until Zoho reports it finished; return the finished job.
+
+        A bulk read job ending in ``FAILURE`` or a write job in ``FAILED`` raises
+        :class:`BulkJobFailedError`; ``poll.timeout`` elapsed raises :class:`BulkJobTimeoutError`.
+        """
+        policy = poll or PollPolicy()
+        if isinstance(job, BulkReadJob):
+            read = await poll_until_done(
+                lambda: self.get_read_job(job.id),
+                lambda j: j.state,
+                job_id=job.id,
+                operation="read",
+                finished=READ_FINISHED,
+                policy=policy,
+            )
+            if read.state != "COMPLETED":
+                raise BulkJobFailedError(
+                    job_id=read.id,
+                    operation="read",
+                    state=read.state,
+                    reason=str(read.data.get("message") or "Zoho gives no reason for bulk reads"),
+                    job=read,
+                )
+            return read
+        if isinstance(job, BulkWriteJob):
+            written = await poll_until_done(
+                lambda: self.get_write_job(job.id),
+                lambda j: j.status,
+                job_id=job.id,
+                operation="write",
+                finished=WRITE_FINISHED,
+                policy=policy,
+            )
+            if written.status != "COMPLETED":
+                raise BulkJobFailedError(
+                    job_id=written.id,
+                    operation="write",
+                    state=written.status,
+                    reason=written.reason,
+                    job=written,
+                )
+            return written
+        raise TypeError(f"wait() takes a BulkReadJob or BulkWriteJob, got {type(job).__name__}")
+
+    async def download(
+        self, job: BulkReadJob, dest: str | os.PathLike[str] | IO[bytes], *, attempts: int = 4
+    ) -> int:
+        """Stream a COMPLETED read job's ZIP to ``dest`` (a path or a binary file); bytes written.
+
+        A broken download is started again from scratch, up to ``attempts`` tries in all.
+        Read the rows with :func:`iter_zip_csv`.
+        """
+        if job.result is None or not job.result.download_url:
+            raise ValueError(
+                f"bulk read job {job.id} is {job.state} and has no result yet: wait() for it"
+            )
+        what = f"the result of bulk read job {job.id}"
+        if isinstance(dest, str | os.PathLike):
+            with await anyio.to_thread.run_sync(open, dest, "w+b") as file:
+                return await self._download(job.result.download_url, file, what, attempts)
+        return await self._download(job.result.download_url, dest, what, attempts)
+
+    async def read_rows(
+        self,
+        module: str,
+        *,
+        fields: Sequence[str] | None = None,
+        criteria: Criteria = None,
+        cvid: str | None = None,
+        page: int | None = None,
+        page_token: str | None = None,
+        callback_url: str | None = None,
+        all_pages: bool = True,
+        poll: PollPolicy | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> AsyncIterator[dict[str, str]]:
+        """Export ``module`` and yield its rows as ``{column: text}`` dicts (``id`` first).
+
+        One job per page of 200,000 records: each page's ZIP is downloaded to a temporary file
+        in full (so a broken download never yields a row twice), then read row by row; memory
+        use does not grow with the number of rows. With ``all_pages`` the next page's job is
+        created from ``next_page_token`` while ``more_records`` is true. ``progress(done, total,
+        rate)``: ``total`` is known once the last page's job has finished. Values are Zoho's CSV
+        text (empty string for an empty field). Use ``contextlib.aclosing`` to stop early.
+        """
+        job = await self.create_read_job(
+            module,
+            fields=fields,
+            criteria=criteria,
+            cvid=cvid,
+            page=page,
+            page_token=page_token,
+            callback_url=callback_url,
+        )
+        counter = Progress(progress)
+        counter.start()
+        seen = 0
+        while True:
+            job = await self.wait(job, poll=poll)
+            result = job.result
+            assert result is not None
+            seen += result.count or 0
+            last_page = not (all_pages and result.more_records)
+            if last_page:
+                counter.total = seen
+            pending = 0
+            with tempfile.TemporaryFile() as file:
+                await self.download(job, file)
+                for row in iter_zip_csv(file):
+                    yield row
+                    pending += 1
+                    if pending == _REPORT_EVERY:
+                        counter.advance(pending)
+                        pending = 0
+                        await anyio.lowlevel.checkpoint()
+            if pending:
+                counter.advance(pending)
+            if last_page:
+                return
+            next_page = (result.page or 1) + 1
+            job = await self.create_read_job(
+                module,
+                fields=fields,
+                criteria=criteria,
+                cvid=cvid,
+                page=None if result.next_page_token else next_page,
+                page_token=result.next_page_token,
+                callback_url=callback_url,
+            )
+
+    #: ``crm.bulk.read(...)`` is :meth:`read_rows`.
+    read = read_rows
+
+    # -- bulk write ------------------------------------------------------------------------------
+
+    async def upload(
+        self, file: str | os.PathLike[str] | IO[bytes], *, name: str = "data.zip"
+    ) -> str:
+        """Upload a ZIP (holding CSV files) to the data centre's file host; Zoho's ``file_id``.
+
+        Sends ``feature: bulk-write`` and ``X-CRM-ORG: <zgid>`` (the org's, fetched once).
+        """
+        zgid = await self.zgid()
+        host = self._session.core.config.resolved_upload_url
+        url = f"{host}/crm/{self._session.api_version}/upload"
+        headers = {"feature": "bulk-write", "X-CRM-ORG": zgid}
+        if isinstance(file, str | os.PathLike):
+            with await anyio.to_thread.run_sync(open, file, "rb") as handle:
+                return await self._upload(url, handle, os.path.basename(file), headers)
+        return await self._upload(url, file, name, headers)
+
+    async def create_write_job(
+        self,
+        module: str,
+        file_id: str,
+        *,
+        operation: str = "insert",
+        find_by: str | None = None,
+        field_mappings: Sequence[Mapping[str, Any]] | None = None,
+        ignore_empty: bool = True,
+        callback_url: str | None = None,
+    ) -> BulkWriteJob:
+        """``POST /crm/bulk/{v}/write`` for an uploaded file. Never retried once sent.
+
+        ``find_by`` (a unique field or ``id``) is mandatory for ``update`` and ``upsert``.
+        ``field_mappings``: Zoho's ``[{"api_name": ..., "index": column}, ...]`` (None: Zoho
+        maps the CSV header's names itself).
+        """
+        options = WriteOptions.check(operation, find_by, ignore_empty, callback_url)
+        resource: dict[str, Any] = {
+            "type": "data",
+            "module": {"api_name": check_module(module)},
+            "file_id": str(file_id),
+        }
+        if options.find_by is not None:
+            resource["find_by"] = options.find_by
+        if field_mappings is not None:
+            resource["field_mappings"] = [dict(m) for m in field_mappings]
+        body: dict[str, Any] = {
+            "operation": options.operation,
+            "ignore_empty": options.ignore_empty,
+            "character_encoding": "UTF-8",
+            "resource": [resource],
+        }
+        if options.callback_url is not None:
+            body["callback"] = _callback(options.callback_url)
+        answer = await self._session.request_json("POST", self._bulk_path("write"), json=body)
+        details = _first(answer, "bulk write job").get("details")
+        if not isinstance(details, dict) or not details.get("id"):
+            raise APIError(200, "UNEXPECTED_RESPONSE", f"no job id in {str(answer)[:200]}")
+        return BulkWriteJob.from_api(
+            {"status": "ADDED", "operation": options.operation, **details, "resource": [resource]}
+        )
+
+    async def get_write_job(self, job_id: str) -> BulkWriteJob:
+        """``GET /crm/bulk/{v}/write/{job_id}``: status, per-file counts, result URL."""
+        job_id = check_id(job_id, "bulk write job id")
+        body = await self._session.request_json("GET", self._bulk_path(f"write/{job_id}"))
+        return BulkWriteJob.from_api(_first(body, "bulk write job"))
+
+    async def write_job_result(
+        self, job: BulkWriteJob, *, first_index: int = 0, expected_rows: int | None = None
+    ) -> BulkWriteJobResult:
+        """Download and parse a COMPLETED write job's result file into per-row outcomes.
+
+        ``first_index`` numbers the rows (their position in the caller's input);
+        ``expected_rows``: rows missing from the result are reported ``unprocessed``.
+        """
+        from ._write import parse_write_result
+
+        if not job.download_url:
+            raise ValueError(
+                f"bulk write job {job.id} is {job.status} and has no result yet: wait() for it"
+            )
+        with tempfile.TemporaryFile() as file:
+            await self._download(
+                job.download_url, file, f"the result of bulk write job {job.id}", 4
+            )
+            rows = parse_write_result(file, job.id, first_index, expected_rows)
+        return BulkWriteJobResult(job=job, rows=rows)
+
+    async def write(
+        self,
+        module: str,
+        data: WriteInput,
+        *,
+        operation: str = "insert",
+        find_by: str | None = None,
+        columns: Sequence[str] | None = None,
+        field_mappings: Mapping[str, str | Mapping[str, Any]] | None = None,
+        ignore_empty: bool = True,
+        check_fields: bool = True,
+        callback_url: str | None = None,
+        poll: PollPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        max_rows_per_file: int = MAX_ROWS_PER_FILE,
+        max_file_bytes: int = MAX_FILE_BYTES,
+    ) -> BulkWriteResult:
+        """Import rows into ``module`` with Bulk Write; per-row outcomes in input order.
+
+        ``data``: an iterable (or async iterable) of dicts, or the path of a CSV file whose
+        header names the columns. Dict rows take their columns from ``columns`` or the first
+        row's keys. Rows are written into ZIP'd CSV files of at most ``max_rows_per_file`` rows
+        and ``max_file_bytes`` bytes (Zoho: 25,000 and 25 MB), one job per file, in order.
+        ``field_mappings`` maps a column to another field API name, or to Zoho's mapping
+        object (e.g. ``{"Owner": {"api_name": "Owner", "find_by": "email"}}``); other columns
+        map to the field of the same name. With ``check_fields`` every mapped field is checked
+        against the module's fields first (a clear :class:`BulkWriteInputError` otherwise).
+
+        Rows Zoho rejects are reported per row (``result.failed``), never raised. A job Zoho
+        fails raises :class:`BulkJobFailedError` (with ``completed``: the jobs done before it).
+        The job creation is never retried blindly, so no row is written twice.
+        """
+        options = WriteOptions.check(operation, find_by, ignore_empty, callback_url)
+        check_module(module)
+        if not 1 <= max_rows_per_file <= MAX_ROWS_PER_FILE:
+            raise ValueError(f"max_rows_per_file must be 1..{MAX_ROWS_PER_FILE}")
+        if not 1024 * 1024 <= max_file_bytes <= MAX_FILE_BYTES:
+            raise ValueError(f"max_file_bytes must be 1 MiB..{MAX_FILE_BYTES} bytes")
+        return await run_write(
+            self,
+            module,
+            data,
+            options=options,
+            columns=columns,
+            field_mappings=field_mappings,
+            check_fields=check_fields,
+            poll=poll or PollPolicy(),
+            progress=progress,
+            max_rows=max_rows_per_file,
+            max_bytes=max_file_bytes,
+        )
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    async def zgid(self) -> str:
+        """The org's ``zgid`` (the ``X-CRM-ORG`` upload header), fetched once per client."""
+        from ..managers.org import OrgManager
+
+        async def load() -> str:
+            org = await OrgManager(self._session).get()
+            if not org.zgid:
+                raise APIError(200, "UNEXPECTED_RESPONSE", "GET /org returned no zgid")
+            return str(org.zgid)
+
+        user = self._session.user_resolver()
+        zgid: str = await self._session.metadata.get(("bulk", "zgid", user), load)
+        return zgid
+
+    async def field_names(self, module: str) -> frozenset[str]:
+        """The module's field API names (``/settings/fields``, cached per client)."""
+        from ..managers.metadata import ModulesManager
+
+        return frozenset(await ModulesManager(self._session).field_names(module))
+
+    def _bulk_path(self, rest: str) -> str:
+        return f"/crm/bulk/{self._session.api_version}/{rest}"
+
+    async def _download(self, url: str, dest: IO[bytes], what: str, attempts: int) -> int:
+        return await download_to(
+            self._session.core,
+            url,
+            dest,
+            user_email=self._session.user_resolver(),
+            what=what,
+            attempts=attempts,
+        )
+
+    async def _upload(
+        self, url: str, file: IO[bytes], name: str, headers: Mapping[str, str]
+    ) -> str:
+        # A repeated upload only leaves an unused file on Zoho's side: safe to retry.
+        answer = await self._session.request_json(
+            "POST",
+            url,
+            files={"file": (name, file, "application/zip")},
+            headers=headers,
+            idempotent=True,
+        )
+        details = answer.get("details") if isinstance(answer, dict) else None
+        file_id = details.get("file_id") if isinstance(details, dict) else None
+        if file_id in (None, ""):
+            raise APIError(200, "UNEXPECTED_RESPONSE", f"no file_id in {str(answer)[:200]}")
+        return str(file_id)
+
+
+def _callback(url: str) -> dict[str, str]:
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise ValueError(f"callback_url must be an http(s) URL, got {url!r}")
+    return {"url": url, "method": "post"}

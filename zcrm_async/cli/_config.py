@@ -1,0 +1,63 @@
+"""The CLI's configuration: a TOML or JSON file of the seed's keys, overridden by ``ZCRM_*``."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .._config import Config
+from .._exceptions import ConfigError
+
+__all__ = ["load_config"]
+
+#: Environment variable naming the configuration file when ``--config`` is not given.
+CONFIG_ENV = "ZCRM_CONFIG"
+_ENV_PREFIX = "ZCRM_"
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError("--config", f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        if path.suffix.lower() == ".json":
+            values = json.loads(raw)
+        else:
+            values = tomllib.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
+        raise ConfigError("--config", f"{path} is not valid {kind}: {exc}") from None
+    if isinstance(values, dict) and isinstance(values.get("zcrm"), dict):
+        values = values["zcrm"]  # keys may sit under a [zcrm] table
+    if not isinstance(values, dict):
+        raise ConfigError("--config", f"{path} must hold a table/object of configuration keys")
+    return values
+
+
+def _from_env() -> dict[str, str]:
+    known = {field.name for field in attrs.fields(Config)}
+    return {
+        name[len(_ENV_PREFIX) :].lower(): value
+        for name, value in os.environ.items()
+        if name.startswith(_ENV_PREFIX) and name[len(_ENV_PREFIX) :].lower() in known
+    }
+
+
+def load_config(path: str | None) -> Config:
+    """The file's keys (``--config`` or ``$ZCRM_CONFIG``), each overridden by ``ZCRM_<KEY>``."""
+    chosen = path or os.environ.get(CONFIG_ENV)
+    values = _read_file(Path(chosen).expanduser()) if chosen else {}
+    values.update(_from_env())
+    if not values:
+        raise ConfigError(
+            "--config",
+            "no configuration: pass --config FILE (TOML or JSON with client_id, client_secret, "
+            "redirect_uri, ...) or set ZCRM_CLIENT_ID, ZCRM_CLIENT_SECRET, ZCRM_REDIRECT_URI",
+        )
+    return Config.from_dict(values)

@@ -1,0 +1,30 @@
+"""Which CRM API calls count against Zoho's sub-limit of 10 concurrent "heavy" calls."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Final
+
+__all__ = ["HEAVY_WRITE_SIZE", "is_heavy"]
+
+#: Inserts, updates and upserts of more than this many records are heavy (reference §5.2).
+HEAVY_WRITE_SIZE: Final = 10
+_HEAVY_PATH = re.compile(
+    r"/(search|coql|actions/convert|actions/mass_update|__composite_requests)$"
+)
+_WRITE_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+
+
+def is_heavy(method: str, path: str, body: bytes) -> bool:
+    """Search, COQL, convert, mass update, composite, and writes of more than 10 records."""
+    if _HEAVY_PATH.search(path.rstrip("/")):
+        return True
+    if method.upper() not in _WRITE_METHODS or not body:
+        return False
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return False
+    data = payload.get("data") if isinstance(payload, dict) else None
+    return isinstance(data, list) and len(data) > HEAVY_WRITE_SIZE
