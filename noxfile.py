@@ -31,6 +31,14 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (docs/mkdocs.yml) with warnings as errors."""
+    session.install("-e", ".[docs]")
+    session.env["NO_MKDOCS_2_WARNING"] = "1"
+    session.run("mkdocs", "build", "--strict", "-f", "docs/mkdocs.yml", *session.posargs)
+
+
+@nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
     """The benchmarks of benchmarks/README.md, printed as markdown tables."""
     session.install("-e", ".[dev]")

@@ -2,6 +2,7 @@
 
 from ._client import ZohoCRM
 from ._config import Config, ConfigWarning
+from ._criteria import Criteria, escape_value
 from ._datacenters import DATA_CENTERS, DataCenter
 from ._exceptions import (
     APIError,
@@ -19,18 +20,52 @@ from ._exceptions import (
 )
 from ._http._retry import RetryPolicy
 from ._models import (
+    Attachment,
     BulkResult,
     BulkWriteError,
+    ConvertResult,
+    CustomView,
+    Field,
+    Layout,
+    Lookup,
+    MassUpdateStatus,
+    Module,
+    Note,
     OAuthTokens,
     Org,
     Page,
     PageInfo,
+    Profile,
     Record,
+    RelatedList,
+    Role,
+    Tag,
+    Tax,
     User,
+    Variable,
+    VariableGroup,
     WriteResult,
 )
 from ._pagination import Pager
+from ._progress import ProgressCallback
 from .auth._middleware import ZohoAuth
+from .bulk import (
+    BulkCriteria,
+    BulkJobError,
+    BulkJobFailedError,
+    BulkJobTimeoutError,
+    BulkManager,
+    BulkReadJob,
+    BulkWriteInputError,
+    BulkWriteJob,
+    BulkWriteJobResult,
+    BulkWriteResult,
+    BulkWriteRow,
+    PollPolicy,
+)
+from .incremental import Batch, CheckpointStore, IncrementalSync
+from .managers._files import Download
+from .managers.coql import CoqlLimitError, CoqlQuery, coql_value
 from .stores import (
     BaseTokenStore,
     CustomStore,
@@ -38,12 +73,14 @@ from .stores import (
     MemoryStore,
     TokenStore,
 )
+from .sync import bounded_map, create_in_chunks, pipeline, upsert_in_chunks
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DATA_CENTERS",
     "APIError",
+    "Attachment",
     "AuthenticationError",
     "BaseTokenStore",
     "BulkResult",
@@ -51,11 +88,16 @@ __all__ = [
     "Config",
     "ConfigError",
     "ConfigWarning",
+    "ConvertResult",
+    "Criteria",
     "CustomStore",
     "DataCenter",
+    "Download",
     "FileStore",
+    "MassUpdateStatus",
     "MemoryStore",
     "NotFoundError",
+    "Note",
     "OAuthError",
     "OAuthTokens",
     "Org",
@@ -67,6 +109,7 @@ __all__ = [
     "Record",
     "RetryPolicy",
     "ServerError",
+    "Tag",
     "TokenStore",
     "TokenStoreError",
     "TransportError",
@@ -77,4 +120,39 @@ __all__ = [
     "ZohoAuth",
     "ZohoCRM",
     "__version__",
+    "escape_value",
+    "CoqlLimitError",
+    "CoqlQuery",
+    "CustomView",
+    "Field",
+    "Layout",
+    "Lookup",
+    "Module",
+    "Profile",
+    "RelatedList",
+    "Role",
+    "Tax",
+    "Variable",
+    "VariableGroup",
+    "coql_value",
+    "BulkCriteria",
+    "BulkJobError",
+    "BulkJobFailedError",
+    "BulkJobTimeoutError",
+    "BulkManager",
+    "BulkReadJob",
+    "BulkWriteInputError",
+    "BulkWriteJob",
+    "BulkWriteJobResult",
+    "BulkWriteResult",
+    "BulkWriteRow",
+    "PollPolicy",
+    "ProgressCallback",
+    "Batch",
+    "CheckpointStore",
+    "IncrementalSync",
+    "bounded_map",
+    "create_in_chunks",
+    "pipeline",
+    "upsert_in_chunks",
 ]

@@ -16,8 +16,14 @@ from ._logging import configure_logging
 from .auth._accounts import USER_AGENT, AccountsClient
 from .auth._oauth import OAuth
 from .auth._tokens import TokenManager
+from .bulk import BulkManager
 from .managers import OrgManager, RecordsManager, UsersManager
 from .managers._base import Session
+from .managers.coql import CoqlQuery
+from .managers.metadata import ModulesManager
+from .managers.notes import NotesManager
+from .managers.settings import ProfilesManager, RolesManager, VariablesManager
+from .managers.tags import TagsManager
 from .stores import TokenStore, build_store
 
 __all__ = ["ZohoCRM"]
@@ -51,6 +57,7 @@ class ZohoCRM:
         configure_logging(config.application_log_file_path, config.log_in_console)
         self.config = config
         self._owns_http = http_client is None
+        self._is_view = False  # as_user() views share everything and close nothing
         self.http = http_client or httpx.AsyncClient(
             transport=transport,
             timeout=config.timeout,
@@ -96,7 +103,12 @@ class ZohoCRM:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool (if this client created it) and the token store."""
+        """Close the connection pool (if this client created it) and the token store.
+
+        On an :meth:`as_user` view this does nothing: the client that made it owns them.
+        """
+        if self._is_view:
+            return
         with anyio.CancelScope(shield=True):
             if self._owns_http:
                 await self.http.aclose()
@@ -111,8 +123,9 @@ class ZohoCRM:
         view = object.__new__(ZohoCRM)
         view.__dict__.update(self.__dict__)
         view._owns_http = False
+        view._is_view = True
         view._user = user_email
-        view._session = Session(self.core, view._resolve_user)
+        view._session = Session(self.core, view._resolve_user, self._session.metadata)
         return view
 
     # -- managers -----------------------------------------------------------------------------
@@ -130,6 +143,50 @@ class ZohoCRM:
     def org(self) -> OrgManager:
         """The organisation."""
         return OrgManager(self._session)
+
+    @property
+    def notes(self) -> NotesManager:
+        """The Notes module (a record's notes: ``crm.records(m).notes(record_id)``)."""
+        return NotesManager(self._session)
+
+    @property
+    def tags(self) -> TagsManager:
+        """Module tags (``/settings/tags``); tag records with ``crm.records(m).add_tags``."""
+        return TagsManager(self._session)
+
+    @property
+    def bulk(self) -> BulkManager:
+        """Zoho's bulk engine: Bulk Read exports and Bulk Write imports (ZIP'd CSV jobs)."""
+        return BulkManager(self._session)
+
+    @property
+    def modules(self) -> ModulesManager:
+        """Module metadata (modules, fields, layouts, custom views, related lists), cached."""
+        return ModulesManager(self._session)
+
+    @property
+    def roles(self) -> RolesManager:
+        """Roles (``/settings/roles``)."""
+        return RolesManager(self._session)
+
+    @property
+    def profiles(self) -> ProfilesManager:
+        """Profiles (``/settings/profiles``)."""
+        return ProfilesManager(self._session)
+
+    @property
+    def variables(self) -> VariablesManager:
+        """Org variables and variable groups (``/settings/variables``)."""
+        return VariablesManager(self._session)
+
+    def coql(self, query: str, *, page_size: int | None = None) -> CoqlQuery:
+        """A COQL SELECT: ``await`` it for the first page, ``async for`` for every row.
+
+        Paged with LIMIT/OFFSET (2,000 rows per call, 100,000 in all on v7+; 200 and 10,000
+        before); a LIMIT/OFFSET in ``query`` is the window to read. Escape values with
+        :func:`zcrm_async.coql_value`.
+        """
+        return CoqlQuery(self._session, query, page_size=page_size)
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call any endpoint (``path`` relative to ``/crm/{version}/``); the decoded JSON."""

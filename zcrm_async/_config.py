@@ -169,6 +169,8 @@ class Config:
     timeout: float = attrs.field(default=30.0, converter=_timeout)
     max_retries: int = attrs.field(default=3, converter=_max_retries)
     refresh_skew: float = attrs.field(default=60.0, converter=_refresh_skew)
+    #: The bulk-write file-upload host; None: the data centre's (reference §1.1).
+    upload_url: str | None = attrs.field(default=None, converter=_url)
 
     def __attrs_post_init__(self) -> None:
         for key in ("client_id", "client_secret", "redirect_uri"):
@@ -304,6 +306,11 @@ class Config:
         if self.db_username is not None or self.db_password is not None:
             return "mysql"
         return "sqlite"
+
+    @property
+    def resolved_upload_url(self) -> str:
+        """The bulk-write upload host: ``upload_url`` if given, else the data centre's."""
+        return self.upload_url or self.dc.upload_url
 
     @property
     def resolved_sqlite_path(self) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-__all__ = ["DATA_CENTERS", "ENVIRONMENTS", "DataCenter"]
+__all__ = ["DATA_CENTERS", "ENVIRONMENTS", "DataCenter", "data_center_of"]
 
 ENVIRONMENTS = ("production", "sandbox", "developer")
 
@@ -41,3 +41,15 @@ DATA_CENTERS: dict[str, DataCenter] = {
         DataCenter("sa", "https://accounts.zoho.sa", "sa", "https://files.zoho.sa"),
     )
 }
+
+
+def data_center_of(url: str | None) -> DataCenter | None:
+    """The data centre whose accounts server or API domain (any environment) ``url`` is."""
+    if not url:
+        return None
+    origin = url.strip().rstrip("/").lower()
+    for dc in DATA_CENTERS.values():
+        domains = {dc.accounts_url} | {dc.api_domain(env) for env in ENVIRONMENTS}
+        if origin in domains:
+            return dc
+    return None

@@ -41,7 +41,7 @@ async def demo(sqlite_path: Path) -> None:
         org = await crm.org.get()
         _say(
             "users",
-            f"current user: {me.full_name} <{me.email}>, role {(me.role or {}).get('name')}",
+            f"current user: {me.full_name} <{me.email}>, role {me.role.name if me.role else None}",
         )
         _say("org", f"org: {org.company_name} (zgid {org.zgid})")
 

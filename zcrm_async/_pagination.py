@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
+from contextlib import aclosing
 from typing import Any, Generic, TypeVar
 
 from ._models import Page
@@ -37,7 +38,7 @@ class Pager(Generic[T]):
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self._fetch(dict(self._params)).__await__()
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Every page in order."""
         params = dict(self._params)
         params.setdefault("page", 1)
@@ -55,12 +56,13 @@ class Pager(Generic[T]):
 
     async def __aiter__(self) -> AsyncIterator[T]:
         seen = 0
-        async for page in self.pages():
-            for item in page.items:
-                if self._max_items is not None and seen >= self._max_items:
-                    return
-                seen += 1
-                yield item
+        async with aclosing(self.pages()) as pages:
+            async for page in pages:
+                for item in page.items:
+                    if self._max_items is not None and seen >= self._max_items:
+                        return
+                    seen += 1
+                    yield item
 
     async def to_list(self) -> list[T]:
         """Every item, collected (mind the memory for large modules)."""

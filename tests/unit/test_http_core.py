@@ -99,9 +99,9 @@ async def test_errors_map_to_the_exception_tree(crm: zc.ZohoCRM, fake: FakeZohoC
     with pytest.raises(zc.PermissionDeniedError):
         await crm.org.get()
     with pytest.raises(zc.NotFoundError) as not_found:
-        await crm.request("GET", "no/such/thing")
+        await crm.request("GET", "no/such/thing/at/all")
     assert not_found.value.code == "INVALID_URL_PATTERN"
-    assert "/crm/v8/no/such/thing" in str(not_found.value)
+    assert "/crm/v8/no/such/thing/at/all" in str(not_found.value)
 
 
 async def test_the_limiter_bounds_requests_in_flight(fake: FakeZohoCRM) -> None:

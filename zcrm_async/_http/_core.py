@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import anyio
@@ -16,6 +17,7 @@ from .._logging import logger
 from ..auth._middleware import ZohoAuth
 from ..auth._tokens import TokenManager
 from ._envelope import decode, error_from_response
+from ._limiter import AdaptiveLimiter
 from ._retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
 
 __all__ = ["HttpCore"]
@@ -40,6 +42,8 @@ class HttpCore:
         self.http = http
         self.tokens = tokens
         self.limiter = limiter
+        #: AIMD over ``limiter`` plus the heavy-API sub-limit.
+        self.adaptive = AdaptiveLimiter(limiter)
         self.retry = retry
         self._auths: dict[str, ZohoAuth] = {}
         #: Called with every retried outcome (status or exception); the adaptive limiter hooks in.
@@ -79,15 +83,20 @@ class HttpCore:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         record_errors_ok: bool = False,
+        heavy: bool = False,
     ) -> httpx.Response:
         """Send with retries; return the (read) response or raise the mapped :class:`APIError`.
 
         ``record_errors_ok``: a 400 whose body is a ``data`` array of per-record results is a
-        result (all records rejected), not an exception.
+        result (all records rejected), not an exception. ``heavy``: the call counts against
+        Zoho's sub-limit of 10 (search, COQL, convert, writes of more than 10 records).
         """
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
+        if params is not None:
+            # httpx sends None as "name=", which Zoho reads as a given (empty) value.
+            params = {k: v for k, v in params.items() if v is not None}
         url = await self.url(path, user_email)
         auth = self.auth_for(user_email)
         started = time.monotonic()
@@ -95,7 +104,7 @@ class HttpCore:
         while True:
             attempt += 1
             try:
-                async with self.limiter:
+                async with self.adaptive.slot(heavy=heavy) as epoch:
                     response = await self.http.request(
                         method,
                         url,
@@ -120,6 +129,10 @@ class HttpCore:
                     host=host,
                 ) from exc
             status = response.status_code
+            if status == 429:
+                self.adaptive.on_throttled(epoch)
+            else:
+                self.adaptive.on_success()
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s %s -> %d (%.0f ms)",
@@ -141,6 +154,17 @@ class HttpCore:
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
         """:meth:`request`, then the decoded JSON body (None for 204/304)."""
         return decode(await self.request(method, path, **kwargs))
+
+    def stream(
+        self, method: str, path: str, **kwargs: Any
+    ) -> AbstractAsyncContextManager[httpx.Response]:
+        """``async with core.stream("GET", path, user_email=...) as response:`` body unread.
+
+        Retried like :meth:`request` until the headers arrive, never after the first byte.
+        """
+        from ._stream import open_stream
+
+        return open_stream(self, method, path, **kwargs)
 
     def _may_retry(self, attempt: int, started: float, retry_after: float | None) -> bool:
         if attempt > self.retry.max_retries:
@@ -169,4 +193,12 @@ def _has_record_list(response: httpx.Response) -> bool:
         body = decode(response)
     except Exception:
         return False
-    return isinstance(body, dict) and isinstance(body.get("data"), list) and bool(body["data"])
+    if not isinstance(body, dict):
+        return False
+    if isinstance(body.get("data"), list) and body["data"]:
+        return True
+    # Settings writes answer per item under their own key: {"users": [...]}, {"taxes": [...]}.
+    return any(
+        isinstance(value, list) and value and isinstance(value[0], dict) and "status" in value[0]
+        for value in body.values()
+    )

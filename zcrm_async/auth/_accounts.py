@@ -10,6 +10,7 @@ import anyio
 import httpx
 
 from .._config import Config
+from .._datacenters import data_center_of
 from .._exceptions import OAuthError, TransportError
 from .._http._retry import NOT_SENT_ERRORS, RetryPolicy
 from .._logging import logger
@@ -74,15 +75,23 @@ class AccountsClient:
             accounts_url=accounts_url,
         )
 
-    async def refresh(self, refresh_token: str, user_email: str) -> OAuthTokens:
-        """Mint a new access token from ``refresh_token``."""
+    async def refresh(
+        self, refresh_token: str, user_email: str, *, api_domain: str | None = None
+    ) -> OAuthTokens:
+        """Mint a new access token from ``refresh_token``.
+
+        ``api_domain`` is the one stored with the tokens: a user of another data centre (a
+        multi-DC web login) refreshes at that centre's accounts server.
+        """
+        home = data_center_of(api_domain)
         body = await self._token_request(
             {
                 "grant_type": "refresh_token",
                 "client_id": self._config.client_id,
                 "client_secret": self._config.client_secret,
                 "refresh_token": refresh_token,
-            }
+            },
+            accounts_url=home.accounts_url if home is not None else None,
         )
         return OAuthTokens.from_token_response(
             body, user_email=user_email, refresh_token=refresh_token

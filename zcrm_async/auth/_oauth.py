@@ -73,12 +73,15 @@ class OAuth:
         *,
         user_email: str | None = None,
         accounts_server: str | None = None,
+        lookup_user: bool = False,
     ) -> OAuthTokens:
         """Exchange a grant token (works once, lives minutes) for tokens and persist them.
 
         The user is ``user_email``, else ``current_user_email``, else looked up from Zoho
         (``users?type=CurrentUser``, then ``/oauth/user/info``). ``accounts_server`` is the
         ``accounts-server`` parameter Zoho adds to the redirect for users of another data centre.
+        ``lookup_user=True`` is for web logins, where anyone may sign in: the user is always
+        looked up from Zoho, and the client's default user is left as it was.
         """
         if not grant_token or not grant_token.strip():
             raise ValueError("grant_token is empty: paste the code generated in the API console")
@@ -86,12 +89,12 @@ class OAuth:
             grant_token.strip(), accounts_url=accounts_server
         )
         provisional = OAuthTokens.from_token_response(body, user_email=user_email or "")
-        email = user_email or self._config.current_user_email
+        email = None if lookup_user else user_email or self._config.current_user_email
         if not email:
             email = await self._lookup_email(provisional)
         provisional.user_email = email
         await self._tokens.put(provisional)
-        if self.default_user is None:
+        if self.default_user is None and not lookup_user:
             self.default_user = email
         logger.info("generated tokens for %s", email)
         return provisional

@@ -70,7 +70,9 @@ class TokenManager:
                     "token store and current_user_email are the ones used then)",
                 )
             with anyio.CancelScope(shield=True):
-                fresh = await self._accounts.refresh(stored.refresh_token, user_email)
+                fresh = await self._accounts.refresh(
+                    stored.refresh_token, user_email, api_domain=stored.api_domain
+                )
                 await self.store.save(fresh)
             return fresh
 

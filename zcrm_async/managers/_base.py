@@ -12,6 +12,7 @@ from .._exceptions import APIError, TransportError, ZCRMError
 from .._http._core import HttpCore
 from .._http._envelope import decode
 from .._models import BulkResult, Page, PageInfo, WriteResult
+from ._cache import MetadataCache
 
 __all__ = ["CHUNK_SIZE", "Manager", "Session"]
 
@@ -19,6 +20,8 @@ T = TypeVar("T")
 
 #: Zoho accepts at most 100 records per write call.
 CHUNK_SIZE = 100
+#: Writes of more than this many records count as heavy calls (Zoho's sub-limit of 10).
+HEAVY_WRITE_SIZE = 10
 
 
 @attrs.frozen
@@ -27,6 +30,8 @@ class Session:
 
     core: HttpCore
     user_resolver: Callable[[], str]
+    #: Module metadata, shared by a client and its ``as_user`` views.
+    metadata: MetadataCache = attrs.field(factory=MetadataCache)
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send as this session's user and decode the JSON body (None for 204/304)."""
@@ -51,9 +56,12 @@ class Manager:
         params: Mapping[str, Any],
         parse: Callable[[Mapping[str, Any]], T],
         headers: Mapping[str, str] | None = None,
+        heavy: bool = False,
     ) -> Page[T]:
         """GET one list page; 204 (no records) and 304 (not modified) are empty pages."""
-        body = await self._session.request_json("GET", path, params=params, headers=headers)
+        body = await self._session.request_json(
+            "GET", path, params=params, headers=headers, heavy=heavy
+        )
         if not isinstance(body, dict):
             return Page(items=[], info=PageInfo())
         return Page(
@@ -67,6 +75,7 @@ class Manager:
         path: str,
         items: Sequence[Any],
         build: Callable[[Sequence[Any]], dict[str, Any]],
+        key: str = "data",
     ) -> BulkResult:
         """Write ``items`` in chunks of 100, concurrently under the client limiter.
 
@@ -86,12 +95,15 @@ class Manager:
                     path,
                     user_email=self._session.user_resolver(),
                     record_errors_ok=True,
+                    heavy=len(chunk) > HEAVY_WRITE_SIZE,
                     **build(chunk),
                 )
             except (APIError, TransportError) as exc:
                 results[index] = exc
                 return
-            results[index] = _write_results(decode(response), len(chunk), index * CHUNK_SIZE)
+            results[index] = _write_results(
+                decode(response), len(chunk), index * CHUNK_SIZE, key
+            )
 
         async with anyio.create_task_group() as group:
             for index in range(len(chunks)):
@@ -108,8 +120,8 @@ class Manager:
         return BulkResult(out)
 
 
-def _write_results(body: Any, expected: int, offset: int) -> list[WriteResult]:
-    data = body.get("data") if isinstance(body, dict) else None
+def _write_results(body: Any, expected: int, offset: int, key: str = "data") -> list[WriteResult]:
+    data = body.get(key) if isinstance(body, dict) else None
     if not isinstance(data, list) or len(data) != expected:
         raise APIError(
             200,

@@ -2,57 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
 
+from .._criteria import Criteria, criteria_param
 from .._exceptions import NotFoundError
 from .._models import BulkResult, Record
 from .._pagination import Pager
-from ._base import Manager, Session
+from ._base import Session
+from ._checks import MAX_FIELDS_PER_CALL, check_id, check_module, fields_param
+from ._fields import FieldSelection, select_fields
+from ._record_actions import RecordActions
 
-__all__ = ["RecordsManager", "check_id", "check_module"]
+__all__ = ["MAX_FIELDS_PER_CALL", "RecordsManager", "check_id", "check_module"]
 
-_MODULE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
-_ID = re.compile(r"^[0-9]{1,30}$")
 MAX_PER_PAGE = 200
-MAX_FIELDS_PER_CALL = 50
+_fields_param = fields_param
 
 
-def check_module(module: str) -> str:
-    """A module API name (``Leads``, ``Sales_Orders``, ``My_Module__c``...) or a ValueError."""
-    if not isinstance(module, str) or not _MODULE.match(module):
-        raise ValueError(
-            f"module {module!r} is not a module API name (letters, digits and _ such as "
-            "'Leads' or 'Sales_Orders'); see crm.modules for the names"
-        )
-    return module
-
-
-def check_id(record_id: Any, what: str = "record id") -> str:
-    """A Zoho id (a string of digits, e.g. '5725767000000524157') or a ValueError."""
-    text = str(record_id).strip() if isinstance(record_id, (str, int)) else ""
-    if not _ID.match(text):
-        raise ValueError(f"{what} {record_id!r} is not a Zoho id (a string of digits)")
-    return text
-
-
-def _fields_param(fields: Sequence[str] | str | None) -> str | None:
-    if fields is None:
-        return None
-    names = [f.strip() for f in fields.split(",")] if isinstance(fields, str) else list(fields)
-    if not names or not all(isinstance(n, str) and n for n in names):
-        raise ValueError(f"fields must be a non-empty list of field API names, got {fields!r}")
-    if len(names) > MAX_FIELDS_PER_CALL:
-        raise ValueError(
-            f"Zoho returns at most {MAX_FIELDS_PER_CALL} fields per call; {len(names)} given"
-        )
-    return ",".join(names)
-
-
-class RecordsManager(Manager):
+class RecordsManager(RecordActions):
     """Records of one module. Writes take any number of records (chunked by 100)."""
 
     def __init__(self, session: Session, module: str) -> None:
@@ -65,14 +35,11 @@ class RecordsManager(Manager):
     def _parse(self, item: Mapping[str, Any]) -> Record:
         return Record.from_api(self.module, item)
 
-    def _require_fields(self, fields: Sequence[str] | str | None, operation: str) -> str | None:
-        param = _fields_param(fields)
-        if param is None and self._session.api_version not in ("v2", "v2.1"):
-            raise ValueError(
-                f"{operation} on API {self._session.api_version} needs fields=: Zoho requires "
-                "the field API names from v3 on, e.g. fields=['Last_Name', 'Email']"
-            )
-        return param
+    def _require_fields(
+        self, fields: Sequence[str] | str | None, operation: str, *, required: bool = True
+    ) -> FieldSelection:
+        """``fields=`` checked client-side: names, ``"all"`` or (v2 only, or not required) None."""
+        return select_fields(self._session, self.module, fields, operation, required=required)
 
     async def get(self, record_id: str | int, *, fields: Sequence[str] | None = None) -> Record:
         """One record by id; :class:`NotFoundError`-style APIError if it does not exist."""
@@ -117,19 +84,20 @@ class RecordsManager(Manager):
                 else str(modified_since)
             )
             headers = {"If-Modified-Since": value}
+        selection = self._require_fields(fields, "list")
         params = {
-            "fields": self._require_fields(fields, "list"),
+            "fields": selection.param,
             "per_page": per_page,
             "sort_by": sort_by,
             "sort_order": sort_order,
             "cvid": cvid,
         }
         fetch = partial(self._get_page, self.module, "data", parse=self._parse, headers=headers)
-        return Pager(fetch, params, max_items=max_records)
+        return Pager(selection.wrap(fetch), params, max_items=max_records)
 
     def search(
         self,
-        criteria: str | None = None,
+        criteria: Criteria | str | None = None,
         *,
         email: str | None = None,
         phone: str | None = None,
@@ -137,7 +105,13 @@ class RecordsManager(Manager):
         fields: Sequence[str] | str | None = None,
         per_page: int = MAX_PER_PAGE,
     ) -> Pager[Record]:
-        """Records matching exactly one of ``criteria``, ``email``, ``phone`` or ``word``."""
+        """Records matching exactly one of ``criteria``, ``email``, ``phone`` or ``word``.
+
+        ``criteria`` is a :class:`Criteria` (values escaped for you) or a raw string, checked
+        client-side (an unescaped parenthesis in a value, >10 conditions, bad operators).
+        """
+        if criteria is not None:
+            criteria = criteria_param(criteria, self._session.api_version)
         given = {
             k: v
             for k, v in {"criteria": criteria, "email": email, "phone": phone, "word": word}.items()
@@ -148,12 +122,19 @@ class RecordsManager(Manager):
                 "search takes exactly one of criteria=, email=, phone=, word=; "
                 f"got {sorted(given) or 'none'}"
             )
-        params: dict[str, Any] = {**given, "per_page": per_page, "fields": _fields_param(fields)}
-        fetch = partial(self._get_page, f"{self.module}/search", "data", parse=self._parse)
-        return Pager(fetch, params)
+        selection = self._require_fields(fields, "search", required=False)
+        params: dict[str, Any] = {**given, "per_page": per_page, "fields": selection.param}
+        fetch = partial(
+            self._get_page, f"{self.module}/search", "data", parse=self._parse, heavy=True
+        )
+        return Pager(selection.wrap(fetch), params)
 
-    async def count(self, *, criteria: str | None = None, cvid: str | None = None) -> int:
+    async def count(
+        self, *, criteria: Criteria | str | None = None, cvid: str | None = None
+    ) -> int:
         """The number of records (optionally matching ``criteria`` or in a custom view)."""
+        if criteria is not None:
+            criteria = criteria_param(criteria, self._session.api_version)
         body = await self._session.request_json(
             "GET", f"{self.module}/actions/count", params={"criteria": criteria, "cvid": cvid}
         )

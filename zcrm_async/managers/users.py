@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from functools import partial
+from typing import Any
 
 from .._exceptions import NotFoundError
-from .._models import User
+from .._models import BulkResult, User, WriteResult
 from .._pagination import Pager
 from ._base import Manager
-from .records import check_id
+from ._checks import check_id
+from .settings import entity_items, json_body, require_ids
 
 __all__ = ["UsersManager"]
 
@@ -38,10 +41,50 @@ class UsersManager(Manager):
 
     def list(self, *, type: str = "AllUsers", per_page: int = 200) -> Pager[User]:
         """Users of one ``type`` (``AllUsers``, ``ActiveUsers``, ``AdminUsers``...)."""
-        if type not in USER_TYPES:
-            raise ValueError(f"type must be one of {', '.join(USER_TYPES)}; got {type!r}")
         fetch = partial(self._get_page, "users", "users", parse=User.from_api)
-        return Pager(fetch, {"type": type, "per_page": per_page})
+        return Pager(fetch, {"type": _check_type(type), "per_page": _per_page(per_page)})
+
+    def search(
+        self, criteria: str, *, type: str | None = None, per_page: int = 200
+    ) -> Pager[User]:
+        """Users matching ``criteria`` (``(email:starts_with:ada)``), optionally of a ``type``."""
+        if not isinstance(criteria, str) or not criteria.strip():
+            raise ValueError(f"criteria must be a non-empty criteria string, got {criteria!r}")
+        params = {
+            "criteria": criteria,
+            "type": None if type is None else _check_type(type),
+            "per_page": _per_page(per_page),
+        }
+        fetch = partial(self._get_page, "users/search", "users", parse=User.from_api, heavy=True)
+        return Pager(fetch, params)
+
+    async def count(self, *, type: str | None = None) -> int:
+        """How many users (of a ``type``) the org has."""
+        params = None if type is None else {"type": _check_type(type)}
+        body = await self._session.request_json("GET", "users/actions/count", params=params)
+        return int(body.get("count", 0)) if isinstance(body, dict) else 0
+
+    async def create(self, users: Iterable[Mapping[str, Any] | User]) -> BulkResult:
+        """Add users; each needs ``email``, ``last_name``, ``role`` and ``profile`` (ids).
+
+        Per-user outcomes come back in input order (the new ids in ``result.ids``).
+        """
+        items = entity_items(users, "users")
+        return await self._write_chunks("POST", "users", items, json_body("users"), key="users")
+
+    async def update(self, users: Iterable[Mapping[str, Any] | User]) -> BulkResult:
+        """Update users; each needs its ``id``."""
+        items = entity_items(users, "users")
+        require_ids(items, "users")
+        return await self._write_chunks("PUT", "users", items, json_body("users"), key="users")
+
+    async def delete(self, user_id: str | int) -> WriteResult:
+        """Delete one user (Zoho lists them as ``DeletedUsers`` afterwards)."""
+        uid = check_id(user_id, "user id")
+        results = await self._write_chunks(
+            "DELETE", f"users/{uid}", [uid], lambda _: {}, key="users"
+        )
+        return results.results[0]
 
     async def get(self, user_id: str | int) -> User:
         """One user by id."""
@@ -51,3 +94,15 @@ class UsersManager(Manager):
         if not users:
             raise NotFoundError(204, "USER_NOT_FOUND", f"no user with id {uid}", {"id": uid})
         return User.from_api(users[0])
+
+
+def _check_type(user_type: str) -> str:
+    if user_type not in USER_TYPES:
+        raise ValueError(f"type must be one of {', '.join(USER_TYPES)}; got {user_type!r}")
+    return user_type
+
+
+def _per_page(per_page: int) -> int:
+    if not 1 <= per_page <= 200:
+        raise ValueError(f"per_page must be 1..200, got {per_page}")
+    return per_page

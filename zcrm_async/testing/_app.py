@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
@@ -11,14 +14,17 @@ import httpx
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._errors import ApiError, OAuthError
 from ._faults import Fault, FaultQueue, Stats, default_error
 from ._handlers import API_ROUTES, ApiRoute
+from ._handlers_bulk import BULK_ROUTES
+from ._handlers_web import authorize
 from ._state import Call, FakeState, Reply
+from ._throttle import is_heavy
 
 __all__ = ["Runtime", "build_app"]
 
@@ -40,6 +46,12 @@ class Runtime:
     faults: FaultQueue = field(default_factory=FaultQueue)
     latency: float = 0.0
     max_concurrency: int | None = None
+    #: Heavy calls (search, COQL, convert, writes of > 10 records) in flight beyond this: 429.
+    heavy_max_concurrency: int | None = None
+    heavy_in_flight: int = 0
+    #: Fraction (0..1) of CRM API requests refused with 429 at random, before any work.
+    fail_429_rate: float = 0.0
+    rng: random.Random = field(default_factory=random.Random)
     #: True while served by uvicorn: a dropped connection is then a real one.
     over_socket: bool = False
 
@@ -54,7 +66,18 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
 def _render(reply: Reply) -> Response:
     if reply.body is None:  # 204 / 304: an empty body
         return Response(status_code=reply.status, headers=reply.headers)
+    if isinstance(reply.body, bytes):  # a file download: sent in chunks, as a server streams
+        return StreamingResponse(
+            _chunks(reply.body),
+            status_code=reply.status,
+            headers={**reply.headers, "Content-Length": str(len(reply.body))},
+        )
     return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+
+
+async def _chunks(body: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
 
 
 class _DroppedResponse(Response):
@@ -139,12 +162,20 @@ class _Endpoints:
 
     async def api(self, request: Request) -> Response:
         rt, method, path = self.rt, request.method, request.url.path
+        heavy_limit = rt.heavy_max_concurrency
+        heavy = heavy_limit is not None and is_heavy(method, path, await request.body())
         with rt.state.lock:
             rt.stats.api_requests += 1
             limit = rt.max_concurrency
-            if limit is not None and rt.stats.in_flight >= limit:
+            if (
+                (limit is not None and rt.stats.in_flight >= limit)
+                or (heavy and heavy_limit is not None and rt.heavy_in_flight >= heavy_limit)
+                or (rt.fail_429_rate > 0 and rt.rng.random() < rt.fail_429_rate)
+            ):
+                rt.stats.throttled += 1
                 return _render(_error(429, *default_error(429)))
             rt.stats.in_flight += 1
+            rt.heavy_in_flight += heavy
             rt.stats.max_in_flight = max(rt.stats.max_in_flight, rt.stats.in_flight)
             slow = rt.faults.take(method, path, slow=True)
             fault = rt.faults.take(method, path, slow=False)
@@ -161,13 +192,17 @@ class _Endpoints:
         finally:
             with rt.state.lock:
                 rt.stats.in_flight -= 1
+                rt.heavy_in_flight -= heavy
 
     def _dispatch(self, request: Request, body: bytes) -> Reply:
         """Route, authenticate and run one CRM API call (under the state lock)."""
-        segments = request.url.path.strip("/").split("/")[2:]
-        version = request.url.path.strip("/").split("/")[1:2]
-        route, params = _match(segments)
-        template = f"/crm/{{version}}{route.template}" if route else "<unmatched>"
+        parts = request.url.path.strip("/").split("/")
+        routes, prefix = API_ROUTES, "/crm/{version}"
+        if parts[1:2] == ["bulk"]:  # /crm/bulk/{version}/...: Zoho's bulk APIs
+            parts, routes, prefix = parts[1:], BULK_ROUTES, "/crm/bulk/{version}"
+        segments, version = parts[2:], parts[1:2]
+        route, params = _match(segments, routes)
+        template = f"{prefix}{route.template}" if route else "<unmatched>"
         self.rt.stats.by_route[f"{request.method} {template}"] += 1
         try:
             if not version or version[0] not in API_VERSIONS:
@@ -215,8 +250,10 @@ def _url_pattern() -> ApiError:
     )
 
 
-def _match(segments: list[str]) -> tuple[ApiRoute | None, dict[str, str]]:
-    for route in API_ROUTES:
+def _match(
+    segments: list[str], routes: tuple[ApiRoute, ...]
+) -> tuple[ApiRoute | None, dict[str, str]]:
+    for route in routes:
         params = route.match(segments)
         if params is not None:
             return route, params
@@ -267,6 +304,7 @@ def build_app(runtime: Runtime) -> ASGIApp:
     """The ASGI app serving the accounts server and the CRM API on one origin."""
     endpoints = _Endpoints(runtime)
     routes = [
+        Route("/oauth/v2/auth", partial(authorize, runtime), methods=["GET"]),
         Route("/oauth/v2/token", endpoints.token, methods=["POST"]),
         Route("/oauth/v2/token/revoke", endpoints.revoke, methods=["POST"]),
         Route("/oauth/user/info", endpoints.user_info, methods=["GET"]),

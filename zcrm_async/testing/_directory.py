@@ -74,7 +74,7 @@ class Directory:
             "currency": "US Dollar - USD",
             "currency_symbol": "$",
             "country_code": "US",
-            "type": "production",
+            "type": "Production",  # org.json enum: Bigin, Production, Developer, Sandbox
             "mc_status": False,
             "gapps_enabled": False,
             "privacy_settings": False,

@@ -12,6 +12,7 @@ import httpx
 from starlette.types import ASGIApp
 
 from ._app import Runtime, build_app
+from ._bulk_state import FakeBulk
 from ._faults import Fault, Stats
 from ._limits import Limits
 from ._state import FakeState
@@ -27,6 +28,9 @@ DEFAULT_SCOPES: Final = (
     "ZohoCRM.settings.ALL",
     "ZohoCRM.users.ALL",
     "ZohoCRM.org.ALL",
+    "ZohoCRM.coql.READ",
+    "ZohoCRM.bulk.ALL",
+    "ZohoFiles.files.ALL",
     "AaaServer.profile.Read",
 )
 
@@ -51,6 +55,8 @@ class FakeZohoCRM:
         grant_code_lifetime: float = 180.0,
         latency: float = 0.0,
         max_concurrency: int | None = None,
+        heavy_max_concurrency: int | None = None,
+        fail_429_rate: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -69,7 +75,13 @@ class FakeZohoCRM:
             grant_code_lifetime=grant_code_lifetime,
             clock=lambda: self.clock(),
         )
-        self._runtime = Runtime(self._state, latency=latency, max_concurrency=max_concurrency)
+        self._runtime = Runtime(
+            self._state,
+            latency=latency,
+            max_concurrency=max_concurrency,
+            heavy_max_concurrency=heavy_max_concurrency,
+        )
+        self.fail_429_rate = fail_429_rate
         self.app: ASGIApp = build_app(self._runtime)
 
     def __repr__(self) -> str:
@@ -91,6 +103,7 @@ class FakeZohoCRM:
             "redirect_uri": self.redirect_uri,
             "accounts_url": self.base_url,
             "current_user_email": self.user_email,
+            "upload_url": self.base_url,
             "persistence": "memory",
         }
         return Config.from_dict(values, **overrides)
@@ -135,6 +148,29 @@ class FakeZohoCRM:
         self._runtime.max_concurrency = limit
 
     @property
+    def heavy_max_concurrency(self) -> int | None:
+        """In-flight heavy calls (search, COQL, convert, writes of > 10 records) beyond this: 429.
+
+        Zoho's sub-limit is 10 in every edition; None (the default) does not enforce it.
+        """
+        return self._runtime.heavy_max_concurrency
+
+    @heavy_max_concurrency.setter
+    def heavy_max_concurrency(self, limit: int | None) -> None:
+        self._runtime.heavy_max_concurrency = limit
+
+    @property
+    def fail_429_rate(self) -> float:
+        """Fraction (0..1) of CRM API requests refused with 429 at random, before any work."""
+        return self._runtime.fail_429_rate
+
+    @fail_429_rate.setter
+    def fail_429_rate(self, rate: float) -> None:
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"fail_429_rate must be between 0 and 1, got {rate!r}")
+        self._runtime.fail_429_rate = rate
+
+    @property
     def token_lifetime(self) -> float:
         """Seconds an access token lives (``expires_in`` is its whole part)."""
         return self._state.oauth.token_lifetime
@@ -148,6 +184,11 @@ class FakeZohoCRM:
     def limits(self) -> Limits:
         """Zoho's limits as enforced here; tests may lower them."""
         return self._state.limits
+
+    @property
+    def bulk(self) -> FakeBulk:
+        """Bulk Read / Bulk Write knobs: job pacing, injected failures, limits, generated rows."""
+        return FakeBulk(self._state)
 
     @property
     def stats(self) -> Stats:

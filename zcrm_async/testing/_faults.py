@@ -44,6 +44,8 @@ class Stats:
     token_mints: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
+    #: CRM API requests refused with 429 (concurrency limits or ``fail_429_rate``).
+    throttled: int = 0
     by_route: Counter[str] = field(default_factory=Counter)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
@@ -51,6 +53,7 @@ class Stats:
         """Zero every counter (``in_flight`` keeps counting requests still being served)."""
         with self.lock:
             self.requests = self.api_requests = self.token_requests = self.token_mints = 0
+            self.throttled = 0
             self.max_in_flight = self.in_flight
             self.by_route = Counter()
 

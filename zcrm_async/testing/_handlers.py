@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ._errors import ApiError, invalid_module, invalid_param, limit_exceeded, required_param
+from ._errors import ApiError, invalid_param, limit_exceeded
+from ._handlers_bulk import ROUTES as BULK_UPLOAD_ROUTES
+from ._handlers_coql import ROUTES as COQL_ROUTES
+from ._handlers_metadata import ROUTES as METADATA_ROUTES
+from ._handlers_notes import ROUTES as NOTES_ROUTES
+from ._handlers_org import ROUTES as ORG_ROUTES
+from ._handlers_records import FALLBACK_ROUTES as RELATED_ROUTES
+from ._handlers_records import ROUTES as RECORD_ACTION_ROUTES
+from ._handlers_tags import ROUTES as TAGS_ROUTES
+from ._handlers_users import ROUTES as USERS_ROUTES
 from ._listing import (
     fields_param,
     ids_param,
@@ -18,34 +26,11 @@ from ._listing import (
     sorted_records,
 )
 from ._pagination import basic_info, page_window, take
+from ._routes import ApiRoute, Handler
 from ._state import Call, FakeState, Reply
 from ._store import ModuleStore, RecordError
 
 __all__ = ["API_ROUTES", "ApiRoute", "Handler"]
-
-Handler = Callable[[FakeState, Call], Reply]
-
-
-@dataclass(frozen=True, slots=True)
-class ApiRoute:
-    """A path template under ``/crm/{version}``, its handlers by method and its scope family."""
-
-    template: str
-    methods: dict[str, Handler]
-    scope: str
-
-    def match(self, segments: list[str]) -> dict[str, str] | None:
-        """Path parameters if ``segments`` fit the template."""
-        parts = self.template.strip("/").split("/")
-        if len(parts) != len(segments):
-            return None
-        params: dict[str, str] = {}
-        for part, segment in zip(parts, segments, strict=True):
-            if part.startswith("{"):
-                params[part[1:-1]] = segment
-            elif part != segment:
-                return None
-        return params
 
 
 # -- shared helpers -------------------------------------------------------------------------------
@@ -110,72 +95,9 @@ def _store(state: FakeState, call: Call) -> ModuleStore:
 # -- users, org, metadata -------------------------------------------------------------------------
 
 
-def users_list(state: FakeState, call: Call) -> Reply:
-    """``GET /users?type=...`` (default AllUsers)."""
-    users = state.directory.select(call.query.get("type", "AllUsers"), call.user["email"])
-    window = page_window(call.query, state.limits)
-    items, more = take(users, window)
-    if not items:
-        return _no_content()
-    return Reply(200, {"users": items, "info": basic_info(window, len(items), more)})
-
-
-def user_get(state: FakeState, call: Call) -> Reply:
-    """``GET /users/{id}``."""
-    user = state.directory.users.get(call.path["id"])
-    return Reply(200, {"users": [user]}) if user else _no_content()
-
-
 def org_get(state: FakeState, call: Call) -> Reply:
     """``GET /org``."""
     return Reply(200, {"org": [state.directory.org]})
-
-
-def _module_info(state: FakeState, store: ModuleStore) -> dict[str, Any]:
-    spec = store.spec
-    return {
-        "api_name": spec.api_name,
-        "module_name": spec.api_name,
-        "id": state.module_ids[spec.api_name],
-        "singular_label": spec.singular_label,
-        "plural_label": spec.plural_label,
-        "api_supported": True,
-        "creatable": True,
-        "editable": True,
-        "deletable": True,
-        "viewable": True,
-        "generated_type": "default",
-        "status": "visible",
-        "visible": True,
-    }
-
-
-def modules_list(state: FakeState, call: Call) -> Reply:
-    """``GET /settings/modules``."""
-    return Reply(200, {"modules": [_module_info(state, s) for s in state.modules.values()]})
-
-
-def module_get(state: FakeState, call: Call) -> Reply:
-    """``GET /settings/modules/{module}``."""
-    store = state.module(call.path["module"], resource_path_index=2)
-    fields = _describe_fields(state, store)
-    return Reply(200, {"modules": [{**_module_info(state, store), "fields": fields}]})
-
-
-def fields_list(state: FakeState, call: Call) -> Reply:
-    """``GET /settings/fields?module=...``."""
-    name = call.query.get("module")
-    if not name:
-        raise required_param("module")
-    store = state.modules.get(name)
-    if store is None:
-        raise invalid_module(0)
-    return Reply(200, {"fields": _describe_fields(state, store)})
-
-
-def _describe_fields(state: FakeState, store: ModuleStore) -> list[dict[str, Any]]:
-    module_id = int(state.module_ids[store.spec.api_name])
-    return [f.describe(str(module_id + 1000 + i)) for i, f in enumerate(store.spec.fields)]
 
 
 # -- records: reads -------------------------------------------------------------------------------
@@ -409,12 +331,15 @@ def record_delete(state: FakeState, call: Call) -> Reply:
 _MODULES_SCOPE = "ZohoCRM.modules"
 
 API_ROUTES: tuple[ApiRoute, ...] = (
-    ApiRoute("/users", {"GET": users_list}, "ZohoCRM.users"),
-    ApiRoute("/users/{id}", {"GET": user_get}, "ZohoCRM.users"),
+    *USERS_ROUTES,
     ApiRoute("/org", {"GET": org_get}, "ZohoCRM.org"),
-    ApiRoute("/settings/modules", {"GET": modules_list}, "ZohoCRM.settings"),
-    ApiRoute("/settings/modules/{module}", {"GET": module_get}, "ZohoCRM.settings"),
-    ApiRoute("/settings/fields", {"GET": fields_list}, "ZohoCRM.settings"),
+    *ORG_ROUTES,
+    *METADATA_ROUTES,
+    *COQL_ROUTES,
+    *BULK_UPLOAD_ROUTES,
+    *TAGS_ROUTES,
+    *NOTES_ROUTES,
+    *RECORD_ACTION_ROUTES,
     ApiRoute("/{module}/actions/count", {"GET": records_count}, _MODULES_SCOPE),
     ApiRoute("/{module}/search", {"GET": records_search}, _MODULES_SCOPE),
     ApiRoute("/{module}/deleted", {"GET": records_deleted}, _MODULES_SCOPE),
@@ -434,4 +359,5 @@ API_ROUTES: tuple[ApiRoute, ...] = (
         },
         _MODULES_SCOPE,
     ),
+    *RELATED_ROUTES,
 )

@@ -66,7 +66,12 @@ class FieldSpec:
             "custom_field": False,
             "visible": True,
             "pick_list_values": [
-                {"display_value": v, "actual_value": v, "sequence_number": i + 1}
+                {
+                    "id": f"{field_id}{i + 1:02d}",
+                    "display_value": v,
+                    "actual_value": v,
+                    "sequence_number": i + 1,
+                }
                 for i, v in enumerate(self.pick_list_values)
             ],
             "lookup": {"module": {"api_name": self.lookup_module}} if self.lookup_module else {},

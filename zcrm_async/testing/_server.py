@@ -91,6 +91,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve.add_argument("--latency", type=float, default=0.0, metavar="S")
     serve.add_argument("--max-concurrency", type=int, default=None, metavar="N")
+    serve.add_argument(
+        "--heavy-max-concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="429 beyond N heavy calls in flight (Zoho: 10; default: not enforced)",
+    )
+    serve.add_argument(
+        "--fail-429-rate",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="refuse this fraction (0..1) of CRM API requests with 429 at random",
+    )
+    serve.add_argument(
+        "--bulk-generate",
+        action="append",
+        default=[],
+        metavar="MODULE=N",
+        help="add N generated records to MODULE's bulk read exports (not stored; repeatable)",
+    )
     args = parser.parse_args(argv)
 
     sock = _bind(args.host, args.port)
@@ -101,7 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         grant_code_lifetime=args.grant_code_lifetime,
         latency=args.latency,
         max_concurrency=args.max_concurrency,
+        heavy_max_concurrency=args.heavy_max_concurrency,
+        fail_429_rate=args.fail_429_rate,
     )
+    for spec in args.bulk_generate:
+        module, _, count = spec.partition("=")
+        if not count.isdigit():
+            parser.error(f"--bulk-generate expects MODULE=N, got {spec!r}")
+        fake.bulk.generate_records(module, int(count))
     fake._set_over_socket(True)
     print(f"Fake Zoho CRM serving at {url}")
     print(f"  accounts_url / api_domain: {url}")

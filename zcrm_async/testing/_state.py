@@ -13,6 +13,7 @@ from ._limits import Limits
 from ._metadata import STANDARD_MODULES
 from ._oauth import OAuthState
 from ._pagination import PageTokens
+from ._settings import SettingsStore
 from ._store import ModuleStore, WriteContext
 
 __all__ = ["Call", "FakeState", "Reply"]
@@ -71,6 +72,7 @@ class FakeState:
         self.clock = clock
         self.ids = IdSource()
         self.directory = Directory(self.ids, user_email)
+        self.settings = SettingsStore(self.ids, self.directory)
         self.oauth = OAuthState(
             client_id=client_id,
             client_secret=client_secret,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,9 +15,16 @@ from ._validation import FieldError, LookupResolver, OwnerResolver, coerce_value
 __all__ = ["ModuleStore", "RecordError", "WriteContext", "now_iso", "success"]
 
 
+_last_iso: tuple[int, str] = (0, "")
+
+
 def now_iso() -> str:
     """Now as Zoho writes datetimes: ISO-8601 with an offset, whole seconds."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+    global _last_iso
+    second = int(time.time())
+    if _last_iso[0] != second:  # formatting is the costly part of a bulk insert: once a second
+        _last_iso = (second, datetime.fromtimestamp(second, UTC).isoformat())
+    return _last_iso[1]
 
 
 def success(message: str, details: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -63,6 +71,9 @@ class ModuleStore:
         self.records: dict[str, dict[str, Any]] = {}
         self.deleted: list[dict[str, Any]] = []
         self.unique_fields: tuple[str, ...] = ()
+        #: field -> value key -> ids, built on first ``find`` of that field and kept up to date
+        #: by insert/update/delete (the only ways records change).
+        self._index: dict[str, dict[Any, set[str]]] = {}
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -75,10 +86,39 @@ class ModuleStore:
         self, api_name: str, value: Any, *, exclude: str | None = None
     ) -> dict[str, Any] | None:
         """The first record whose field equals ``value`` (text compared case-insensitively)."""
-        for record in self.records.values():
+        key = _key(value)
+        if key is _UNHASHABLE:
+            candidates: Iterable[dict[str, Any]] = self.records.values()
+        else:
+            ids = self._field_index(api_name).get(key)
+            if not ids:
+                return None
+            candidates = sorted(
+                (self.records[i] for i in ids if i in self.records), key=lambda r: int(r["id"])
+            )
+        for record in candidates:
             if record["id"] != exclude and _same(record.get(api_name), value):
                 return record
         return None
+
+    def _field_index(self, api_name: str) -> dict[Any, set[str]]:
+        index = self._index.get(api_name)
+        if index is None:
+            index = self._index[api_name] = {}
+            for record in self.records.values():
+                self._index_add(record, api_name)
+        return index
+
+    def _index_add(self, record: dict[str, Any], api_name: str) -> None:
+        key = _key(record.get(api_name))
+        if key is not _UNHASHABLE:
+            self._index[api_name].setdefault(key, set()).add(record["id"])
+
+    def _index_remove(self, record: dict[str, Any]) -> None:
+        for api_name, index in self._index.items():
+            key = _key(record.get(api_name))
+            if key is not _UNHASHABLE:
+                index.get(key, set()).discard(record["id"])
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -110,6 +150,7 @@ class ModuleStore:
         record = self.records.pop(record_id, None)
         if record is None:
             raise RecordError("INVALID_DATA", "record not deleted", {"id": record_id})
+        self._index_remove(record)
         created_by = record.get("Created_By") or {}
         self.deleted.append(
             {
@@ -137,7 +178,10 @@ class ModuleStore:
     def _apply(
         self, record: dict[str, Any], changes: dict[str, Any], ctx: WriteContext, now: str
     ) -> None:
+        self._index_remove(record)
         record.update(changes)
+        for api_name in self._index:
+            self._index_add(record, api_name)
         record["Modified_By"] = user_ref(ctx.actor)
         record["Modified_Time"] = now
         if "Full_Name" in self.spec.by_name:
@@ -215,6 +259,18 @@ class ModuleStore:
 
 
 _SKIP: Any = object()
+_UNHASHABLE: Any = object()
+
+
+def _key(value: Any) -> Any:
+    """How ``find`` indexes a value: text case-folded (as :func:`_same` compares it)."""
+    if isinstance(value, str):
+        return value.casefold()
+    try:
+        hash(value)
+    except TypeError:
+        return _UNHASHABLE
+    return value
 
 
 def _without_email(ref: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,128 @@
+"""Adaptive concurrency (AIMD) and the heavy-API sub-limit, in unit and against the fake."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+import zcrm_async as zc
+from zcrm_async._http._limiter import HEAVY_API_LIMIT, AdaptiveLimiter
+from zcrm_async.testing import FakeZohoCRM
+from zcrm_async.testing._throttle import is_heavy
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_throttle_halves_once_per_burst_and_never_below_one() -> None:
+    adaptive = AdaptiveLimiter(anyio.CapacityLimiter(8))
+    epoch = adaptive.epoch
+    adaptive.on_throttled(epoch)
+    assert adaptive.current == 4
+    adaptive.on_throttled(epoch)  # a call of the same burst: no second cut
+    assert adaptive.current == 4
+    for _ in range(5):
+        adaptive.on_throttled(adaptive.epoch)
+    assert adaptive.current == 1
+    assert adaptive.cuts == 3
+
+
+async def test_success_grows_back_additively_up_to_the_maximum() -> None:
+    adaptive = AdaptiveLimiter(anyio.CapacityLimiter(4))
+    adaptive.on_throttled(adaptive.epoch)
+    assert adaptive.current == 2
+    adaptive.on_success()
+    assert adaptive.current == 2  # one success is not a full window of 2
+    adaptive.on_success()
+    assert adaptive.current == 3
+    for _ in range(3):
+        adaptive.on_success()
+    assert adaptive.current == 4
+    for _ in range(20):
+        adaptive.on_success()
+    assert adaptive.current == 4 == adaptive.maximum
+
+
+async def test_heavy_slots_are_capped_at_zohos_sub_limit() -> None:
+    adaptive = AdaptiveLimiter(anyio.CapacityLimiter(25))
+    assert adaptive.heavy.total_tokens == HEAVY_API_LIMIT == 10
+    assert AdaptiveLimiter(anyio.CapacityLimiter(4)).heavy.total_tokens == 4
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "heavy"),
+    [
+        ("GET", "/crm/v8/Leads/search", b"", True),
+        ("POST", "/crm/v8/coql", b'{"select_query": "x"}', True),
+        ("POST", "/crm/v8/Leads/1/actions/convert", b'{"data": [{}]}', True),
+        ("POST", "/crm/v8/Leads", b'{"data": [' + b",".join([b"{}"] * 11) + b"]}", True),
+        ("POST", "/crm/v8/Leads", b'{"data": [' + b",".join([b"{}"] * 10) + b"]}", False),
+        ("GET", "/crm/v8/Leads", b"", False),
+    ],
+)
+async def test_fake_classifies_heavy_calls(
+    method: str, path: str, body: bytes, heavy: bool
+) -> None:
+    assert is_heavy(method, path, body) is heavy
+
+
+async def test_client_adapts_to_a_lower_server_limit_and_loses_nothing(
+    fake: FakeZohoCRM, fast_retry: zc.RetryPolicy
+) -> None:
+    fake.max_concurrency = 3
+    fake.latency = 0.02
+    retry = zc.RetryPolicy(max_retries=20, initial_delay=0.005, max_delay=0.05)
+    async with zc.ZohoCRM(
+        fake.config(max_concurrency=10), transport=fake.transport(), retry=retry
+    ) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        rows = [{"Last_Name": f"L{i}", "Email": f"l{i}@example.com"} for i in range(2000)]
+        result = await crm.records("Leads").create(rows)
+        adaptive = crm.core.adaptive
+    assert not result.failed
+    assert fake.stats.throttled > 0
+    assert adaptive.cuts >= 1
+    stored = sorted(r["Email"] for r in fake.records("Leads").values())
+    assert stored == sorted(r["Email"] for r in rows)  # each exactly once
+
+
+async def test_heavy_calls_stay_within_ten_while_light_calls_use_more(
+    fake: FakeZohoCRM, fast_retry: zc.RetryPolicy
+) -> None:
+    fake.heavy_max_concurrency = 10
+    fake.latency = 0.05
+    async with zc.ZohoCRM(
+        fake.config(max_concurrency=20), transport=fake.transport(), retry=fast_retry
+    ) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        leads = crm.records("Leads")
+        fake.add_records("Leads", [{"Last_Name": "Smith"}])
+
+        async def search() -> None:
+            await leads.search(criteria="(Last_Name:equals:Smith)")
+
+        fake.stats.reset()
+        async with anyio.create_task_group() as group:
+            for _ in range(30):
+                group.start_soon(search)
+        assert fake.stats.throttled == 0
+        assert fake.stats.max_in_flight == 10
+
+        async def count() -> None:
+            await leads.count()
+
+        fake.stats.reset()
+        async with anyio.create_task_group() as group:
+            for _ in range(30):
+                group.start_soon(count)
+        assert fake.stats.max_in_flight == 20
+
+
+async def test_fake_random_429_rate(fake: FakeZohoCRM, crm: zc.ZohoCRM) -> None:
+    with pytest.raises(ValueError, match="fail_429_rate"):
+        fake.fail_429_rate = 1.5
+    fake.fail_429_rate = 1.0
+    with pytest.raises(zc.RateLimitError):
+        await crm.org.get()
+    assert fake.stats.throttled == crm.core.retry.max_retries + 1
+    fake.fail_429_rate = 0.0
+    assert (await crm.org.get()).zgid
