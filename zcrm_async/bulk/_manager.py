@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from typing import IO, Any, Final
 
 import anyio.lowlevel
@@ -128,43 +129,34 @@ class BulkManager(Manager):
         :class:`BulkJobFailedError`; ``poll.timeout`` elapsed raises :class:`BulkJobTimeoutError`.
         """
         policy = poll or PollPolicy()
+        fetch: Callable[[], Awaitable[BulkReadJob | BulkWriteJob]]
         if isinstance(job, BulkReadJob):
-            read = await poll_until_done(
-                lambda: self.get_read_job(job.id),
-                lambda j: j.state,
-                job_id=job.id,
-                operation="read",
-                finished=READ_FINISHED,
-                policy=policy,
+            operation, finished, fetch = "read", READ_FINISHED, partial(self.get_read_job, job.id)
+        elif isinstance(job, BulkWriteJob):
+            operation, finished, fetch = (
+                "write",
+                WRITE_FINISHED,
+                partial(self.get_write_job, job.id),
             )
-            if read.state != "COMPLETED":
-                raise BulkJobFailedError(
-                    job_id=read.id,
-                    operation="read",
-                    state=read.state,
-                    reason=str(read.data.get("message") or "Zoho gives no reason for bulk reads"),
-                    job=read,
-                )
-            return read
-        if isinstance(job, BulkWriteJob):
-            written = await poll_until_done(
-                lambda: self.get_write_job(job.id),
-                lambda j: j.status,
-                job_id=job.id,
-                operation="write",
-                finished=WRITE_FINISHED,
-                policy=policy,
+        else:
+            raise TypeError(f"wait() takes a BulkReadJob or BulkWriteJob, got {type(job).__name__}")
+        done: BulkReadJob | BulkWriteJob = await poll_until_done(
+            fetch,
+            _job_state,
+            job_id=job.id,
+            operation=operation,
+            finished=finished,
+            policy=policy,
+        )
+        if _job_state(done) != "COMPLETED":
+            raise BulkJobFailedError(
+                job_id=done.id,
+                operation=operation,
+                state=_job_state(done),
+                reason=_job_reason(done),
+                job=done,
             )
-            if written.status != "COMPLETED":
-                raise BulkJobFailedError(
-                    job_id=written.id,
-                    operation="write",
-                    state=written.status,
-                    reason=written.reason,
-                    job=written,
-                )
-            return written
-        raise TypeError(f"wait() takes a BulkReadJob or BulkWriteJob, got {type(job).__name__}")
+        return done
 
     async def download(
         self, job: BulkReadJob, dest: str | os.PathLike[str] | IO[bytes], *, attempts: int = 4
@@ -452,3 +444,14 @@ def _callback(url: str) -> dict[str, str]:
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
         raise ValueError(f"callback_url must be an http(s) URL, got {url!r}")
     return {"url": url, "method": "post"}
+
+
+def _job_state(job: BulkReadJob | BulkWriteJob) -> str:
+    """A read job's ``state`` or a write job's ``status``."""
+    return job.state if isinstance(job, BulkReadJob) else job.status
+
+
+def _job_reason(job: BulkReadJob | BulkWriteJob) -> str:
+    if isinstance(job, BulkWriteJob):
+        return job.reason
+    return str(job.data.get("message") or "Zoho gives no reason for bulk reads")
