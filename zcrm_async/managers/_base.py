@@ -101,9 +101,7 @@ class Manager:
             except (APIError, TransportError) as exc:
                 results[index] = exc
                 return
-            results[index] = _write_results(
-                decode(response), len(chunk), index * CHUNK_SIZE, key
-            )
+            results[index] = _write_results(decode(response), len(chunk), index * CHUNK_SIZE, key)
 
         async with anyio.create_task_group() as group:
             for index in range(len(chunks)):

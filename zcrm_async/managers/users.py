@@ -44,9 +44,7 @@ class UsersManager(Manager):
         fetch = partial(self._get_page, "users", "users", parse=User.from_api)
         return Pager(fetch, {"type": _check_type(type), "per_page": _per_page(per_page)})
 
-    def search(
-        self, criteria: str, *, type: str | None = None, per_page: int = 200
-    ) -> Pager[User]:
+    def search(self, criteria: str, *, type: str | None = None, per_page: int = 200) -> Pager[User]:
         """Users matching ``criteria`` (``(email:starts_with:ada)``), optionally of a ``type``."""
         if not isinstance(criteria, str) or not criteria.strip():
             raise ValueError(f"criteria must be a non-empty criteria string, got {criteria!r}")
