@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -31,39 +30,10 @@ sys.path.insert(0, str(REPO))
 
 import zcrm_async as zc  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _fakeserver import fake_server  # noqa: E402
+
 MB = 1024 * 1024
-
-
-def start_server(records: int) -> tuple[subprocess.Popen[str], str, str]:
-    """The fake on a free port in a child process; its URL and a grant code."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "zcrm_async.testing",
-            "serve",
-            "--port",
-            "0",
-            "--bulk-generate",
-            f"Leads={records}",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-    )
-    assert process.stdout is not None
-    url = code = ""
-    for line in process.stdout:
-        if line.startswith("Fake Zoho CRM serving at "):
-            url = line.split(" at ", 1)[1].strip()
-        if "grant code:" in line:
-            code = line.split(":", 1)[1].strip()
-        if line.startswith("Press Ctrl+C"):
-            break
-    if not url or not code:
-        process.kill()
-        raise RuntimeError("the fake server did not start")
-    return process, url, code
 
 
 def peak_rss() -> int:
@@ -87,8 +57,7 @@ async def export(crm: zc.ZohoCRM, poll: zc.PollPolicy) -> tuple[int, float]:
 
 
 async def run(records: int) -> None:
-    process, url, code = start_server(records)
-    try:
+    with fake_server("--bulk-generate", f"Leads={records}") as (url, code):
         config = zc.Config.from_dict(
             {
                 "client_id": "1000.FAKECLIENTID",
@@ -116,9 +85,6 @@ async def run(records: int) -> None:
             traced_count, traced_seconds = await export(crm, poll)
             _, traced_peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-    finally:
-        process.terminate()
-        process.wait(10)
 
     assert count == traced_count == records, (count, traced_count, records)
     print(f"python {sys.version.split()[0]}, anyio backend asyncio, records {records:,}")

@@ -40,7 +40,7 @@ import zcrm_async as zc
 from zcrm_async.testing import FakeZohoCRM
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import start_server
+from _fakeserver import fake_server
 
 FIELDS = ["Last_Name", "Email", "Company", "Phone"]
 PER_PAGE = 200
@@ -242,11 +242,10 @@ def main() -> None:
         print(json.dumps(worker(side, operation, json.loads(sys.stdin.read()))))
         return
 
-    proc, url, grant = start_server()
     walls: dict[tuple[str, str], list[float]] = {}
     cpus: dict[tuple[str, str], list[float]] = {}
     peaks: dict[tuple[str, str], list[float]] = {}
-    try:
+    with fake_server() as (url, grant):
         env = anyio.run(prepare, url, grant, args.records)
         items = [contact(i) for i in range(args.records)]
         for operation in ("list", "create"):
@@ -260,9 +259,6 @@ def main() -> None:
             for round_ in range(args.memory_rounds):
                 for side in ("sdk", "raw") if round_ % 2 == 0 else ("raw", "sdk"):
                     peaks.setdefault((side, operation), []).append(run_worker(side, operation, env))
-    finally:
-        proc.terminate()
-        proc.wait()
 
     n = f"{args.records:,}"
     print(

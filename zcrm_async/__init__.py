@@ -1,8 +1,10 @@
 """zcrm_async: a fully async Python SDK for Zoho CRM."""
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._client import ZohoCRM
 from ._config import Config, ConfigWarning
-from ._criteria import Criteria, escape_value
 from ._datacenters import DATA_CENTERS, DataCenter
 from ._exceptions import (
     APIError,
@@ -20,60 +22,129 @@ from ._exceptions import (
 )
 from ._http._retry import RetryPolicy
 from ._models import (
-    Attachment,
     BulkResult,
     BulkWriteError,
-    ConvertResult,
-    CustomView,
-    Field,
-    Layout,
     Lookup,
-    MassUpdateStatus,
-    Module,
-    Note,
     OAuthTokens,
     Org,
     Page,
     PageInfo,
-    Profile,
     Record,
-    RelatedList,
-    Role,
-    Tag,
-    Tax,
     User,
-    Variable,
-    VariableGroup,
     WriteResult,
 )
 from ._pagination import Pager
-from ._progress import ProgressCallback
 from .auth._middleware import ZohoAuth
-from .bulk import (
-    BulkCriteria,
-    BulkJobError,
-    BulkJobFailedError,
-    BulkJobTimeoutError,
-    BulkManager,
-    BulkReadJob,
-    BulkWriteInputError,
-    BulkWriteJob,
-    BulkWriteJobResult,
-    BulkWriteResult,
-    BulkWriteRow,
-    PollPolicy,
-)
-from .incremental import Batch, CheckpointStore, IncrementalSync
-from .managers._files import Download
-from .managers.coql import CoqlLimitError, CoqlQuery, coql_value
-from .stores import (
-    BaseTokenStore,
-    CustomStore,
-    FileStore,
-    MemoryStore,
-    TokenStore,
-)
-from .sync import bounded_map, create_in_chunks, pipeline, upsert_in_chunks
+from .stores import BaseTokenStore, MemoryStore, TokenStore
+
+if TYPE_CHECKING:
+    from ._criteria import Criteria, escape_value
+    from ._entities import (
+        Attachment,
+        ConvertResult,
+        CustomView,
+        Field,
+        Layout,
+        MassUpdateStatus,
+        Module,
+        Note,
+        Profile,
+        RelatedList,
+        Role,
+        Tag,
+        Tax,
+        Variable,
+        VariableGroup,
+    )
+    from ._progress import ProgressCallback
+    from .bulk import (
+        BulkCriteria,
+        BulkJobError,
+        BulkJobFailedError,
+        BulkJobTimeoutError,
+        BulkManager,
+        BulkReadJob,
+        BulkWriteInputError,
+        BulkWriteJob,
+        BulkWriteJobResult,
+        BulkWriteResult,
+        BulkWriteRow,
+        PollPolicy,
+    )
+    from .incremental import Batch, CheckpointStore, IncrementalSync
+    from .managers._files import Download
+    from .managers.coql import CoqlLimitError, CoqlQuery, coql_value
+    from .stores.custom import CustomStore
+    from .stores.file import FileStore
+    from .sync import bounded_map, create_in_chunks, pipeline, upsert_in_chunks
+
+# Names whose modules load on first access (PEP 562), so that `import zcrm_async` pulls in only
+# the client core; bulk jobs, sync helpers and the like cost nothing until used.
+_LAZY = {
+    "Criteria": "._criteria",
+    "escape_value": "._criteria",
+    "ProgressCallback": "._progress",
+    **dict.fromkeys(
+        (
+            "Attachment",
+            "ConvertResult",
+            "CustomView",
+            "Field",
+            "Layout",
+            "MassUpdateStatus",
+            "Module",
+            "Note",
+            "Profile",
+            "RelatedList",
+            "Role",
+            "Tag",
+            "Tax",
+            "Variable",
+            "VariableGroup",
+        ),
+        "._entities",
+    ),
+    "CustomStore": ".stores.custom",
+    "FileStore": ".stores.file",
+    "Batch": ".incremental",
+    "CheckpointStore": ".incremental",
+    "IncrementalSync": ".incremental",
+    "Download": ".managers._files",
+    "CoqlLimitError": ".managers.coql",
+    "CoqlQuery": ".managers.coql",
+    "coql_value": ".managers.coql",
+    "bounded_map": ".sync",
+    "create_in_chunks": ".sync",
+    "pipeline": ".sync",
+    "upsert_in_chunks": ".sync",
+    **dict.fromkeys(
+        (
+            "BulkCriteria",
+            "BulkJobError",
+            "BulkJobFailedError",
+            "BulkJobTimeoutError",
+            "BulkManager",
+            "BulkReadJob",
+            "BulkWriteInputError",
+            "BulkWriteJob",
+            "BulkWriteJobResult",
+            "BulkWriteResult",
+            "BulkWriteRow",
+            "PollPolicy",
+        ),
+        ".bulk",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zcrm_async' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import anyio
 import httpx
@@ -16,15 +16,19 @@ from ._logging import configure_logging
 from .auth._accounts import USER_AGENT, AccountsClient
 from .auth._oauth import OAuth
 from .auth._tokens import TokenManager
-from .bulk import BulkManager
-from .managers import OrgManager, RecordsManager, UsersManager
 from .managers._base import Session
-from .managers.coql import CoqlQuery
-from .managers.metadata import ModulesManager
-from .managers.notes import NotesManager
-from .managers.settings import ProfilesManager, RolesManager, VariablesManager
-from .managers.tags import TagsManager
+from .managers.org import OrgManager
+from .managers.records import RecordsManager
+from .managers.users import UsersManager
 from .stores import TokenStore, build_store
+
+if TYPE_CHECKING:  # the other managers import on first use: `import zcrm_async` stays fast
+    from .bulk import BulkManager
+    from .managers.coql import CoqlQuery
+    from .managers.metadata import ModulesManager
+    from .managers.notes import NotesManager
+    from .managers.settings import ProfilesManager, RolesManager, VariablesManager
+    from .managers.tags import TagsManager
 
 __all__ = ["ZohoCRM"]
 
@@ -147,36 +151,50 @@ class ZohoCRM:
     @property
     def notes(self) -> NotesManager:
         """The Notes module (a record's notes: ``crm.records(m).notes(record_id)``)."""
+        from .managers.notes import NotesManager
+
         return NotesManager(self._session)
 
     @property
     def tags(self) -> TagsManager:
         """Module tags (``/settings/tags``); tag records with ``crm.records(m).add_tags``."""
+        from .managers.tags import TagsManager
+
         return TagsManager(self._session)
 
     @property
     def bulk(self) -> BulkManager:
         """Zoho's bulk engine: Bulk Read exports and Bulk Write imports (ZIP'd CSV jobs)."""
+        from .bulk import BulkManager
+
         return BulkManager(self._session)
 
     @property
     def modules(self) -> ModulesManager:
         """Module metadata (modules, fields, layouts, custom views, related lists), cached."""
+        from .managers.metadata import ModulesManager
+
         return ModulesManager(self._session)
 
     @property
     def roles(self) -> RolesManager:
         """Roles (``/settings/roles``)."""
+        from .managers.settings import RolesManager
+
         return RolesManager(self._session)
 
     @property
     def profiles(self) -> ProfilesManager:
         """Profiles (``/settings/profiles``)."""
+        from .managers.settings import ProfilesManager
+
         return ProfilesManager(self._session)
 
     @property
     def variables(self) -> VariablesManager:
         """Org variables and variable groups (``/settings/variables``)."""
+        from .managers.settings import VariablesManager
+
         return VariablesManager(self._session)
 
     def coql(self, query: str, *, page_size: int | None = None) -> CoqlQuery:
@@ -186,6 +204,8 @@ class ZohoCRM:
         before); a LIMIT/OFFSET in ``query`` is the window to read. Escape values with
         :func:`zcrm_async.coql_value`.
         """
+        from .managers.coql import CoqlQuery
+
         return CoqlQuery(self._session, query, page_size=page_size)
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import warnings
@@ -228,6 +227,8 @@ class Config:
         for raw_key, value in {**values, **overrides}.items():
             key = ALIASES.get(raw_key, raw_key)
             if key not in known:
+                import difflib  # only for the warning's suggestion
+
                 close = difflib.get_close_matches(key, sorted(known | set(ALIASES)), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 warnings.warn(

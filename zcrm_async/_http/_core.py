@@ -16,7 +16,7 @@ from .._exceptions import TransportError
 from .._logging import logger
 from ..auth._middleware import ZohoAuth
 from ..auth._tokens import TokenManager
-from ._envelope import decode, error_from_response
+from ._envelope import decode, encode_json, error_from_response
 from ._limiter import AdaptiveLimiter
 from ._retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
 
@@ -97,6 +97,11 @@ class HttpCore:
         if params is not None:
             # httpx sends None as "name=", which Zoho reads as a given (empty) value.
             params = {k: v for k, v in params.items() if v is not None}
+        if json is not None and content is None and not data and not files:
+            # Encoded once, not per attempt; the bytes and header httpx's json= would give.
+            content, json = encode_json(json), None
+            if headers is None or not any(k.lower() == "content-type" for k in headers):
+                headers = {**(headers or {}), "Content-Type": "application/json"}
         url = await self.url(path, user_email)
         auth = self.auth_for(user_email)
         started = time.monotonic()
@@ -190,7 +195,7 @@ class HttpCore:
 
 def _has_record_list(response: httpx.Response) -> bool:
     try:
-        body = decode(response)
+        body = decode(response, keep=True)  # the caller decodes it next: parsed once
     except Exception:
         return False
     if not isinstance(body, dict):

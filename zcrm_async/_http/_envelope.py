@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import weakref
+from typing import Any, Final
 
 import httpx
 
@@ -17,9 +18,10 @@ from .._exceptions import (
 )
 from ._retry import parse_retry_after
 
-__all__ = ["decode", "error_from_response", "zoho_code"]
+__all__ = ["decode", "encode_json", "error_from_response", "zoho_code"]
 
 _SNIPPET = 200
+_NOTHING: Final = object()
 
 
 def _snippet(response: httpx.Response) -> str:
@@ -27,12 +29,34 @@ def _snippet(response: httpx.Response) -> str:
     return text + ("..." if len(response.content) > _SNIPPET else "")
 
 
-def decode(response: httpx.Response) -> Any:
-    """The JSON body; None for an empty body (204, 304). Non-JSON is an :class:`APIError`."""
+#: httpx's ``json=`` encoding (compact, UTF-8, no NaN), with the encoder built once.
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+#: Bodies decoded by ``decode(..., keep=True)``, handed to the next ``decode`` of that response.
+_KEPT: weakref.WeakKeyDictionary[httpx.Response, Any] = weakref.WeakKeyDictionary()
+
+
+def encode_json(value: Any) -> bytes:
+    """``value`` as a JSON request body, byte for byte what httpx's ``json=`` would send."""
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+def decode(response: httpx.Response, *, keep: bool = False) -> Any:
+    """The JSON body; None for an empty body (204, 304). Non-JSON is an :class:`APIError`.
+
+    ``keep``: the next ``decode`` of this response returns this same object instead of parsing
+    the body again (one hand-off, for a check that peeks at a body its caller then decodes).
+    """
     if response.status_code in (204, 304) or not response.content:
         return None
+    if _KEPT:
+        kept = _KEPT.pop(response, _NOTHING)
+        if kept is not _NOTHING:
+            return kept
     try:
-        return json.loads(response.content)
+        body = json.loads(response.content)
+        if keep:
+            _KEPT[response] = body
+        return body
     except ValueError:
         raise APIError(
             response.status_code,

@@ -1,20 +1,6 @@
-"""Entity managers: thin classes that turn calls into requests and answers into models."""
+"""Entity managers: thin classes that turn calls into requests and answers into models.
 
-from .coql import CoqlQuery
-from .metadata import ModulesManager
-from .org import OrgManager, TaxesManager
-from .records import RecordsManager
-from .settings import ProfilesManager, RolesManager, VariablesManager
-from .users import UsersManager
-
-__all__ = [
-    "CoqlQuery",
-    "ModulesManager",
-    "OrgManager",
-    "ProfilesManager",
-    "RecordsManager",
-    "RolesManager",
-    "TaxesManager",
-    "UsersManager",
-    "VariablesManager",
-]
+Each lives in its own module (``records``, ``users``, ``org``, ``metadata``, ``settings``,
+``notes``, ``tags``, ``coql``...) and is reached through the client (``crm.records(...)``,
+``crm.modules``...); nothing is imported here, so loading one manager loads only its own module.
+"""

@@ -126,7 +126,7 @@ def _write_results(body: Any, expected: int, offset: int, key: str = "data") -> 
             "UNEXPECTED_RESPONSE",
             f"expected {expected} per-record results, got {str(body)[:200]!r}",
         )
-    return [WriteResult.from_api(item, offset + i) for i, item in enumerate(data)]
+    return [WriteResult._from_decoded(item, offset + i) for i, item in enumerate(data)]
 
 
 def _failed_chunk(error: ZCRMError, size: int, offset: int) -> list[WriteResult]:

@@ -17,7 +17,6 @@ import attrs
 
 from .._models import Page, Record
 from ._base import Session
-from .metadata import ModulesManager
 
 __all__ = ["ALL_FIELDS", "FieldSelection", "select_fields"]
 
@@ -64,6 +63,8 @@ def select_fields(
 
 def _check_known(session: Session, module: str, names: Sequence[str]) -> None:
     """A name missing from the module's cached metadata is an error (nothing is fetched)."""
+    from .metadata import ModulesManager  # loaded with the first field lookup
+
     known = ModulesManager(session).cached_field_names(module)
     if known is None:
         return
@@ -109,6 +110,8 @@ class FieldSelection:
     async def _names(self) -> list[str]:
         if not self.expand_all:
             return list(self.names or ())
+        from .metadata import ModulesManager
+
         fields = await ModulesManager(self.session).fields(self.module)
         return [
             f.api_name

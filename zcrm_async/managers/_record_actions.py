@@ -5,19 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any, Final, Literal, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, overload
 
 from .._exceptions import NotFoundError
-from .._models import BulkResult, ConvertResult, MassUpdateStatus, Record, WriteResult
+from .._models import BulkResult, Record, WriteResult
 from .._pagination import Pager
 from ._base import Manager
 from ._checks import check_id, check_ids, check_module
 from ._common import single_result
 from ._fields import select_fields
-from ._files import FileSource, read_upload
-from .attachments import AttachmentsManager
-from .notes import NotesManager
-from .tags import TagSpec, tag_action
+
+if TYPE_CHECKING:  # imported on first use: a plain `import zcrm_async` skips them
+    from .._entities import ConvertResult, MassUpdateStatus
+    from ._files import FileSource
+    from .attachments import AttachmentsManager
+    from .notes import NotesManager
+    from .tags import TagSpec
 
 __all__ = ["MAX_MASS_UPDATE_IDS", "MAX_TAG_RECORDS", "RecordActions"]
 
@@ -127,6 +130,8 @@ class RecordActions(Manager):
             data = [data]
         if not data:
             raise NotFoundError(204, "NO_CONTENT", f"no mass update job {job}", {"job_id": job})
+        from .._entities import MassUpdateStatus
+
         return MassUpdateStatus.from_api(data[0])
 
     async def convert(
@@ -172,6 +177,8 @@ class RecordActions(Manager):
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list) or not data or not isinstance(data[0], dict):
             raise NotFoundError(200, "UNEXPECTED_RESPONSE", f"convert answered {body!r}")
+        from .._entities import ConvertResult
+
         return ConvertResult.from_api(data[0])
 
     # -- related records ----------------------------------------------------------------------
@@ -264,6 +271,8 @@ class RecordActions(Manager):
     ) -> WriteResult:
         """Set the record's photo (a path, bytes or file object; at most 10 MB)."""
         rid = check_id(record_id)
+        from ._files import read_upload
+
         name, content, content_type = await read_upload(file, filename, "photo")
         params = None
         if restrict_triggers is not None:
@@ -295,10 +304,14 @@ class RecordActions(Manager):
 
     def attachments(self, record_id: str | int) -> AttachmentsManager:
         """The attachments of one record."""
+        from .attachments import AttachmentsManager
+
         return AttachmentsManager(self._session, self.module, check_id(record_id))
 
     def notes(self, record_id: str | int) -> NotesManager:
         """The notes of one record (created notes get it as parent)."""
+        from .notes import NotesManager
+
         return NotesManager(self._session, (self.module, check_id(record_id)))
 
     # -- tags, blueprint ----------------------------------------------------------------------
@@ -326,6 +339,8 @@ class RecordActions(Manager):
         tags: Iterable[TagSpec] | str,
         over_write: bool | None,
     ) -> BulkResult:
+        from .tags import tag_action
+
         build = tag_action(self._session.api_version, tags, over_write=over_write)
         id_list = check_ids(ids, "record id")
         return await self._write_chunks("POST", f"{self.module}/actions/{action}", id_list, build)

@@ -9,7 +9,8 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-from .._models import Attachment, WriteResult
+from .._entities import Attachment
+from .._models import WriteResult
 from .._pagination import Pager
 from ._base import Manager, Session
 from ._checks import check_id, fields_param

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final
 
+from .._entities import Note, _parent_of
 from .._exceptions import NotFoundError
-from .._models import BulkResult, Note, WriteResult, _parent_of
+from .._models import BulkResult, WriteResult
 from .._pagination import Pager
 from ._base import Manager, Session
 from ._checks import check_id, check_module, fields_param

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._criteria import Criteria, criteria_param
 from .._exceptions import NotFoundError
 from .._models import BulkResult, Record
 from .._pagination import Pager
@@ -15,6 +14,9 @@ from ._base import Session
 from ._checks import MAX_FIELDS_PER_CALL, check_id, check_module, fields_param
 from ._fields import FieldSelection, select_fields
 from ._record_actions import RecordActions
+
+if TYPE_CHECKING:
+    from .._criteria import Criteria
 
 __all__ = ["MAX_FIELDS_PER_CALL", "RecordsManager", "check_id", "check_module"]
 
@@ -111,6 +113,8 @@ class RecordsManager(RecordActions):
         client-side (an unescaped parenthesis in a value, >10 conditions, bad operators).
         """
         if criteria is not None:
+            from .._criteria import criteria_param
+
             criteria = criteria_param(criteria, self._session.api_version)
         given = {
             k: v
@@ -134,6 +138,8 @@ class RecordsManager(RecordActions):
     ) -> int:
         """The number of records (optionally matching ``criteria`` or in a custom view)."""
         if criteria is not None:
+            from .._criteria import criteria_param
+
             criteria = criteria_param(criteria, self._session.api_version)
         body = await self._session.request_json(
             "GET", f"{self.module}/actions/count", params={"criteria": criteria, "cvid": cvid}
@@ -194,7 +200,10 @@ def _as_items(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 def _body(extra: Mapping[str, Any]) -> Callable[[Sequence[Any]], dict[str, Any]]:
     """The request of one write chunk: ``{"data": [...], **extra}`` as JSON."""
-    return lambda chunk: {"json": {"data": [dict(item) for item in chunk], **extra}}
+    # Only non-dict mappings need a copy: json.dumps takes dicts as they are.
+    return lambda chunk: {
+        "json": {"data": [item if type(item) is dict else dict(item) for item in chunk], **extra}
+    }
 
 
 def _trigger(trigger: Sequence[str] | None) -> dict[str, Any]:

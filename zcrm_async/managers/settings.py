@@ -1,16 +1,17 @@
-"""``crm.roles``, ``crm.profiles``, ``crm.variables`` and the settings helpers users/org share."""
+"""``crm.roles``, ``crm.profiles`` and ``crm.variables``."""
 
 from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeVar
 
-from .._exceptions import NotFoundError
-from .._models import BulkResult, Entity, Profile, Role, Variable, VariableGroup
+from .._entities import Profile, Role, Variable, VariableGroup
+from .._models import BulkResult, Entity
 from ._base import Manager
 from ._checks import check_id, check_ids
+from ._common import entity_items, first_item, ids_query, json_body, parse_items, require_ids
 
 __all__ = ["ProfilesManager", "RolesManager", "VariablesManager"]
 
@@ -19,49 +20,6 @@ E = TypeVar("E", bound=Entity)
 _API_NAME: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 #: Zoho takes at most 100 items per settings write and 100 ids per delete.
 MAX_ITEMS_PER_CALL: Final = 100
-
-
-def entity_items(items: Iterable[Mapping[str, Any] | Entity], what: str) -> list[dict[str, Any]]:
-    """Entities or dicts as JSON objects; a TypeError names the bad item."""
-    out = []
-    for index, item in enumerate(items):
-        if isinstance(item, Entity):
-            out.append(item.to_dict())
-        elif isinstance(item, Mapping):
-            out.append(dict(item))
-        else:
-            raise TypeError(f"{what}[{index}] is {type(item).__name__}, expected a dict")
-    return out
-
-
-def require_ids(items: Sequence[Mapping[str, Any]], what: str) -> None:
-    """Every item of an update names its ``id``."""
-    for index, item in enumerate(items):
-        check_id(item.get("id"), f"{what}[{index}]['id']")
-
-
-def json_body(key: str) -> Callable[[Sequence[Any]], dict[str, Any]]:
-    """The request of one write chunk: ``{key: [...]}`` as JSON."""
-    return lambda chunk: {"json": {key: [dict(item) for item in chunk]}}
-
-
-def ids_query(chunk: Sequence[Any]) -> dict[str, Any]:
-    """The request of one delete chunk: ``?ids=a,b``."""
-    return {"params": {"ids": ",".join(chunk)}}
-
-
-def parse_items(body: Any, key: str, model: type[E]) -> list[E]:
-    """The ``key`` array of an answer as models (an empty list for 204)."""
-    items = body.get(key) if isinstance(body, dict) else None
-    return [model.from_api(item) for item in items or [] if isinstance(item, Mapping)]
-
-
-def first_item(body: Any, key: str, model: type[E], missing: str) -> E:
-    """The first item of the ``key`` array, or :class:`NotFoundError` (Zoho answers 204)."""
-    items = parse_items(body, key, model)
-    if not items:
-        raise NotFoundError(204, "NOT_FOUND", missing)
-    return items[0]
 
 
 def id_or_api_name(value: str | int, what: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from .._entities import Tag
 from .._exceptions import APIError
-from .._models import BulkResult, Tag, WriteResult
+from .._models import BulkResult, WriteResult
 from ._base import Manager
 from ._checks import check_id, check_module
 from ._common import single_result, version_tuple

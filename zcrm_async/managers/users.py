@@ -11,7 +11,7 @@ from .._models import BulkResult, User, WriteResult
 from .._pagination import Pager
 from ._base import Manager
 from ._checks import check_id
-from .settings import entity_items, json_body, require_ids
+from ._common import entity_items, json_body, require_ids
 
 __all__ = ["UsersManager"]
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from .._config import Config
 from .._exceptions import ConfigError
 from ._base import BaseTokenStore, TokenStore
-from .custom import CustomStore, load_handler_class
-from .file import FileStore
 from .memory import MemoryStore
 
 if TYPE_CHECKING:
+    from .custom import CustomStore
+    from .file import FileStore
     from .mysql import MySQLStore
     from .sqlite import SQLiteStore
+
+# Stores import on first use: a process needs one, and some pull in heavy modules.
+_LAZY = {
+    "CustomStore": ".custom",
+    "FileStore": ".file",
+    "MySQLStore": ".mysql",
+    "SQLiteStore": ".sqlite",
+}
 
 __all__ = [
     "BaseTokenStore",
@@ -28,22 +37,18 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # SQLite and MySQL stores import lazily: most processes need only one store.
-    if name == "SQLiteStore":
-        from .sqlite import SQLiteStore
-
-        return SQLiteStore
-    if name == "MySQLStore":
-        from .mysql import MySQLStore
-
-        return MySQLStore
-    raise AttributeError(name)
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zcrm_async.stores' has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)
 
 
 def build_store(config: Config) -> TokenStore:
     """The store the config selects, in the seed's precedence (see ``Config.store_kind``)."""
     kind = config.store_kind
     if kind == "custom":
+        from .custom import CustomStore, load_handler_class
+
         handler = config.persistence_handler_class
         if isinstance(handler, str):
             assert config.persistence_handler_class_path is not None  # checked by Config
@@ -52,6 +57,8 @@ def build_store(config: Config) -> TokenStore:
     if kind == "file":
         if not config.token_persistence_path:
             raise ConfigError("token_persistence_path", "is mandatory with persistence='file'")
+        from .file import FileStore
+
         return FileStore(config.token_persistence_path)
     if kind == "memory":
         return MemoryStore()

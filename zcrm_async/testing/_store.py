@@ -74,6 +74,7 @@ class ModuleStore:
         #: field -> value key -> ids, built on first ``find`` of that field and kept up to date
         #: by insert/update/delete (the only ways records change).
         self._index: dict[str, dict[Any, set[str]]] = {}
+        self._mandatory = tuple(f.api_name for f in spec.fields if f.system_mandatory)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -132,7 +133,7 @@ class ModuleStore:
             "Created_By": user_ref(ctx.actor),
             "Created_Time": now,
         }
-        self._apply(record, changes, ctx, now)
+        self._apply(record, changes, ctx, now, stored=False)
         self.records[record["id"]] = record
         return success("record added", self._write_details(record))
 
@@ -176,9 +177,16 @@ class ModuleStore:
         }
 
     def _apply(
-        self, record: dict[str, Any], changes: dict[str, Any], ctx: WriteContext, now: str
+        self,
+        record: dict[str, Any],
+        changes: dict[str, Any],
+        ctx: WriteContext,
+        now: str,
+        *,
+        stored: bool = True,
     ) -> None:
-        self._index_remove(record)
+        if stored:  # a new record is in no index yet
+            self._index_remove(record)
         record.update(changes)
         for api_name in self._index:
             self._index_add(record, api_name)
@@ -204,10 +212,10 @@ class ModuleStore:
             if converted is not _SKIP:
                 changes[api_name] = converted
         if existing is None:
-            for field in self.spec.fields:
-                if field.system_mandatory and is_blank(changes.get(field.api_name)):
+            for api_name in self._mandatory:
+                if is_blank(changes.get(api_name)):
                     raise _field_problem(
-                        "MANDATORY_NOT_FOUND", "required field not found", field.api_name, index
+                        "MANDATORY_NOT_FOUND", "required field not found", api_name, index
                     )
         self._check_unique(changes, index, existing)
         return changes

@@ -32,7 +32,11 @@ class FieldError(Exception):
 
 def is_blank(value: Any) -> bool:
     """Whether a value leaves a field empty (Zoho treats "" like null)."""
-    return value is None or value == "" or value == [] or value == {}
+    if value is None:
+        return True
+    if isinstance(value, str | list | dict):  # what JSON gives: no comparisons needed
+        return not value
+    return bool(value == "" or value == [] or value == {})
 
 
 def _type_error(field: FieldSpec) -> FieldError:

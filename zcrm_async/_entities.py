@@ -1,0 +1,365 @@
+"""Entity models beyond the core: notes, attachments, tags, metadata and settings entities.
+
+Kept apart from ``_models`` so that ``import zcrm_async`` does not build these attrs classes
+until a manager that returns them is first used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar, Self
+
+import attrs
+
+from ._models import Entity, Lookup, _Model, _to_datetime, _to_lookup
+
+__all__ = [
+    "Attachment",
+    "ConvertResult",
+    "CustomView",
+    "Field",
+    "Layout",
+    "MassUpdateStatus",
+    "Module",
+    "Note",
+    "Profile",
+    "RelatedList",
+    "Role",
+    "Tag",
+    "Tax",
+    "Variable",
+    "VariableGroup",
+]
+
+
+def _parent_of(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """``(module, id)`` of a note's or attachment's parent, from either Parent_Id shape.
+
+    v2-v4 send ``Parent_Id`` as an id string (or ``{name, id}``) beside ``se_module``/
+    ``$se_module``; v6+ as ``{"module": {"api_name", "id"}, "name", "id"}``.
+    """
+    parent = data.get("Parent_Id")
+    module = data.get("se_module") or data.get("$se_module")
+    if isinstance(parent, Mapping):
+        inner = parent.get("module")
+        if isinstance(inner, Mapping) and inner.get("api_name"):
+            module = inner["api_name"]
+        parent = parent.get("id")
+    return (
+        None if module is None else str(module),
+        None if parent is None else str(parent),
+    )
+
+
+@attrs.define(slots=True)
+class Note(Entity):
+    """A note (``/Notes``); ``parent_module``/``parent_id`` read from either Parent_Id shape."""
+
+    id: str | None = None
+    title: str | None = None
+    content: str | None = None
+    parent_module: str | None = None
+    parent_id: str | None = None
+    api_keys: ClassVar[Mapping[str, str]] = {"title": "Note_Title", "content": "Note_Content"}
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        """Build from Zoho's JSON object, whichever Parent_Id shape it uses."""
+        module, parent = _parent_of(data)
+        return cls(
+            id=None if data.get("id") is None else str(data["id"]),
+            title=data.get("Note_Title"),
+            content=data.get("Note_Content"),
+            parent_module=module,
+            parent_id=parent,
+            data=dict(data),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object Zoho sent, with id/title/content changes written back."""
+        out = dict(self.data)
+        for key, value in (("id", self.id), ("Note_Title", self.title)):
+            if value is not None or key in out:
+                out[key] = value
+        if self.content is not None or "Note_Content" in out:
+            out["Note_Content"] = self.content
+        return out
+
+
+@attrs.define(slots=True)
+class Attachment(_Model):
+    """A file or link attached to a record (``/{module}/{id}/Attachments``)."""
+
+    id: str | None = None
+    file_name: str | None = None
+    size: str | None = None
+    link_url: str | None = None
+    owner: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    created_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+    api_keys: ClassVar[Mapping[str, str]] = {
+        "file_name": "File_Name",
+        "size": "Size",
+        "link_url": "$link_url",
+        "owner": "Owner",
+        "created_time": "Created_Time",
+    }
+
+
+@attrs.define(slots=True)
+class Tag(_Model):
+    """A module tag (``/settings/tags``) or a tag on a record."""
+
+    id: str | None = None
+    name: str | None = None
+    color_code: str | None = None
+    created_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+    modified_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+
+
+@attrs.define(slots=True)
+class ConvertResult:
+    """The records a lead conversion created or used: Contact, Account and (optional) Deal."""
+
+    contact_id: str | None = None
+    account_id: str | None = None
+    deal_id: str | None = None
+    data: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> ConvertResult:
+        """From ``data[0]`` of a convert answer: ``details.{Contacts,...}`` objects (v3+),
+        or the bare ids of v2 (``{"Contacts": "id", "Deals": null, ...}``)."""
+        details = data.get("details") if isinstance(data.get("details"), Mapping) else data
+
+        def ref(key: str) -> str | None:
+            value = details.get(key) if isinstance(details, Mapping) else None
+            if isinstance(value, Mapping):
+                value = value.get("id")
+            return None if value is None else str(value)
+
+        return cls(ref("Contacts"), ref("Accounts"), ref("Deals"), data=dict(data))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object Zoho sent."""
+        return dict(self.data)
+
+
+@attrs.define(slots=True)
+class MassUpdateStatus(Entity):
+    """Progress of a scheduled mass update (``/{module}/actions/mass_update?job_id=``)."""
+
+    status: str | None = None
+    total_count: int | None = None
+    updated_count: int | None = None
+    not_updated_count: int | None = None
+    failed_count: int | None = None
+    api_keys: ClassVar[Mapping[str, str]] = {
+        "status": "Status",
+        "total_count": "Total_Count",
+        "updated_count": "Updated_Count",
+        "not_updated_count": "Not_Updated_Count",
+        "failed_count": "Failed_Count",
+    }
+
+    @property
+    def done(self) -> bool:
+        """True once Zoho reports the job ``COMPLETED``."""
+        return self.status == "COMPLETED"
+
+
+# -- metadata and settings entities ----------------------------------------------------------------
+
+
+@attrs.define(slots=True)
+class Module(_Model):
+    """A CRM module (``/settings/modules``); v5+ reports ``status``, older versions ``visible``."""
+
+    id: str | None = None
+    api_name: str | None = None
+    module_name: str | None = None
+    singular_label: str | None = None
+    plural_label: str | None = None
+    status: str | None = None
+    visible: bool | None = None
+    api_supported: bool | None = None
+    creatable: bool | None = None
+    editable: bool | None = None
+    deletable: bool | None = None
+    viewable: bool | None = None
+    generated_type: str | None = None
+    modified_by: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    modified_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+
+    @property
+    def is_visible(self) -> bool:
+        """Shown to users: ``status == "visible"`` (v5+) or ``visible`` (v2-v4)."""
+        if self.status is not None:
+            return self.status == "visible"
+        return bool(self.visible)
+
+
+@attrs.define(slots=True)
+class Field(_Model):
+    """A field of a module (``/settings/fields?module=``)."""
+
+    id: str | None = None
+    api_name: str | None = None
+    field_label: str | None = None
+    display_label: str | None = None
+    data_type: str | None = None
+    json_type: str | None = None
+    length: int | None = None
+    system_mandatory: bool | None = None
+    read_only: bool | None = None
+    custom_field: bool | None = None
+    visible: bool | None = None
+    pick_list_values: list[Any] | None = None
+    lookup: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    created_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+    modified_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+
+    @property
+    def lookup_module(self) -> str | None:
+        """For lookup fields: the API name of the module looked up."""
+        module = self.lookup.data.get("module") if self.lookup is not None else None
+        name = module.get("api_name") if isinstance(module, Mapping) else None
+        return None if name is None else str(name)
+
+
+@attrs.define(slots=True)
+class Layout(_Model):
+    """A layout of a module (``/settings/layouts?module=``)."""
+
+    id: str | None = None
+    name: str | None = None
+    display_label: str | None = None
+    status: str | None = None
+    visible: bool | None = None
+    sections: list[Any] | None = None
+    profiles: list[Any] | None = None
+    created_by: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    modified_by: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    created_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+    modified_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+
+
+@attrs.define(slots=True)
+class CustomView(_Model):
+    """A custom view of a module (``/settings/custom_views?module=``); pass ``id`` as ``cvid``."""
+
+    id: str | None = None
+    name: str | None = None
+    display_value: str | None = None
+    system_name: str | None = None
+    category: str | None = None
+    default: bool | None = None
+    system_defined: bool | None = None
+    favorite: Any = None
+    sort_order: str | None = None
+    criteria: Any = None
+    fields: list[Any] | None = None
+    module: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    sort_by: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    created_by: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    modified_by: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    created_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+    modified_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+    last_accessed_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+
+
+@attrs.define(slots=True)
+class RelatedList(_Model):
+    """A related list of a module (``/settings/related_lists?module=``)."""
+
+    id: str | None = None
+    api_name: str | None = None
+    name: str | None = None
+    display_label: str | None = None
+    type: str | None = None
+    href: str | None = None
+    action: str | None = None
+    status: str | None = None
+    visible: bool | None = None
+    sequence_number: int | str | None = None
+    module: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+
+
+@attrs.define(slots=True)
+class Role(_Model):
+    """A role (``/settings/roles``)."""
+
+    id: str | None = None
+    name: str | None = None
+    display_label: str | None = None
+    description: str | None = None
+    share_with_peers: bool | None = None
+    admin_user: bool | None = None
+    reporting_to: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    forecast_manager: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    created_by: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    modified_by: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    created_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+    modified_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+    api_keys: ClassVar[Mapping[str, str]] = {
+        "created_by": "created_by__s",
+        "modified_by": "modified_by__s",
+        "created_time": "created_time__s",
+        "modified_time": "modified_time__s",
+    }
+
+
+@attrs.define(slots=True)
+class Profile(_Model):
+    """A profile (``/settings/profiles``)."""
+
+    id: str | None = None
+    name: str | None = None
+    display_label: str | None = None
+    description: str | None = None
+    default: bool | None = None
+    custom: bool | None = None
+    type: str | None = None
+    category: bool | None = None
+    permission_type: str | None = None
+    created_by: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    modified_by: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+    created_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+    modified_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
+
+
+@attrs.define(slots=True)
+class VariableGroup(_Model):
+    """A group of org variables (``/settings/variable_groups``)."""
+
+    id: str | None = None
+    api_name: str | None = None
+    name: str | None = None
+    display_label: str | None = None
+    description: str | None = None
+
+
+@attrs.define(slots=True)
+class Variable(_Model):
+    """An org variable (``/settings/variables``): ``value`` typed by ``type``."""
+
+    id: str | None = None
+    api_name: str | None = None
+    name: str | None = None
+    description: str | None = None
+    type: str | None = None
+    value: Any = None
+    read_only: bool | None = None
+    source: str | None = None
+    variable_group: Lookup | None = attrs.field(default=None, converter=_to_lookup)
+
+
+@attrs.define(slots=True)
+class Tax(_Model):
+    """An org tax (``/org/taxes``)."""
+
+    id: str | None = None
+    name: str | None = None
+    display_label: str | None = None
+    value: float | int | None = None
+    sequence_number: int | None = None
