@@ -176,12 +176,13 @@ async def upsert_in_chunks(
     """Upsert a stream of any size, 100 records per call, ``workers`` calls at once.
 
     Records are read lazily (a generator, a CSV reader, a :class:`~zcrm_async.Pager`), so
-    only the chunks in flight sit in memory next to the results. ``workers`` defaults to the
-    client's ``max_concurrency``; the adaptive limiter still decides how many run. The result
-    is ordered like the input. A chunk whose call fails outright (after retries) gives an
-    error result per record in it and the sync goes on, except for authentication and
-    permission errors, which stop it (every following call would fail the same way).
-    ``progress`` counts records.
+    only the chunks in flight sit in memory next to the results. ``workers`` defaults to twice
+    the client's ``max_concurrency``: the adaptive limiter still decides how many calls run,
+    and a spare worker with its chunk ready takes each slot as soon as it frees, while the
+    worker that held it reads its answer. The result is ordered like the input. A chunk whose
+    call fails outright (after retries) gives an error result per record in it and the sync
+    goes on, except for authentication and permission errors, which stop it (every following
+    call would fail the same way). ``progress`` counts records.
     """
 
     async def write(chunk: list[Mapping[str, Any]]) -> BulkResult:
@@ -217,7 +218,7 @@ async def _write_stream(
     progress: ProgressCallback | None,
     total: int | None,
 ) -> BulkResult:
-    concurrency = workers or manager._session.core.adaptive.maximum
+    concurrency = workers or 2 * manager._session.core.adaptive.maximum
     _check_positive("workers", concurrency)
     if total is None and isinstance(records, Sized):
         total = len(records)
@@ -235,7 +236,7 @@ async def _write_stream(
     async def write(job: tuple[int, list[Mapping[str, Any]]]) -> None:
         number, chunk = job
         try:
-            outcomes = list(await write_chunk(chunk))
+            outcomes = (await write_chunk(chunk)).results
         except (AuthenticationError, PermissionDeniedError):
             raise
         except (APIError, TransportError) as error:

@@ -104,8 +104,10 @@ class Manager:
             results[index] = _write_results(decode(response), len(chunk), index * CHUNK_SIZE, key)
 
         async with anyio.create_task_group() as group:
-            for index in range(len(chunks)):
+            for index in range(1, len(chunks)):
                 group.start_soon(write, index)
+            if chunks:  # the first chunk in this task: a one-chunk write spawns no task
+                await write(0)
         errors = [r for r in results if isinstance(r, ZCRMError)]
         if errors and len(errors) == len(chunks):
             raise errors[0]

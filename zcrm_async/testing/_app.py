@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -34,6 +35,10 @@ _AUTH_PREFIX: Final = "Zoho-oauthtoken "
 _MALFORMED_PAGE: Final = (
     "<html><head><title>502 Bad Gateway</title></head>"
     "<body><h1>Zoho CRM is temporarily unavailable</h1></body></html>"
+)
+#: Starlette's JSONResponse encoding, built once; no circular check: answers hold no cycles.
+_ENCODER: Final = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
 )
 
 
@@ -72,7 +77,12 @@ def _render(reply: Reply) -> Response:
             status_code=reply.status,
             headers={**reply.headers, "Content-Length": str(len(reply.body))},
         )
-    return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+    return Response(
+        _ENCODER.encode(reply.body).encode("utf-8"),
+        status_code=reply.status,
+        headers=reply.headers,
+        media_type="application/json",
+    )
 
 
 async def _chunks(body: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
@@ -180,15 +190,22 @@ class _Endpoints:
             slow = rt.faults.take(method, path, slow=True)
             fault = rt.faults.take(method, path, slow=False)
         try:
-            delay = rt.latency + (slow.seconds if slow else 0.0)
-            if delay > 0:
-                await anyio.sleep(delay)
+            if slow is not None:  # a slow Zoho: the work itself is late
+                await anyio.sleep(slow.seconds)
             if fault is not None:
-                return _fault_response(fault, rt.over_socket)
-            body = await request.body()
-            with rt.state.lock:
-                reply = self._dispatch(request, body)
-            return _render(reply)
+                response = _fault_response(fault, rt.over_socket)
+            else:
+                body = await request.body()
+                with rt.state.lock:
+                    reply = self._dispatch(request, body)
+                response = _render(reply)
+            # The latency comes after the work. The work runs on this one thread, so calls that
+            # arrive together queue for it; each then waits out its own latency, and the calls
+            # drift apart. Were the latency first, a batch would wake at once and stay in
+            # lock-step, the fake's CPU time adding to every call's latency.
+            if rt.latency > 0:
+                await anyio.sleep(rt.latency)
+            return response
         finally:
             with rt.state.lock:
                 rt.stats.in_flight -= 1

@@ -42,8 +42,9 @@ class IdSource:
 
 def user_ref(user: dict[str, Any], *, email: bool = True) -> dict[str, Any]:
     """The ``{"name","id","email"}`` shape of Owner/Created_By/Modified_By."""
-    ref = {"name": user["full_name"], "id": user["id"]}
-    return {**ref, "email": user["email"]} if email else ref
+    if email:
+        return {"name": user["full_name"], "id": user["id"], "email": user["email"]}
+    return {"name": user["full_name"], "id": user["id"]}
 
 
 def _names(email: str) -> tuple[str, str]:

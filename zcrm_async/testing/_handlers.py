@@ -280,8 +280,11 @@ def records_upsert(state: FakeState, call: Call) -> Reply:
             match = store.find(api_name, value) if value not in (None, "") else None
             if match is not None:
                 entry = store.update(match["id"], item, index, ctx)
-                return {**entry, "action": "update", "duplicate_field": api_name}
-        return {**store.insert(item, index, ctx), "action": "insert", "duplicate_field": None}
+                entry.update(action="update", duplicate_field=api_name)
+                return entry
+        entry = store.insert(item, index, ctx)
+        entry.update(action="insert", duplicate_field=None)
+        return entry
 
     entries = _each(items, upsert)
     inserted_only = all(e.get("action") == "insert" for e in entries if e["status"] == "success")

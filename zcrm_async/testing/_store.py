@@ -72,8 +72,10 @@ class ModuleStore:
         self.deleted: list[dict[str, Any]] = []
         self.unique_fields: tuple[str, ...] = ()
         #: field -> value key -> ids, built on first ``find`` of that field and kept up to date
-        #: by insert/update/delete (the only ways records change).
-        self._index: dict[str, dict[Any, set[str]]] = {}
+        #: by insert/update/delete (the only ways records change). The ids are dict keys, not a
+        #: set: a dict of strings is not tracked by the garbage collector, so a large store
+        #: does not slow down every full collection.
+        self._index: dict[str, dict[Any, dict[str, None]]] = {}
         self._mandatory = tuple(f.api_name for f in spec.fields if f.system_mandatory)
 
     # -- reading ---------------------------------------------------------------------------------
@@ -102,7 +104,7 @@ class ModuleStore:
                 return record
         return None
 
-    def _field_index(self, api_name: str) -> dict[Any, set[str]]:
+    def _field_index(self, api_name: str) -> dict[Any, dict[str, None]]:
         index = self._index.get(api_name)
         if index is None:
             index = self._index[api_name] = {}
@@ -113,13 +115,14 @@ class ModuleStore:
     def _index_add(self, record: dict[str, Any], api_name: str) -> None:
         key = _key(record.get(api_name))
         if key is not _UNHASHABLE:
-            self._index[api_name].setdefault(key, set()).add(record["id"])
+            self._index[api_name].setdefault(key, {})[record["id"]] = None
 
     def _index_remove(self, record: dict[str, Any]) -> None:
         for api_name, index in self._index.items():
             key = _key(record.get(api_name))
-            if key is not _UNHASHABLE:
-                index.get(key, set()).discard(record["id"])
+            ids = None if key is _UNHASHABLE else index.get(key)
+            if ids is not None:
+                ids.pop(record["id"], None)
 
     # -- writing ---------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ _EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _INTEGER: Final = re.compile(r"^-?\d+$")
 _STRING_TYPES: Final = frozenset({"text", "textarea", "email", "phone", "website", "picklist"})
 _NUMBER_TYPES: Final = frozenset({"double", "currency", "decimal", "percent"})
+_SIZED_JSON: Final = (str, list, dict)
 
 #: Resolves a user id to ``{"name","id","email"}`` (None if there is no such user).
 OwnerResolver = Callable[[str], dict[str, Any] | None]
@@ -34,7 +35,7 @@ def is_blank(value: Any) -> bool:
     """Whether a value leaves a field empty (Zoho treats "" like null)."""
     if value is None:
         return True
-    if isinstance(value, str | list | dict):  # what JSON gives: no comparisons needed
+    if isinstance(value, _SIZED_JSON):  # no comparisons needed for what JSON gives
         return not value
     return bool(value == "" or value == [] or value == {})
 
