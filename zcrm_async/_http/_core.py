@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import anyio
@@ -46,8 +46,6 @@ class HttpCore:
         self.adaptive = AdaptiveLimiter(limiter)
         self.retry = retry
         self._auths: dict[str, ZohoAuth] = {}
-        #: Called with every retried outcome (status or exception); the adaptive limiter hooks in.
-        self.on_retry: Callable[[int | None], None] | None = None
 
     def auth_for(self, user_email: str) -> ZohoAuth:
         """The (cached) auth middleware of one user."""
@@ -91,70 +89,27 @@ class HttpCore:
         result (all records rejected), not an exception. ``heavy``: the call counts against
         Zoho's sub-limit of 10 (search, COQL, convert, writes of more than 10 records).
         """
-        method = method.upper()
-        if idempotent is None:
-            idempotent = method in IDEMPOTENT_METHODS
-        if params is not None:
-            # httpx sends None as "name=", which Zoho reads as a given (empty) value.
-            params = {k: v for k, v in params.items() if v is not None}
         if json is not None and content is None and not data and not files:
             # Encoded once, not per attempt; the bytes and header httpx's json= would give.
             content, json = encode_json(json), None
             if headers is None or not any(k.lower() == "content-type" for k in headers):
                 headers = {**(headers or {}), "Content-Type": "application/json"}
-        url = await self.url(path, user_email)
-        auth = self.auth_for(user_email)
-        started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                async with self.adaptive.slot(heavy=heavy) as epoch:
-                    response = await self.http.request(
-                        method,
-                        url,
-                        params=params,
-                        json=json,
-                        data=data,
-                        files=files,
-                        content=content,
-                        headers=headers,
-                        auth=auth,
-                    )
-            except httpx.TransportError as exc:
-                if self._may_retry(attempt, started, None) and self.retry.should_retry_error(
-                    exc, idempotent=idempotent
-                ):
-                    await self._backoff(attempt, None, f"{type(exc).__name__}", method, url)
-                    continue
-                host = httpx.URL(url).host
-                raise TransportError(
-                    f"{method} {url} failed: {type(exc).__name__}: {exc or 'no answer'} "
-                    f"(host {host}, after {attempt} attempt(s))",
-                    host=host,
-                ) from exc
-            status = response.status_code
-            if status == 429:
-                self.adaptive.on_throttled(epoch)
-            else:
-                self.adaptive.on_success()
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug(
-                    "%s %s -> %d (%.0f ms)",
-                    method,
-                    url,
-                    status,
-                    response.elapsed.total_seconds() * 1000,
-                )
-            if status < 400 or (record_errors_ok and status == 400 and _has_record_list(response)):
-                return response
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if self.retry.should_retry_status(status, idempotent=idempotent) and self._may_retry(
-                attempt, started, retry_after
-            ):
-                await self._backoff(attempt, retry_after, f"HTTP {status}", method, url, status)
-                continue
-            raise error_from_response(response)
+        exchange = self.exchange(
+            method,
+            path,
+            user_email=user_email,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            content=content,
+            headers=headers,
+            idempotent=idempotent,
+            record_errors_ok=record_errors_ok,
+            heavy=heavy,
+        )
+        async with exchange as response:
+            return response
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
         """:meth:`request`, then the decoded JSON body (None for 204/304)."""
@@ -171,26 +126,100 @@ class HttpCore:
 
         return open_stream(self, method, path, **kwargs)
 
-    def _may_retry(self, attempt: int, started: float, retry_after: float | None) -> bool:
-        if attempt > self.retry.max_retries:
-            return False
-        wait = self.retry.delay(attempt, retry_after) if retry_after is not None else 0.0
-        return time.monotonic() - started + wait < self.retry.deadline
-
-    async def _backoff(
+    @asynccontextmanager
+    async def exchange(
         self,
-        attempt: int,
-        retry_after: float | None,
-        reason: str,
         method: str,
-        url: str,
-        status: int | None = None,
+        path: str,
+        *,
+        user_email: str,
+        stream: bool = False,
+        idempotent: bool | None = None,
+        record_errors_ok: bool = False,
+        heavy: bool = False,
+        params: Mapping[str, Any] | None = None,
+        **send: Any,
+    ) -> AsyncIterator[httpx.Response]:
+        """The retry loop behind :meth:`request` and :meth:`stream`; yields the final response.
+
+        Each attempt holds a limiter slot (until the ``async with`` body ends, so a streamed
+        download keeps its slot) and passes through :class:`ZohoAuth`. Failures are retried by
+        :class:`RetryPolicy`: before backing off the slot is released.
+        """
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        if params is not None:
+            # httpx sends None as "name=", which Zoho reads as a given (empty) value.
+            params = {k: v for k, v in params.items() if v is not None}
+        url = await self.url(path, user_email)
+        auth = self.auth_for(user_email)
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            async with AsyncExitStack() as stack:
+                epoch = await stack.enter_async_context(self.adaptive.slot(heavy=heavy))
+                request = self.http.build_request(method, url, params=params, **send)
+                try:
+                    response = await self.http.send(request, auth=auth, stream=stream)
+                except httpx.TransportError as exc:
+                    delay = self._retry_delay(attempt, started)
+                    if delay is None or not self.retry.should_retry_error(
+                        exc, idempotent=idempotent
+                    ):
+                        host = httpx.URL(url).host
+                        raise TransportError(
+                            f"{method} {url} failed: {type(exc).__name__}: {exc or 'no answer'} "
+                            f"(host {host}, after {attempt} attempt(s))",
+                            host=host,
+                        ) from exc
+                    reason = type(exc).__name__
+                else:
+                    if stream:
+                        stack.push_async_callback(response.aclose)
+                    status = response.status_code
+                    self._observe(response, epoch, method, url, streamed=stream)
+                    if status < 400 or (
+                        record_errors_ok and status == 400 and _has_record_list(response)
+                    ):
+                        yield response
+                        return
+                    if stream:
+                        await response.aread()
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    delay = self._retry_delay(attempt, started, retry_after)
+                    if delay is None or not self.retry.should_retry_status(
+                        status, idempotent=idempotent
+                    ):
+                        raise error_from_response(response)
+                    reason = f"HTTP {status}"
+            logger.info("%s %s: %s, retry %d in %.2fs", method, url, reason, attempt, delay)
+            await anyio.sleep(delay)
+
+    def _observe(
+        self, response: httpx.Response, epoch: int, method: str, url: str, *, streamed: bool
     ) -> None:
+        """Feed the adaptive limiter and the DEBUG log with one answer."""
+        status = response.status_code
+        if status == 429:
+            self.adaptive.on_throttled(epoch)
+        else:
+            self.adaptive.on_success()
+        if logger.isEnabledFor(logging.DEBUG):
+            took = "streamed" if streamed else f"{response.elapsed.total_seconds() * 1000:.0f} ms"
+            logger.debug("%s %s -> %d (%s)", method, url, status, took)
+
+    def _retry_delay(
+        self, attempt: int, started: float, retry_after: float | None = None
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None when retries or time ran out."""
+        if attempt > self.retry.max_retries:
+            return None
         delay = self.retry.delay(attempt, retry_after)
-        logger.info("%s %s: %s, retry %d in %.2fs", method, url, reason, attempt, delay)
-        if self.on_retry is not None:
-            self.on_retry(status)
-        await anyio.sleep(delay)
+        if time.monotonic() - started + delay >= self.retry.deadline:
+            return None
+        return delay
 
 
 def _has_record_list(response: httpx.Response) -> bool:
