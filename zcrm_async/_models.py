@@ -355,11 +355,12 @@ class WriteResult:
     def _from_decoded(cls, data: dict[str, Any], index: int) -> WriteResult:
         """:meth:`from_api` for an item fresh from ``json.loads`` that nothing else holds."""
         details = data.get("details")
+        status, code, message = data.get("status"), data.get("code"), data.get("message")
         return cls(
-            str(data.get("status", "error")),
-            str(data.get("code", "")),
-            str(data.get("message", "")),
-            dict(details) if type(details) is dict else {},  # JSON objects decode as dicts
+            status if type(status) is str else str(status or "error"),
+            code if type(code) is str else str(code or ""),
+            message if type(message) is str else str(message or ""),
+            details if type(details) is dict else {},  # JSON objects decode as dicts: no copy
             index,
             data,
         )

@@ -35,6 +35,8 @@ class RecordsManager(RecordActions):
         return f"RecordsManager(module={self.module!r})"
 
     def _parse(self, item: Mapping[str, Any]) -> Record:
+        if type(item) is dict:  # fresh from json.loads and held by nothing else: no copy
+            return Record(self.module, item)
         return Record.from_api(self.module, item)
 
     def _require_fields(
