@@ -24,13 +24,10 @@ from ._http._retry import RetryPolicy
 from ._models import (
     BulkResult,
     BulkWriteError,
-    Lookup,
     OAuthTokens,
-    Org,
     Page,
     PageInfo,
     Record,
-    User,
     WriteResult,
 )
 from ._pagination import Pager
@@ -45,14 +42,17 @@ if TYPE_CHECKING:
         CustomView,
         Field,
         Layout,
+        Lookup,
         MassUpdateStatus,
         Module,
         Note,
+        Org,
         Profile,
         RelatedList,
         Role,
         Tag,
         Tax,
+        User,
         Variable,
         VariableGroup,
     )
@@ -88,6 +88,9 @@ _LAZY = {
         (
             "Attachment",
             "ConvertResult",
+            "Lookup",
+            "Org",
+            "User",
             "CustomView",
             "Field",
             "Layout",

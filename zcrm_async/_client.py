@@ -17,9 +17,7 @@ from .auth._accounts import USER_AGENT, AccountsClient
 from .auth._oauth import OAuth
 from .auth._tokens import TokenManager
 from .managers._base import Session
-from .managers.org import OrgManager
 from .managers.records import RecordsManager
-from .managers.users import UsersManager
 from .stores import TokenStore, build_store
 
 if TYPE_CHECKING:  # the other managers import on first use: `import zcrm_async` stays fast
@@ -27,8 +25,10 @@ if TYPE_CHECKING:  # the other managers import on first use: `import zcrm_async`
     from .managers.coql import CoqlQuery
     from .managers.metadata import ModulesManager
     from .managers.notes import NotesManager
+    from .managers.org import OrgManager
     from .managers.settings import ProfilesManager, RolesManager, VariablesManager
     from .managers.tags import TagsManager
+    from .managers.users import UsersManager
 
 __all__ = ["ZohoCRM"]
 
@@ -141,11 +141,15 @@ class ZohoCRM:
     @property
     def users(self) -> UsersManager:
         """CRM users."""
+        from .managers.users import UsersManager
+
         return UsersManager(self._session)
 
     @property
     def org(self) -> OrgManager:
         """The organisation."""
+        from .managers.org import OrgManager
+
         return OrgManager(self._session)
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -14,14 +14,10 @@ from ._exceptions import OAuthError, ZCRMError
 __all__ = [
     "BulkResult",
     "BulkWriteError",
-    "Entity",
-    "Lookup",
     "OAuthTokens",
-    "Org",
     "Page",
     "PageInfo",
     "Record",
-    "User",
     "WriteResult",
     "parse_datetime",
 ]
@@ -160,154 +156,6 @@ class Record(MutableMapping[str, Any]):
     def from_api(cls, module: str, data: Mapping[str, Any]) -> Record:
         """Wrap one item of Zoho's ``data`` array."""
         return cls(module=module, data=dict(data))
-
-
-@attrs.define(slots=True)
-class Entity:
-    """Base of the entity models: named attributes plus every key Zoho sent, in ``data``."""
-
-    data: dict[str, Any] = attrs.field(factory=dict, repr=False, kw_only=True)
-    #: Attribute name -> Zoho key, for attributes whose names differ from Zoho's keys.
-    api_keys: ClassVar[Mapping[str, str]] = {}
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from Zoho's JSON object, keeping unknown keys."""
-        values = {}
-        for field in attrs.fields(cls):
-            if field.name == "data":
-                continue
-            key = cls.api_keys.get(field.name, field.name)
-            if key in data:
-                values[field.name] = data[key]
-        return cls(**values, data=dict(data))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object Zoho sent (with any attribute changes written back)."""
-        out = dict(self.data)
-        for field in attrs.fields(type(self)):
-            if field.name != "data":
-                value = getattr(self, field.name)
-                key = self.api_keys.get(field.name, field.name)
-                if value is not None or key in out:
-                    out[key] = value
-        return out
-
-
-def _to_lookup(value: Any) -> Any:
-    """Converter: a JSON object becomes a :class:`Lookup`; anything else is kept as sent."""
-    if isinstance(value, Mapping) and not isinstance(value, Lookup):
-        return Lookup.from_api(value)
-    return value
-
-
-def _to_datetime(value: Any) -> Any:
-    """Converter: ISO-8601 text becomes an aware datetime (None if unparsable)."""
-    return value if isinstance(value, datetime) or value is None else parse_datetime(value)
-
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, Lookup):
-        return value.to_dict()
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-@attrs.define(slots=True)
-class Lookup(Mapping[str, Any]):
-    """A reference to another entity (``{"name": .., "id": ..}``, ``{"api_name": .., "id": ..}``).
-
-    Read it as attributes (``owner.name``) or as the JSON object (``owner["email"]``).
-    """
-
-    id: str | None = None
-    name: str | None = None
-    api_name: str | None = None
-    email: str | None = None
-    data: dict[str, Any] = attrs.field(factory=dict, repr=False)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Lookup:
-        """Build from Zoho's JSON object, keeping every key."""
-        names = ("id", "name", "api_name", "email")
-        return cls(**{k: data[k] for k in names if k in data}, data=dict(data))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object (with any attribute changes written back)."""
-        out = dict(self.data)
-        for key in ("id", "name", "api_name", "email"):
-            value = getattr(self, key)
-            if value is not None or key in out:
-                out[key] = value
-        return out
-
-    def __getitem__(self, key: str) -> Any:
-        return self.to_dict()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.to_dict())
-
-    def __len__(self) -> int:
-        return len(self.to_dict())
-
-
-@attrs.define(slots=True)
-class _Model(Entity):
-    """An :class:`Entity` whose lookups are :class:`Lookup` objects and datetimes are parsed.
-
-    ``to_dict`` writes back Zoho's own JSON for every attribute left unchanged, so a round trip
-    is lossless even where parsing normalises (an offset spelled ``Z``, an unparsable date).
-    """
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object Zoho sent (with any attribute changes written back)."""
-        out = dict(self.data)
-        for field in attrs.fields(type(self)):
-            if field.name == "data":
-                continue
-            key = self.api_keys.get(field.name, field.name)
-            value = getattr(self, field.name)
-            convert = field.converter
-            if key in self.data and callable(convert) and convert(self.data[key]) == value:
-                continue
-            if value is not None or key in out:
-                out[key] = _to_json(value)
-        return out
-
-
-@attrs.define(slots=True)
-class User(_Model):
-    """A CRM user (``/users``)."""
-
-    id: str | None = None
-    email: str | None = None
-    full_name: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    status: str | None = None
-    zuid: str | None = None
-    role: Lookup | None = attrs.field(default=None, converter=_to_lookup)
-    profile: Lookup | None = attrs.field(default=None, converter=_to_lookup)
-    created_by: Lookup | None = attrs.field(default=None, converter=_to_lookup)
-    created_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
-    modified_time: datetime | None = attrs.field(default=None, converter=_to_datetime)
-    api_keys: ClassVar[Mapping[str, str]] = {"modified_time": "Modified_Time"}
-
-
-@attrs.define(slots=True)
-class Org(Entity):
-    """The organisation (``/org``); ``zgid`` is the bulk-upload ``X-CRM-ORG`` header value."""
-
-    id: str | None = None
-    company_name: str | None = None
-    primary_email: str | None = None
-    domain_name: str | None = None
-    zgid: str | None = None
-    time_zone: str | None = None
-    currency: str | None = None
-    country_code: str | None = None
-    type: str | None = None
 
 
 @attrs.define(slots=True)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import zcrm_async as zc
-from zcrm_async._models import Entity
+from zcrm_async._entities import Entity
 
 MODELS = [
     zc.Module,

@@ -6,9 +6,8 @@ import builtins
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Any, Final, TypeVar
 
-from .._entities import CustomView, Field, Layout, Module, RelatedList
+from .._entities import CustomView, Entity, Field, Layout, Module, RelatedList
 from .._exceptions import NotFoundError
-from .._models import Entity
 from ._base import Manager
 from ._checks import check_id, check_module
 from ._common import version_tuple

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._entities import Org
 from .._exceptions import APIError
-from .._models import Org
 from ._base import Manager
 
 if TYPE_CHECKING:

@@ -7,11 +7,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeVar
 
-from .._entities import Profile, Role, Variable, VariableGroup
-from .._models import BulkResult, Entity
+from .._entities import Entity, Profile, Role, Variable, VariableGroup
+from .._models import BulkResult
 from ._base import Manager
 from ._checks import check_id, check_ids
-from ._common import entity_items, first_item, ids_query, json_body, parse_items, require_ids
+from ._entity_io import entity_items, first_item, ids_query, json_body, parse_items, require_ids
 
 __all__ = ["ProfilesManager", "RolesManager", "VariablesManager"]
 

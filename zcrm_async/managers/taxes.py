@@ -10,7 +10,7 @@ from .._entities import Tax
 from .._models import BulkResult
 from ._base import Manager
 from ._checks import check_id, check_ids
-from ._common import entity_items, first_item, ids_query, json_body, parse_items, require_ids
+from ._entity_io import entity_items, first_item, ids_query, json_body, parse_items, require_ids
 
 __all__ = ["TaxesManager"]
 

@@ -6,12 +6,13 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
+from .._entities import User
 from .._exceptions import NotFoundError
-from .._models import BulkResult, User, WriteResult
+from .._models import BulkResult, WriteResult
 from .._pagination import Pager
 from ._base import Manager
 from ._checks import check_id
-from ._common import entity_items, json_body, require_ids
+from ._entity_io import entity_items, json_body, require_ids
 
 __all__ = ["UsersManager"]
 
