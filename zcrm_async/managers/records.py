@@ -193,9 +193,15 @@ class RecordsManager(RecordActions):
 
 
 def _as_items(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    items = [r.to_dict() if isinstance(r, Record) else r for r in records]
-    for index, item in enumerate(items):
-        if not isinstance(item, Mapping):
+    items: list[Mapping[str, Any]] = []
+    for index, item in enumerate(records):
+        if type(item) is dict:  # the common case, without the slower ABC checks below
+            items.append(item)
+        elif isinstance(item, Record):
+            items.append(item.to_dict())
+        elif isinstance(item, Mapping):
+            items.append(item)
+        else:
             raise TypeError(f"records[{index}] is {type(item).__name__}, expected a dict")
     return items
 
