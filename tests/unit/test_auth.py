@@ -289,38 +289,6 @@ async def test_two_users_never_see_each_others_tokens(fake: FakeZohoCRM) -> None
     assert len(seen) == 100 and all(expected == got for expected, got in seen)
 
 
-async def test_a_user_of_another_data_centre_is_refreshed_there() -> None:
-    """Multi-DC: tokens whose api_domain is zohoapis.eu are refreshed at accounts.zoho.eu."""
-    seen: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(f"{request.url.host}{request.url.path}")
-        if request.url.path == "/oauth/v2/token":
-            return httpx.Response(
-                200,
-                json={
-                    "access_token": "1000.new.new",
-                    "expires_in": 3600,
-                    "api_domain": "https://www.zohoapis.eu",
-                },
-            )
-        return httpx.Response(200, json={"org": [{"id": "1", "zgid": "9"}]})
-
-    store = zc.MemoryStore()
-    await store.save(
-        zc.OAuthTokens("eu@example.com", "1000.old.old", "1000.r.r", 0, "https://www.zohoapis.eu")
-    )
-    config = zc.Config(
-        client_id="c", client_secret="s", redirect_uri="https://x.example/cb", data_center="us"
-    )
-    transport = httpx.MockTransport(handler)
-    async with zc.ZohoCRM(config, store=store, transport=transport).as_user(
-        "eu@example.com"
-    ) as crm:
-        await crm.org.get()
-    assert seen == ["accounts.zoho.eu/oauth/v2/token", "www.zohoapis.eu/crm/v8/org"]
-
-
 async def test_closing_an_as_user_view_leaves_the_client_open(crm: zc.ZohoCRM) -> None:
     async with crm.as_user(crm.user_email or "") as view:
         await view.org.get()
