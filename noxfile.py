@@ -40,7 +40,17 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
-    """The benchmarks of benchmarks/README.md, printed as markdown tables."""
+    """The benchmarks of benchmarks/README.md, printed as markdown tables.
+
+    ``nox -s bench -- bench_core.py`` runs one; MySQL figures need ZCRM_TEST_MYSQL_URL.
+    """
     session.install("-e", ".[dev]")
-    for script in ("bench_core.py", "bench_stores.py"):
-        session.run("python", f"benchmarks/{script}", *session.posargs)
+    scripts = session.posargs or [
+        "bench_core.py",
+        "bench_stores.py",
+        "bench_records.py",
+        "bench_bulk_read.py",
+        "bench_sync.py",
+    ]
+    for script in scripts:
+        session.run("python", f"benchmarks/{script}")
