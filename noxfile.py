@@ -18,7 +18,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
     """ruff check and format check."""
-    session.install("ruff")
+    session.install("ruff>=0.17,<0.18")
     session.run("ruff", "check", "zcrm_async", "tests", "benchmarks", "noxfile.py")
     session.run("ruff", "format", "--check", "zcrm_async", "tests", "benchmarks", "noxfile.py")
 
