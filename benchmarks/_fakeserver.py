@@ -7,13 +7,22 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
-__all__ = ["fake_server"]
+__all__ = ["FakeServer", "fake_server"]
+
+
+class FakeServer(NamedTuple):
+    """A running fake: its base URL, the grant code it printed, and its process id."""
+
+    url: str
+    grant: str
+    pid: int
 
 
 @contextmanager
-def fake_server(*options: str) -> Iterator[tuple[str, str]]:
-    """Run ``python -m zcrm_async.testing serve --port 0 *options``; yield (base URL, grant code).
+def fake_server(*options: str) -> Iterator[FakeServer]:
+    """Run ``python -m zcrm_async.testing serve --port 0 *options`` and yield a FakeServer.
 
     The URL and the pre-issued grant code are read from the server's start-up lines; the process
     is terminated on exit.
@@ -35,7 +44,7 @@ def fake_server(*options: str) -> Iterator[tuple[str, str]]:
                 break
         if not url or not grant:
             raise RuntimeError("the fake server did not start (no URL or grant code printed)")
-        yield url, grant
+        yield FakeServer(url, grant, proc.pid)
     finally:
         proc.terminate()
         proc.wait(10)

@@ -57,7 +57,7 @@ async def export(crm: zc.ZohoCRM, poll: zc.PollPolicy) -> tuple[int, float]:
 
 
 async def run(records: int) -> None:
-    with fake_server("--bulk-generate", f"Leads={records}") as (url, code):
+    with fake_server("--bulk-generate", f"Leads={records}") as (url, code, _):
         config = zc.Config.from_dict(
             {
                 "client_id": "1000.FAKECLIENTID",

@@ -36,7 +36,7 @@ async def timed(n: int, call: Callable[[], Awaitable[object]]) -> float:
 
 async def bench_overhead(requests: int, rounds: int) -> dict[str, float]:
     fake = FakeZohoCRM()  # only for its default client credentials
-    with fake_server() as (url, grant):
+    with fake_server() as (url, grant, _):
         config = zc.Config(
             client_id=fake.client_id,
             client_secret=fake.client_secret,

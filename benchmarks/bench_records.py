@@ -245,7 +245,7 @@ def main() -> None:
     walls: dict[tuple[str, str], list[float]] = {}
     cpus: dict[tuple[str, str], list[float]] = {}
     peaks: dict[tuple[str, str], list[float]] = {}
-    with fake_server() as (url, grant):
+    with fake_server() as (url, grant, _):
         env = anyio.run(prepare, url, grant, args.records)
         items = [contact(i) for i in range(args.records)]
         for operation in ("list", "create"):

@@ -17,12 +17,11 @@ The bound set by the limit: ceil(records / 100) calls x latency / limit
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import math
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -36,6 +35,9 @@ import zcrm_async as zc
 from zcrm_async.sync import upsert_in_chunks
 from zcrm_async.testing import FakeZohoCRM
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _fakeserver import fake_server
+
 
 def process_cpu(pid: int) -> float:
     """CPU seconds (user + system) of another process, from /proc (Linux; NaN elsewhere)."""
@@ -46,37 +48,21 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(*extra: str) -> tuple[subprocess.Popen[str], str, str]:
-    """The fake in its own process: (process, base URL, grant code)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "zcrm_async.testing", "serve", "--port", "0", *extra],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = grant = ""
-    for line in proc.stdout:
-        if match := re.search(r"serving at (\S+)", line):
-            url = match.group(1)
-        if match := re.search(r"grant code:\s+(\S+)", line):
-            grant = match.group(1)
-        if line.startswith("Press Ctrl+C"):
-            break
-    return proc, url, grant
-
-
 async def run(
     records: int, latency: float, limit: int, fail_rate: float, rounds: int
 ) -> dict[str, Any]:
-    proc, url, grant = start_server(
-        "--latency",
-        str(latency),
-        "--max-concurrency",
-        str(limit),
-        "--heavy-max-concurrency",
-        str(min(limit, 10)),
-        "--fail-429-rate",
-        str(fail_rate),
+    servers = contextlib.ExitStack()
+    url, grant, server_pid = servers.enter_context(
+        fake_server(
+            "--latency",
+            str(latency),
+            "--max-concurrency",
+            str(limit),
+            "--heavy-max-concurrency",
+            str(min(limit, 10)),
+            "--fail-429-rate",
+            str(fail_rate),
+        )
     )
     defaults = FakeZohoCRM()  # only for its default client credentials
     config = zc.Config(
@@ -119,11 +105,11 @@ async def run(
                 # Zoho keeps whole-second times: a second of margin, the e-mail prefix sorts it out.
                 since = datetime.fromtimestamp(int(time.time()) - 1, UTC)
                 started, cpu = time.perf_counter(), time.process_time()
-                server_cpu = process_cpu(proc.pid)
+                server_cpu = process_cpu(server_pid)
                 result = await upsert_in_chunks(leads, rows, duplicate_check_fields=["Email"])
                 walls.append(time.perf_counter() - started)
                 cpus.append(time.process_time() - cpu)
-                server_cpus.append(process_cpu(proc.pid) - server_cpu)
+                server_cpus.append(process_cpu(server_pid) - server_cpu)
                 failed += len(result.failed)
                 seen: Counter[str] = Counter()
                 async for rec in leads.list(fields=["Email"], modified_since=since):
@@ -138,8 +124,7 @@ async def run(
             adaptive = crm.core.adaptive
             cuts, final_limit = adaptive.cuts, adaptive.current
     finally:
-        proc.terminate()
-        proc.wait()
+        servers.close()
     calls = math.ceil(records / 100)
     bound = calls * latency / limit or float("nan")
     return {
