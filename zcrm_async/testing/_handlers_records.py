@@ -36,6 +36,16 @@ def _module(state: FakeState, call: Call) -> ModuleStore:
     return state.module(call.path["module"])
 
 
+def _only_object(body: dict[str, Any], key: str) -> dict[str, Any]:
+    """The single JSON object of ``body[key]``, which must be a one-item array."""
+    items = body.get(key)
+    if not isinstance(items, list) or len(items) != 1 or not isinstance(items[0], dict):
+        details = {"api_name": key, "expected_data_type": "jsonarray"}
+        raise ApiError(400, "INVALID_DATA", "invalid data", details)
+    item: dict[str, Any] = items[0]
+    return item
+
+
 # -- mass update ----------------------------------------------------------------------------------
 
 
@@ -43,14 +53,7 @@ def mass_update(state: FakeState, call: Call) -> Reply:
     """``POST /{module}/actions/mass_update``: ids now (<= 500), or a cvid job (202)."""
     store = _module(state, call)
     body = base._json_body(call)
-    data = body.get("data")
-    if not isinstance(data, list) or len(data) != 1 or not isinstance(data[0], dict):
-        raise ApiError(
-            400,
-            "INVALID_DATA",
-            "invalid data",
-            {"api_name": "data", "expected_data_type": "jsonarray"},
-        )
+    values = _only_object(body, "data")
     ids, cvid = body.get("ids"), body.get("cvid")
     if (ids is None) == (cvid is None):
         raise ApiError(
@@ -62,13 +65,13 @@ def mass_update(state: FakeState, call: Call) -> Reply:
             raise invalid_param("ids", expected_data_type="jsonarray")
         if len(ids) > MAX_MASS_UPDATE_IDS:
             raise limit_exceeded(MAX_MASS_UPDATE_IDS, "Record count exceeded", api_name="ids")
-        entries = base._each(ids, lambda i, rid: store.update(str(rid), dict(data[0]), 0, ctx))
+        entries = base._each(ids, lambda i, rid: store.update(str(rid), dict(values), 0, ctx))
         return base._batch_reply(entries, 200)
     # cvid: the fake has no custom views, so a view is every record; the job runs at once.
     targets = list(store.records)
     if not targets:
         raise ApiError(400, "NO_RECORDS_FOUND", "no records found in the custom view", {})
-    entries = base._each(targets, lambda i, rid: store.update(rid, dict(data[0]), 0, ctx))
+    entries = base._each(targets, lambda i, rid: store.update(rid, dict(values), 0, ctx))
     updated = sum(e["status"] == "success" for e in entries)
     job_id = state.ids()
     extras(state).mass_jobs[job_id] = {
@@ -410,16 +413,7 @@ def blueprint_get(state: FakeState, call: Call) -> Reply:
 def blueprint_update(state: FakeState, call: Call) -> Reply:
     """``PUT /{module}/{id}/actions/blueprint`` with ``{"blueprint":[{transition_id, data}]}``."""
     record = _in_process(state, call)
-    body = base._json_body(call)
-    items = body.get("blueprint")
-    if not isinstance(items, list) or len(items) != 1 or not isinstance(items[0], dict):
-        raise ApiError(
-            400,
-            "INVALID_DATA",
-            "invalid data",
-            {"api_name": "blueprint", "expected_data_type": "jsonarray"},
-        )
-    item = items[0]
+    item = _only_object(base._json_body(call), "blueprint")
     open_ = {t["id"]: t for t in _transitions(record["Stage"])}
     transition = open_.get(str(item.get("transition_id")))
     if transition is None:
