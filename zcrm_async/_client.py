@@ -62,14 +62,17 @@ class ZohoCRM:
         self.config = config
         self._owns_http = http_client is None
         self._is_view = False  # as_user() views share everything and close nothing
+        from ._http._transport import default_transport  # imports httpcore, as httpx does here
+
+        limits = httpx.Limits(
+            max_connections=max(config.max_concurrency, 10) + 5,
+            max_keepalive_connections=max(config.max_concurrency, 10),
+        )
         self.http = http_client or httpx.AsyncClient(
-            transport=transport,
+            transport=transport or default_transport(limits),
             timeout=config.timeout,
             headers={"User-Agent": USER_AGENT},
-            limits=httpx.Limits(
-                max_connections=max(config.max_concurrency, 10) + 5,
-                max_keepalive_connections=max(config.max_concurrency, 10),
-            ),
+            limits=limits,
         )
         self.store = store if store is not None else build_store(config)
         retry = retry or RetryPolicy(max_retries=config.max_retries)

@@ -1,0 +1,123 @@
+"""The default transport on real sockets: idle connections the server closed are not reused."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import AsyncIterator, Iterator
+
+import anyio
+import anyio.abc
+import httpx
+import pytest
+
+import zcrm_async as zc
+from zcrm_async._http import _transport
+from zcrm_async._http._transport import default_transport
+from zcrm_async.testing import FakeZohoCRM
+
+pytestmark = pytest.mark.socket
+
+LIMITS = httpx.Limits(max_connections=5, max_keepalive_connections=5)
+
+
+class ClosingServer:
+    """Answers one request per connection (keep-alive implied), then closes it."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.port = 0
+
+    async def handle(self, stream: anyio.abc.SocketStream) -> None:
+        self.connections += 1
+        async with stream:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += await stream.receive()
+            await stream.send(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+
+
+@pytest.fixture
+async def closing_server() -> AsyncIterator[ClosingServer]:
+    server = ClosingServer()
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    server.port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    async with listener, anyio.create_task_group() as group:
+        group.start_soon(listener.serve, server.handle)
+        yield server
+        group.cancel_scope.cancel()
+
+
+async def two_gets(server: ClosingServer) -> list[int]:
+    async with httpx.AsyncClient(transport=default_transport(LIMITS)) as http:
+        statuses = []
+        for _ in range(2):
+            statuses.append((await http.get(f"http://127.0.0.1:{server.port}/")).status_code)
+            await anyio.sleep(0.05)  # the server's FIN reaches the idle pooled socket
+        return statuses
+
+
+@pytest.mark.anyio
+async def test_an_idle_connection_closed_by_the_server_is_replaced(
+    closing_server: ClosingServer,
+) -> None:
+    assert await two_gets(closing_server) == [200, 200]
+    assert closing_server.connections == 2
+
+
+@pytest.mark.anyio
+async def test_without_the_readability_check_the_closed_connection_would_be_reused(
+    closing_server: ClosingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check above is what keeps the second request off the dead socket.
+    monkeypatch.setattr(_transport, "_is_readable", lambda sock: False)
+    with pytest.raises(httpx.TransportError):
+        await two_gets(closing_server)
+
+
+@pytest.fixture
+def socket_pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    left, right = socket.socketpair()
+    with left, right:
+        yield left, right
+
+
+def test_readable_means_data_or_eof_waiting(
+    socket_pair: tuple[socket.socket, socket.socket],
+) -> None:
+    left, right = socket_pair
+    assert _transport._is_readable(left) is False
+    right.send(b"x")
+    assert _transport._is_readable(left) is True
+    left.recv(1)
+    right.close()
+    assert _transport._is_readable(left) is True  # EOF: the peer hung up
+    assert _transport._is_readable(None) is True  # no socket at all: treat as gone
+
+
+def test_tls_is_verified_with_hostname_checks() -> None:
+    context = default_transport(LIMITS)._pool._ssl_context
+    assert context is not None
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname is True
+
+
+@pytest.mark.anyio
+async def test_the_client_sends_through_the_default_transport(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checked: list[object] = []
+    real = _transport._is_readable
+
+    def spy(sock: socket.socket | None) -> bool:
+        checked.append(sock)
+        return real(sock)
+
+    monkeypatch.setattr(_transport, "_is_readable", spy)
+    fake = FakeZohoCRM()
+    with fake.serve_in_thread():
+        async with zc.ZohoCRM(fake.config()) as crm:
+            await crm.oauth.generate_access_token(fake.issue_grant_code())
+            for _ in range(3):
+                assert (await crm.users.current()).email == fake.user_email
+    assert checked and all(hasattr(sock, "fileno") for sock in checked)  # looked up, not None
