@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from ._faults import Fault, FaultQueue, Stats, default_error
 from ._handlers import API_ROUTES, ApiRoute
 from ._handlers_bulk import BULK_ROUTES
 from ._handlers_web import authorize
+from ._json import decode_body, dumps
 from ._state import Call, FakeState, Reply
 from ._throttle import is_heavy
 
@@ -35,10 +35,6 @@ _AUTH_PREFIX: Final = "Zoho-oauthtoken "
 _MALFORMED_PAGE: Final = (
     "<html><head><title>502 Bad Gateway</title></head>"
     "<body><h1>Zoho CRM is temporarily unavailable</h1></body></html>"
-)
-#: Starlette's JSONResponse encoding, built once; no circular check: answers hold no cycles.
-_ENCODER: Final = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
 )
 
 
@@ -78,7 +74,7 @@ def _render(reply: Reply) -> Response:
             headers={**reply.headers, "Content-Length": str(len(reply.body))},
         )
     return Response(
-        _ENCODER.encode(reply.body).encode("utf-8"),
+        dumps(reply.body),
         status_code=reply.status,
         headers=reply.headers,
         media_type="application/json",
@@ -173,7 +169,10 @@ class _Endpoints:
     async def api(self, request: Request) -> Response:
         rt, method, path = self.rt, request.method, request.url.path
         heavy_limit = rt.heavy_max_concurrency
-        heavy = heavy_limit is not None and is_heavy(method, path, await request.body())
+        body = await request.body()
+        # Decoded once here, for the heavy-call check and the handler alike.
+        payload = decode_body(body)
+        heavy = heavy_limit is not None and is_heavy(method, path, payload)
         with rt.state.lock:
             rt.stats.api_requests += 1
             limit = rt.max_concurrency
@@ -195,9 +194,8 @@ class _Endpoints:
             if fault is not None:
                 response = _fault_response(fault, rt.over_socket)
             else:
-                body = await request.body()
                 with rt.state.lock:
-                    reply = self._dispatch(request, body)
+                    reply = self._dispatch(request, body, payload)
                 response = _render(reply)
             # The latency comes after the work. The work runs on this one thread, so calls that
             # arrive together queue for it; each then waits out its own latency, and the calls
@@ -211,7 +209,7 @@ class _Endpoints:
                 rt.stats.in_flight -= 1
                 rt.heavy_in_flight -= heavy
 
-    def _dispatch(self, request: Request, body: bytes) -> Reply:
+    def _dispatch(self, request: Request, body: bytes, payload: Any) -> Reply:
         """Route, authenticate and run one CRM API call (under the state lock)."""
         parts = request.url.path.strip("/").split("/")
         routes, prefix = API_ROUTES, "/crm/{version}"
@@ -242,6 +240,8 @@ class _Endpoints:
                 headers=request.headers,
                 body=body,
                 user=user,
+                decoded=payload,
+                decoded_ok=True,
             )
             return handler(self.rt.state, call)
         except ApiError as error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -41,10 +40,7 @@ def _no_content(status: int = 204) -> Reply:
 
 
 def _json_body(call: Call) -> dict[str, Any]:
-    try:
-        body = json.loads(call.body or b"null")
-    except ValueError:
-        body = None
+    body = call.json()
     if not isinstance(body, dict):
         raise ApiError(400, "INVALID_DATA", "invalid data", {"expected_data_type": "jsonobject"})
     return body

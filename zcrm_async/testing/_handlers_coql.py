@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
 from ._coql import parse_query, run_query
@@ -15,10 +14,7 @@ __all__ = ["ROUTES"]
 
 def coql(state: FakeState, call: Call) -> Reply:
     """Run ``{"select_query": ...}``; 204 when no row matches (reference §2.8)."""
-    try:
-        body = json.loads(call.body or b"null")
-    except ValueError:
-        body = None
+    body = call.json()
     if not isinstance(body, dict):
         raise ApiError(400, "INVALID_DATA", "invalid data", {"expected_data_type": "jsonobject"})
     text = body.get("select_query")

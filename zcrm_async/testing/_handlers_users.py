@@ -6,7 +6,6 @@ array under a key, per-item results, and the 201/207/400 status of the batch.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
@@ -78,10 +77,7 @@ _USER_SPEC: Final = ModuleSpec(
 
 def body_items(call: Call, key: str, limit: int = 100) -> list[Any]:
     """The non-empty ``key`` array of the JSON body (at most ``limit`` items)."""
-    try:
-        body = json.loads(call.body or b"null")
-    except ValueError:
-        body = None
+    body = call.json()
     if not isinstance(body, dict):
         raise ApiError(400, "INVALID_DATA", "invalid data", {"expected_data_type": "jsonobject"})
     items = body.get(key)

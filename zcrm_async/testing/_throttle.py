@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Final
+from typing import Any, Final
 
 __all__ = ["HEAVY_WRITE_SIZE", "is_heavy"]
 
@@ -16,15 +15,14 @@ _HEAVY_PATH = re.compile(
 _WRITE_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 
 
-def is_heavy(method: str, path: str, body: bytes) -> bool:
-    """Search, COQL, convert, mass update, composite, and writes of more than 10 records."""
+def is_heavy(method: str, path: str, payload: Any) -> bool:
+    """Search, COQL, convert, mass update, composite, and writes of more than 10 records.
+
+    ``payload``: the decoded JSON body (None when empty or not JSON).
+    """
     if _HEAVY_PATH.search(path.rstrip("/")):
         return True
-    if method.upper() not in _WRITE_METHODS or not body:
-        return False
-    try:
-        payload = json.loads(body)
-    except ValueError:
+    if method.upper() not in _WRITE_METHODS:
         return False
     data = payload.get("data") if isinstance(payload, dict) else None
     return isinstance(data, list) and len(data) > HEAVY_WRITE_SIZE
