@@ -75,3 +75,26 @@ async def test_v2_tag_names_with_commas_are_refused(crm_v2: zc.ZohoCRM, fake: Fa
 async def test_criteria_value_with_parentheses(crm: zc.ZohoCRM) -> None:
     with pytest.raises(ValueError, match="value 'O\\(Brien\\)'"):
         await crm.records("Leads").count(criteria="(Last_Name:equals:O(Brien))")
+
+
+async def test_an_unreadable_answer_fails_its_own_chunk_and_no_other(
+    fake: FakeZohoCRM, crm: zc.ZohoCRM
+) -> None:
+    fake.malformed_next(path="/Leads")  # one chunk's answer is an HTML page, not JSON
+    rows = [{"Last_Name": f"Unreadable {i}"} for i in range(150)]
+    result = await crm.records("Leads").create(rows)
+    assert [r.index for r in result] == list(range(150))  # every record accounted for
+    failed = [r.index for r in result.failed]
+    assert failed in (list(range(100)), list(range(100, 150)))
+    assert {r.code for r in result.failed} == {"MALFORMED_RESPONSE"}
+    assert all("may not be written" in r.message for r in result.failed)
+    assert len(fake.records("Leads")) == 150 - len(failed)
+
+
+async def test_a_one_chunk_write_with_an_unreadable_answer_raises_that_error(
+    fake: FakeZohoCRM, crm: zc.ZohoCRM
+) -> None:
+    fake.malformed_next(path="/Leads")
+    with pytest.raises(zc.APIError) as info:
+        await crm.records("Leads").create([{"Last_Name": "Unreadable"}])
+    assert info.value.code == "MALFORMED_RESPONSE"

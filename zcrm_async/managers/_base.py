@@ -98,16 +98,18 @@ class Manager:
                     heavy=len(chunk) > HEAVY_WRITE_SIZE,
                     **build(chunk),
                 )
-            except (APIError, TransportError) as exc:
+                body = decode(response)
+                results[index] = _write_results(body, len(chunk), index * CHUNK_SIZE, key)
+            except (APIError, TransportError) as exc:  # an unreadable answer too
                 results[index] = exc
-                return
-            results[index] = _write_results(decode(response), len(chunk), index * CHUNK_SIZE, key)
 
-        async with anyio.create_task_group() as group:
-            for index in range(1, len(chunks)):
-                group.start_soon(write, index)
-            if chunks:  # the first chunk in this task: a one-chunk write spawns no task
-                await write(0)
+        if len(chunks) == 1:  # the common case of a sync's chunk: no task group at all
+            await write(0)
+        elif chunks:
+            async with anyio.create_task_group() as group:
+                for index in range(1, len(chunks)):
+                    group.start_soon(write, index)
+                await write(0)  # the first chunk in this task
         errors = [r for r in results if isinstance(r, ZCRMError)]
         if errors and len(errors) == len(chunks):
             raise errors[0]
