@@ -66,6 +66,23 @@ def test_a_used_grant_code_is_an_auth_error(
     assert "invalid_code" in err
 
 
+def test_grant_of_an_unknown_user_says_what_to_run(
+    fake: FakeZohoCRM, config_file: Path, capsys: Capture
+) -> None:
+    settings = json.loads(config_file.read_text())
+    del settings["current_user_email"]
+    config_file.write_text(json.dumps(settings))
+    # No scope to learn the user from Zoho: the grant alone cannot say whose tokens these are.
+    scopes = ["ZohoCRM.modules.ALL", "ZohoCRM.settings.ALL"]
+    assert zcrm(config_file, "auth", "grant", fake.issue_grant_code(scopes=scopes)) == 3
+    err = capsys.readouterr().err
+    assert_clean_error(err)
+    assert "zcrm auth grant <code> --user-email you@example.com" in err
+    code = fake.issue_grant_code(scopes=scopes)
+    assert zcrm(config_file, "auth", "grant", code, "--user-email", fake.user_email) == 0
+    assert f"tokens stored for {fake.user_email}" in capsys.readouterr().out
+
+
 def test_calls_without_tokens_exit_3(config_file: Path, capsys: Capture) -> None:
     assert zcrm(config_file, "records", "export", "Leads", "--fields", "Last_Name") == 3
     assert_clean_error(capsys.readouterr().err)

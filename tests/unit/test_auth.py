@@ -294,3 +294,22 @@ async def test_closing_an_as_user_view_leaves_the_client_open(crm: zc.ZohoCRM) -
         await view.org.get()
     assert not crm.http.is_closed
     assert (await crm.org.get()).zgid
+
+
+async def test_tokens_of_a_grant_whose_user_is_unknown_are_kept_for_a_retry(
+    fake: FakeZohoCRM,
+) -> None:
+    config = fake.config(current_user_email=None)
+    # A grant without ZohoCRM.users.READ or AaaServer.profile.Read: no way to learn the user.
+    code = fake.issue_grant_code(scopes=["ZohoCRM.modules.ALL"])
+    async with zc.ZohoCRM(config, transport=fake.transport()) as crm:
+        with pytest.raises(zc.OAuthError, match="same grant token and user_email=") as info:
+            await crm.oauth.generate_access_token(code)
+        assert info.value.error == "unknown_user"
+        assert code not in str(info.value)
+        assert not await crm.oauth.is_token_generated(fake.user_email)
+        # The grant is spent at Zoho; the retry uses the tokens it gave, without exchanging.
+        tokens = await crm.oauth.generate_access_token(code, user_email=fake.user_email)
+        assert await crm.store.load(fake.user_email) == tokens
+        assert (await crm.records("Leads").list(fields=["Last_Name"])).items == []
+    assert fake.stats.by_route["POST /oauth/v2/token"] == 1

@@ -27,6 +27,8 @@ DEFAULT_SCOPES = (
     "ZohoSearch.securesearch.READ",
     "AaaServer.profile.Read",
 )
+#: Grants exchanged whose user could not be found, kept so a retry need not exchange again.
+_MAX_UNCLAIMED = 16
 
 
 class OAuth:
@@ -45,6 +47,8 @@ class OAuth:
         self._http = http
         #: The user API calls act as: ``current_user_email``, else whoever generated tokens last.
         self.default_user: str | None = config.current_user_email
+        # grant code -> tokens it gave whose user lookup failed (a grant works only once)
+        self._unclaimed: dict[str, OAuthTokens] = {}
 
     def user_or_default(self, user_email: str | None) -> str:
         """``user_email``, or the default user; a :class:`ConfigError` if there is neither."""
@@ -82,16 +86,24 @@ class OAuth:
         ``accounts-server`` parameter Zoho adds to the redirect for users of another data centre.
         ``lookup_user=True`` is for web logins, where anyone may sign in: the user is always
         looked up from Zoho, and the client's default user is left as it was.
+
+        If the lookup fails after the exchange, the tokens are kept in this client (not lost
+        with the single-use grant): call again with the same grant and ``user_email=``.
         """
         if not grant_token or not grant_token.strip():
             raise ValueError("grant_token is empty: paste the code generated in the API console")
-        body = await self._accounts.exchange_grant(
-            grant_token.strip(), accounts_url=accounts_server
-        )
-        provisional = OAuthTokens.from_token_response(body, user_email=user_email or "")
+        grant = grant_token.strip()
+        provisional = self._unclaimed.pop(grant, None)
+        if provisional is None:
+            body = await self._accounts.exchange_grant(grant, accounts_url=accounts_server)
+            provisional = OAuthTokens.from_token_response(body, user_email=user_email or "")
         email = None if lookup_user else user_email or self._config.current_user_email
         if not email:
-            email = await self._lookup_email(provisional)
+            try:
+                email = await self._lookup_email(provisional)
+            except OAuthError:
+                self._keep_unclaimed(grant, provisional)
+                raise
         provisional.user_email = email
         await self._tokens.put(provisional)
         if self.default_user is None and not lookup_user:
@@ -130,6 +142,11 @@ class OAuth:
         await self._tokens.forget(user)
         return revoked
 
+    def _keep_unclaimed(self, grant: str, tokens: OAuthTokens) -> None:
+        if len(self._unclaimed) >= _MAX_UNCLAIMED:
+            self._unclaimed.pop(next(iter(self._unclaimed)))
+        self._unclaimed[grant] = tokens
+
     async def _lookup_email(self, tokens: OAuthTokens) -> str:
         headers = {"Authorization": f"Zoho-oauthtoken {tokens.access_token}"}
         base = self._config.api_domain(tokens.api_domain)
@@ -150,5 +167,6 @@ class OAuth:
             "unknown_user",
             "could not find whose tokens these are (users?type=CurrentUser and /oauth/user/info "
             "both failed; the grant may lack ZohoCRM.users.READ and AaaServer.profile.Read): "
-            "pass user_email= or set current_user_email",
+            "call generate_access_token again with the same grant token and user_email= "
+            "(this client kept the tokens the grant gave), or set current_user_email",
         )

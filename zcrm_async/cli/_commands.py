@@ -50,7 +50,7 @@ def _err(message: str) -> None:
 
 async def _auth(crm: ZohoCRM, args: argparse.Namespace) -> int:
     if args.auth_command == "grant":
-        tokens = await crm.oauth.generate_access_token(args.code)
+        tokens = await crm.oauth.generate_access_token(args.code, user_email=args.user_email)
         _out(f"tokens stored for {tokens.user_email} (api domain {tokens.api_domain})")
         return EXIT_OK
     user = crm.oauth.user_or_default(crm.user_email)

@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     auth_commands = auth.add_subparsers(dest="auth_command", required=True, parser_class=_Parser)
     grant = auth_commands.add_parser("grant", help="exchange a grant code for stored tokens")
     grant.add_argument("code", help="the grant token (from the API console's self client)")
+    grant.add_argument(
+        "--user-email",
+        help="whose tokens these are (default: current_user_email, else asked of Zoho)",
+    )
     auth_commands.add_parser("status", help="whether tokens are stored for the user")
     auth_commands.add_parser("revoke", help="revoke the refresh token and delete the tokens")
 
@@ -176,7 +180,14 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, OSError) and error.filename:
         return f"{error.filename}: {error.strerror or error}"
     text = str(error) or type(error).__name__
-    if isinstance(error, (OAuthError, AuthenticationError)):
+    if isinstance(error, OAuthError) and error.error == "unknown_user":
+        # The library's hint is for a process that lives on; this one ends with the tokens.
+        text = (
+            "could not find whose tokens these are (the grant may lack ZohoCRM.users.READ and "
+            "AaaServer.profile.Read); the grant is spent: generate a new one and run "
+            "zcrm auth grant <code> --user-email you@example.com"
+        )
+    elif isinstance(error, (OAuthError, AuthenticationError)):
         text += " (run: zcrm auth grant <code>)"
     return text
 
