@@ -26,10 +26,12 @@ __all__ = ["default_transport"]
 
 def default_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
     """An ``httpx.AsyncHTTPTransport`` (TLS verified, HTTP/1.1) on the cheaper backend."""
-    transport = httpx.AsyncHTTPTransport(limits=limits)
+    # One SSL context for both (loading the CA bundle costs tens of milliseconds).
+    ssl_context = httpx.create_ssl_context()
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits)
     # httpx takes no network backend; its transport sends everything through ``_pool``.
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+        ssl_context=ssl_context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
