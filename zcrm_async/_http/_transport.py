@@ -3,8 +3,9 @@
 Before each request and after each response httpcore's pool asks every idle connection whether
 its socket is readable (a readable idle socket means the server closed it). httpcore's anyio
 stream answers by looking the socket up through anyio's typed attributes, which rebuilds a
-dict and calls ``getpeername()`` on every lookup: with ten pooled connections that was a fifth
-of the client's CPU in a concurrent sync. :class:`_Stream` looks the socket up once.
+dict and calls ``getpeername()`` on every lookup: with ten pooled connections that was ~7% of
+the client's CPU in a concurrent sync (benchmarks/README.md). :class:`_Stream` looks the socket
+up once.
 """
 
 # httpcore's stream and backend interfaces take timeouts as arguments.
