@@ -240,8 +240,7 @@ class _Endpoints:
                 headers=request.headers,
                 body=body,
                 user=user,
-                decoded=payload,
-                decoded_ok=True,
+                payload=payload,
             )
             return handler(self.rt.state, call)
         except ApiError as error:

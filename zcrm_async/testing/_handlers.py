@@ -40,7 +40,7 @@ def _no_content(status: int = 204) -> Reply:
 
 
 def _json_body(call: Call) -> dict[str, Any]:
-    body = call.json()
+    body = call.payload
     if not isinstance(body, dict):
         raise ApiError(400, "INVALID_DATA", "invalid data", {"expected_data_type": "jsonobject"})
     return body

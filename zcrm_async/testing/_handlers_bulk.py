@@ -41,7 +41,7 @@ _FILES_SCOPE = "ZohoFiles.files"
 def _body(call: Call) -> dict[str, Any]:
     if not call.body:
         raise ApiError(400, "REQUEST_BODY_IS_EMPTY", "the request body is empty")
-    body = call.json()
+    body = call.payload
     if not isinstance(body, dict):
         raise ApiError(400, "REQUEST_BODY_NOT_READABLE", "the request body is not readable")
     return body

@@ -14,7 +14,7 @@ __all__ = ["ROUTES"]
 
 def coql(state: FakeState, call: Call) -> Reply:
     """Run ``{"select_query": ...}``; 204 when no row matches (reference §2.8)."""
-    body = call.json()
+    body = call.payload
     if not isinstance(body, dict):
         raise ApiError(400, "INVALID_DATA", "invalid data", {"expected_data_type": "jsonobject"})
     text = body.get("select_query")

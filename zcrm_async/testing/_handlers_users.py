@@ -77,7 +77,7 @@ _USER_SPEC: Final = ModuleSpec(
 
 def body_items(call: Call, key: str, limit: int = 100) -> list[Any]:
     """The non-empty ``key`` array of the JSON body (at most ``limit`` items)."""
-    body = call.json()
+    body = call.payload
     if not isinstance(body, dict):
         raise ApiError(400, "INVALID_DATA", "invalid data", {"expected_data_type": "jsonobject"})
     items = body.get(key)

@@ -9,7 +9,6 @@ from typing import Any
 
 from ._directory import Directory, IdSource
 from ._errors import invalid_module
-from ._json import decode_body
 from ._limits import Limits
 from ._metadata import STANDARD_MODULES
 from ._oauth import OAuthState
@@ -31,15 +30,8 @@ class Call:
     headers: Mapping[str, str]
     body: bytes
     user: dict[str, Any]
-    #: The body decoded by :meth:`json` (set by the app when it decoded it already).
-    decoded: Any = field(default=None, repr=False)
-    decoded_ok: bool = field(default=False, repr=False)
-
-    def json(self) -> Any:
-        """The decoded JSON body, decoded once; None when the body is empty or not JSON."""
-        if not self.decoded_ok:
-            self.decoded, self.decoded_ok = decode_body(self.body), True
-        return self.decoded
+    #: ``body`` decoded once by the app; None when it is empty or not JSON.
+    payload: Any = field(default=None, repr=False)
 
     @property
     def version_tuple(self) -> tuple[int, int]:
