@@ -1,4 +1,4 @@
-"""The fake Zoho CRM in a child process, for benchmarks that must not share its CPU."""
+"""The benchmark servers in child processes, so they never share the client's CPU."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["FakeServer", "fake_server"]
+__all__ = ["FakeServer", "NullServer", "fake_server", "null_server"]
 
 
 class FakeServer(NamedTuple):
@@ -20,19 +21,33 @@ class FakeServer(NamedTuple):
     pid: int
 
 
+class NullServer(NamedTuple):
+    """A running ``_null_server.py``: its base URL and process id."""
+
+    url: str
+    pid: int
+
+
+@contextmanager
+def _child(*argv: str) -> Iterator[subprocess.Popen[str]]:
+    """Start ``python *argv`` with its output piped; terminate it on exit."""
+    proc = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, text=True)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
 @contextmanager
 def fake_server(*options: str) -> Iterator[FakeServer]:
     """Run ``python -m zcrm_async.testing serve --port 0 *options`` and yield a FakeServer.
 
-    The URL and the pre-issued grant code are read from the server's start-up lines; the process
-    is terminated on exit.
+    The URL and the pre-issued grant code are read from the server's start-up lines.
     """
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "zcrm_async.testing", "serve", "--port", "0", *options],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with _child("-m", "zcrm_async.testing", "serve", "--port", "0", *options) as proc:
         assert proc.stdout is not None
         url = grant = ""
         for line in proc.stdout:
@@ -45,8 +60,15 @@ def fake_server(*options: str) -> Iterator[FakeServer]:
         if not url or not grant:
             raise RuntimeError("the fake server did not start (no URL or grant code printed)")
         yield FakeServer(url, grant, proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+
+
+@contextmanager
+def null_server(latency: float) -> Iterator[NullServer]:
+    """Run ``_null_server.py LATENCY``; yield its URL once it listens."""
+    script = Path(__file__).with_name("_null_server.py")
+    with _child(str(script), str(latency)) as proc:
+        assert proc.stdout is not None
+        found = re.search(r"serving at (\S+)", proc.stdout.readline())
+        if found is None:
+            raise RuntimeError("the null server did not start")
+        yield NullServer(found.group(1), proc.pid)

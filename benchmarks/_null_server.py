@@ -12,41 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import NamedTuple
-
-__all__ = ["NullServer", "null_server"]
-
-
-class NullServer(NamedTuple):
-    """A running null server: its base URL and process id."""
-
-    url: str
-    pid: int
-
-
-@contextmanager
-def null_server(latency: float) -> Iterator[NullServer]:
-    """Run this file in a child process; yield its URL once it listens, stop it on exit."""
-    proc = subprocess.Popen(
-        [sys.executable, __file__, str(latency)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        found = re.search(r"serving at (\S+)", proc.stdout.readline())
-        if found is None:
-            raise RuntimeError("the null server did not start")
-        yield NullServer(found.group(1), proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
-
 
 _ITEM = {
     "code": "SUCCESS",

@@ -44,8 +44,7 @@ from zcrm_async.sync import upsert_in_chunks
 from zcrm_async.testing import FakeZohoCRM
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _fakeserver import fake_server
-from _null_server import null_server
+from _fakeserver import fake_server, null_server
 
 
 def process_cpu(pid: int) -> float:
