@@ -9,8 +9,9 @@ import pytest
 
 import zcrm_async as zc
 
-# In CI (env CI set) a skipped test marked ``mysql`` is a failure: green must mean MySQL ran.
-from tests.stores.mysql_support import pytest_runtest_makereport  # noqa: F401
+# Locally a test missing something from outside the repository skips, saying what and how to get
+# it; in CI (env CI set) any skip is a failure: green must mean every test ran.
+from tests._external import pytest_runtest_makereport  # noqa: F401
 
 if TYPE_CHECKING:
     from zcrm_async.testing import FakeZohoCRM

@@ -1,7 +1,8 @@
 """Zoho's v8 OpenAPI specs, loaded offline, and the checks of one recorded exchange against them.
 
-The specs live beside the repository (``../shared/reference/crm-oas-v8``) and have no licence,
-so they are read from there and never copied. Their cross-file ``$ref``s are absolute GitHub raw
+The specs live outside the repository (``ZCRM_OAS_DIR``, by default
+``../shared/reference/crm-oas-v8``) and have no licence, so they are read from there and never
+copied. Their cross-file ``$ref``s are absolute GitHub raw
 URLs; every file is rewritten on load so those point at the local files, and resolution only
 ever serves the rewritten documents (no network, and no unrewritten copy read from disk).
 """
@@ -36,6 +37,8 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from tests._external import spec_dir as external_spec_dir
+
 __all__ = [
     "REMOTE_PREFIX",
     "SPEC_HOST",
@@ -53,10 +56,9 @@ SPEC_HOST = "https://zohoapis.com"
 _METHODS = ("get", "put", "post", "delete", "patch")
 
 
-def spec_dir(repo_root: Path | None = None) -> Path:
-    """``<repo>/../shared/reference/crm-oas-v8`` (the CI checkout puts shared/ beside the repo)."""
-    root = repo_root or Path(__file__).resolve().parents[2]
-    return root.parent / "shared" / "reference" / "crm-oas-v8"
+def spec_dir() -> Path:
+    """Where the specs are looked for (``ZCRM_OAS_DIR``, else ``../shared/reference/...``)."""
+    return external_spec_dir()
 
 
 @dataclass(frozen=True, slots=True)
