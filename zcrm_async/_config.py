@@ -13,11 +13,12 @@ import attrs
 
 from ._datacenters import DATA_CENTERS, ENVIRONMENTS, DataCenter
 from ._exceptions import ConfigError
+from ._urls import check_postgres_url, check_redis_url, redact_url
 
 __all__ = ["API_VERSIONS", "STORE_KINDS", "Config", "ConfigWarning", "default_sqlite_path"]
 
 API_VERSIONS: Final = ("v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8")
-STORE_KINDS: Final = ("custom", "file", "sqlite", "mysql", "memory")
+STORE_KINDS: Final = ("custom", "file", "sqlite", "mysql", "postgres", "redis", "memory")
 
 #: Spellings of the classic SDKs, mapped to this SDK's key.
 ALIASES: Final = {
@@ -132,6 +133,40 @@ def _text(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+def _server_url(key: str, value: Any, check: Any) -> str | None:
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        checked: str = check(text)
+    except ValueError as exc:
+        raise ConfigError(key, str(exc)) from None
+    return checked
+
+
+def _redis_url(value: Any) -> str | None:
+    return _server_url("redis_url", value, check_redis_url)
+
+
+def _postgres_url(value: Any) -> str | None:
+    return _server_url("postgres_url", value, check_postgres_url)
+
+
+def _redis_key_prefix(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if not text.strip():
+        raise ConfigError(
+            "redis_key_prefix",
+            f"expected a non-empty key prefix such as 'zcrm_async:', got {value!r}",
+        )
+    return text
+
+
+def _url_repr(value: str | None) -> str:
+    """A server URL in ``repr``: its password, if any, replaced by ``***``."""
+    return repr(None if value is None else redact_url(value))
+
+
 @attrs.frozen(kw_only=True)
 class Config:
     """Everything zcrm_async needs to talk to one Zoho CRM client registration.
@@ -162,6 +197,12 @@ class Config:
     db_username: str | None = attrs.field(default=None, converter=_text)
     db_password: str | None = attrs.field(default=None, converter=_text, repr=False)
     db_name: str = attrs.field(default="zohooauth", converter=_db_name)
+    #: PostgreSQL token store: a libpq URL; setting it selects that store.
+    postgres_url: str | None = attrs.field(default=None, converter=_postgres_url, repr=_url_repr)
+    #: Redis server (``redis://``, ``rediss://``, ``unix://``); the Redis token store needs
+    #: ``persistence="redis"`` too, as other shared state may use the same server.
+    redis_url: str | None = attrs.field(default=None, converter=_redis_url, repr=_url_repr)
+    redis_key_prefix: str = attrs.field(default="zcrm_async:", converter=_redis_key_prefix)
     persistence_handler_class_path: str | None = attrs.field(default=None, converter=_text)
     persistence_handler_class: Any = attrs.field(default=None)
     max_concurrency: int = attrs.field(default=10, converter=_max_concurrency)
@@ -208,6 +249,16 @@ class Config:
             )
         if self.persistence == "custom" and self.persistence_handler_class is None:
             raise ConfigError("persistence_handler_class", "is mandatory with persistence='custom'")
+        if self.persistence == "redis" and self.redis_url is None:
+            raise ConfigError(
+                "redis_url", "is mandatory with persistence='redis', e.g. redis://127.0.0.1:6379/0"
+            )
+        if self.persistence == "postgres" and self.postgres_url is None:
+            raise ConfigError(
+                "postgres_url",
+                "is mandatory with persistence='postgres', e.g. "
+                "postgresql://zcrm:password@127.0.0.1:5432/zohooauth",
+            )
 
     @staticmethod
     def _check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
@@ -295,7 +346,11 @@ class Config:
 
     @property
     def store_kind(self) -> str:
-        """The token store chosen in the seed's precedence: custom > file > sqlite > mysql."""
+        """The token store chosen in the seed's precedence: custom > file > sqlite > mysql.
+
+        ``postgres_url`` selects PostgreSQL, after SQLite and before MySQL; Redis is chosen only
+        by ``persistence="redis"`` (a ``redis_url`` may be there for other shared state).
+        """
         if self.persistence:
             return self.persistence
         if self.persistence_handler_class is not None:
@@ -304,6 +359,8 @@ class Config:
             return "file"
         if self.sqlite_path:
             return "sqlite"
+        if self.postgres_url:
+            return "postgres"
         if self.db_username is not None or self.db_password is not None:
             return "mysql"
         return "sqlite"

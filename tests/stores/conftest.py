@@ -1,7 +1,9 @@
 """Every token store, as a fixture, for the conformance suite.
 
 A store that only works under asyncio declares it in ``ASYNCIO_ONLY``; the suite runs it under
-asyncio and skips nothing else. The MySQL store joins through ``mysql_store_factory``.
+asyncio and skips nothing else. The MySQL store joins through ``mysql_store_factory``; the Redis
+and PostgreSQL stores always join, each on a namespace of its own, and skip (fail in CI) when
+their server is not configured.
 """
 
 from __future__ import annotations
@@ -55,17 +57,33 @@ def _mysql_factory(tmp_path: Path) -> zc.TokenStore:
     return make_mysql_store()
 
 
+def _redis_factory(tmp_path: Path) -> zc.TokenStore:
+    from tests.stores.server_support import fresh_key_prefix, redis_url
+    from zcrm_async.stores.redis import RedisStore
+
+    return RedisStore(redis_url(), key_prefix=fresh_key_prefix())
+
+
+def _postgres_factory(tmp_path: Path) -> zc.TokenStore:
+    from tests.stores.server_support import fresh_database_url
+    from zcrm_async.stores.postgres import PostgresStore
+
+    return PostgresStore(fresh_database_url())
+
+
 STORE_FACTORIES: dict[str, Callable[[Path], zc.TokenStore]] = {
     "memory": lambda tmp: zc.MemoryStore(),
     "file": lambda tmp: zc.FileStore(tmp),
     "sqlite": lambda tmp: SQLiteStore(tmp / "tokens.sqlite3"),
     "custom-sync": lambda tmp: zc.CustomStore(DictHandler()),
     "custom-async": lambda tmp: zc.CustomStore(AsyncHandler),
+    "redis": _redis_factory,
+    "postgres": _postgres_factory,
 }
 if os.environ.get("ZCRM_TEST_MYSQL_URL") or os.environ.get("CI"):
     STORE_FACTORIES["mysql"] = _mysql_factory
 
-ASYNCIO_ONLY = {"mysql"}
+ASYNCIO_ONLY = {"mysql", "redis"}
 
 
 @pytest.fixture(params=sorted(STORE_FACTORIES))
@@ -79,7 +97,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Asyncio-only stores are not collected under trio (test_mysql checks their error)."""
+    """Asyncio-only stores are not collected under trio (their own tests check the error)."""
     kept, dropped = [], []
     for item in items:
         params = getattr(item, "callspec", None)

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from .custom import CustomStore
     from .file import FileStore
     from .mysql import MySQLStore
+    from .postgres import PostgresStore
+    from .redis import RedisStore
     from .sqlite import SQLiteStore
 
 # Stores import on first use: a process needs one, and some pull in heavy modules.
@@ -21,6 +23,8 @@ _LAZY = {
     "CustomStore": ".custom",
     "FileStore": ".file",
     "MySQLStore": ".mysql",
+    "PostgresStore": ".postgres",
+    "RedisStore": ".redis",
     "SQLiteStore": ".sqlite",
 }
 
@@ -30,6 +34,8 @@ __all__ = [
     "FileStore",
     "MemoryStore",
     "MySQLStore",
+    "PostgresStore",
+    "RedisStore",
     "SQLiteStore",
     "TokenStore",
     "build_store",
@@ -66,6 +72,14 @@ def build_store(config: Config) -> TokenStore:
         from .mysql import MySQLStore
 
         return MySQLStore.from_config(config)
+    if kind == "postgres":
+        from .postgres import PostgresStore
+
+        return PostgresStore.from_config(config)
+    if kind == "redis":
+        from .redis import RedisStore
+
+        return RedisStore.from_config(config)
     from .sqlite import SQLiteStore
 
     return SQLiteStore(config.resolved_sqlite_path)

@@ -1,0 +1,217 @@
+"""The Redis token store: one hash per user, a lease lock per user that dies with its holder.
+
+Keys, under a configurable prefix (default ``zcrm_async:``):
+
+* ``{prefix}tokens:{user}`` — a hash with the classic column names: ``useridentifier``,
+  ``accesstoken``, ``refreshtoken``, ``expirytime`` (epoch ms) and ``api_domain``. No expiry:
+  the refresh token lives until it is revoked.
+* ``{prefix}lock:{user}`` — the refresh lock: ``SET NX PX`` with a random value, so it
+  expires ``lock_ttl`` seconds after its holder stops renewing it (a killed process stops).
+  The holder renews it every ``lock_ttl / 3`` seconds while it refreshes, and releases it
+  with a script that deletes the key only if it still holds the holder's value.
+
+Runs on redis-py's asyncio client (the ``redis`` extra); under trio every method raises
+:class:`~zcrm_async.UnsupportedBackendError`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from .._exceptions import TokenStoreError
+from .._logging import logger
+from .._models import OAuthTokens
+from .._redis import RedisConnection
+from .._urls import REDIS_URL_EXAMPLE
+from ._base import LOCK_TIMEOUT, BaseTokenStore
+from ._lockwait import wait_for_lock
+from ._seedtable import SELECTED, row_of, tokens_from_row
+
+if TYPE_CHECKING:
+    from .._config import Config
+
+__all__ = ["RedisStore"]
+
+# Delete or extend the lock only while it still holds this holder's value (KEYS[1], ARGV[1]).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+class RedisStore(BaseTokenStore):
+    """Tokens in Redis, shared by every process and host that uses the same server and prefix.
+
+    ``url`` is ``redis://[[user]:password@]host:port/db`` (``rediss://`` for TLS, verified;
+    ``unix:///path?db=0`` for a socket). ``timeout`` bounds every command; ``lock_timeout``
+    bounds the wait for another process's refresh; ``lock_ttl`` is how long a dead holder's
+    lock outlives it. Needs the ``redis`` extra and asyncio.
+    """
+
+    def __init__(
+        self,
+        url: str = REDIS_URL_EXAMPLE,
+        *,
+        key_prefix: str = "zcrm_async:",
+        timeout: float = 10.0,
+        lock_timeout: float = LOCK_TIMEOUT,
+        lock_ttl: float = 10.0,
+    ) -> None:
+        if not lock_ttl >= 0.1:
+            raise ValueError(f"lock_ttl must be at least 0.1 seconds, got {lock_ttl!r}")
+        if not lock_timeout > 0:
+            raise ValueError(f"lock_timeout must be a number of seconds > 0, got {lock_timeout!r}")
+        self._redis = RedisConnection(
+            url, component="Redis token store", error_class=TokenStoreError, timeout=timeout
+        )
+        self.key_prefix = key_prefix
+        self.lock_timeout = lock_timeout
+        self.lock_ttl = lock_ttl
+        self._scripts: dict[str, Any] = {}
+
+    @classmethod
+    def from_config(cls, config: Config) -> RedisStore:
+        """The store ``redis_url`` and ``redis_key_prefix`` describe."""
+        if not config.redis_url:
+            raise TokenStoreError("RedisStore needs redis_url, e.g. " + REDIS_URL_EXAMPLE)
+        return cls(config.redis_url, key_prefix=config.redis_key_prefix, timeout=config.timeout)
+
+    def __repr__(self) -> str:
+        return f"RedisStore({self._redis.where!r}, key_prefix={self.key_prefix!r})"
+
+    @property
+    def where(self) -> str:
+        """The server's URL without its password."""
+        return self._redis.where
+
+    def token_key(self, user_email: str) -> str:
+        """The hash that holds the user's tokens."""
+        return f"{self.key_prefix}tokens:{user_email}"
+
+    def lock_key(self, user_email: str) -> str:
+        """The key of the user's refresh lock."""
+        return f"{self.key_prefix}lock:{user_email}"
+
+    # -- the TokenStore protocol --------------------------------------------------------------
+
+    async def load(self, user_email: str) -> OAuthTokens | None:
+        """The user's tokens, or None."""
+        client = self._redis.client()
+        raw = await self._redis.run("loading tokens", client.hgetall(self.token_key(user_email)))
+        if not raw:
+            return None
+        fields = {str(name): value for name, value in raw.items()}
+        try:
+            return tokens_from_row([fields.get(name) for name in SELECTED])
+        except ValueError as exc:
+            raise TokenStoreError(
+                f"Redis token store at {self.where}: {self.token_key(user_email)!r} holds a "
+                f"non-numeric expirytime; delete the key or save new tokens ({exc})"
+            ) from None
+
+    async def save(self, tokens: OAuthTokens) -> None:
+        """Write every field of the user's hash in one command (shielded: never lost)."""
+        values: dict[Any, Any] = dict(zip(SELECTED, row_of(tokens), strict=True))
+        values["api_domain"] = values["api_domain"] or ""  # Redis has no NULL: empty is none
+        with anyio.CancelScope(shield=True):
+            client = self._redis.client()
+            await self._redis.run(
+                "saving tokens", client.hset(self.token_key(tokens.user_email), mapping=values)
+            )
+
+    async def delete(self, user_email: str) -> None:
+        """Delete the user's hash."""
+        client = self._redis.client()
+        await self._redis.run("deleting tokens", client.delete(self.token_key(user_email)))
+
+    @asynccontextmanager
+    async def refresh_lock(self, user_email: str) -> AsyncIterator[None]:
+        """The user's lease lock: taken with ``SET NX PX``, renewed while held, owner-released."""
+        client = self._redis.client()
+        key = self.lock_key(user_email)
+        holder = secrets.token_hex(16)
+        ttl_ms = max(100, int(self.lock_ttl * 1000))
+
+        async def try_lock() -> bool:
+            taken = await self._redis.run(
+                "taking the refresh lock", client.set(key, holder, nx=True, px=ttl_ms)
+            )
+            return bool(taken)
+
+        await wait_for_lock(
+            try_lock,
+            timeout=self.lock_timeout,
+            what=f"the refresh lock of {user_email!r} in Redis at {self.where} (key {key!r})",
+        )
+        failure: BaseException | None = None
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._keep_renewing, key, holder, ttl_ms, user_email)
+                try:
+                    yield
+                except BaseException as exc:  # raised below, outside the group: not wrapped
+                    failure = exc
+                finally:
+                    group.cancel_scope.cancel()
+            if failure is not None:
+                raise failure
+        finally:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(self._redis.timeout):
+                try:
+                    await self._script(_RELEASE)(keys=[key], args=[holder])
+                except Exception as exc:  # the lease expires by itself: say so, go on
+                    logger.warning(
+                        "could not release the refresh lock of %s in Redis at %s (it expires "
+                        "within %gs): %s",
+                        user_email,
+                        self.where,
+                        self.lock_ttl,
+                        self._redis.error(exc, "releasing the lock"),
+                    )
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        self._scripts.clear()
+        await self._redis.aclose()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _script(self, source: str) -> Any:
+        """The script registered on the current client (EVALSHA, loaded again if flushed)."""
+        client = self._redis.client()
+        script = self._scripts.get(source)
+        if script is None or script.registered_client is not client:
+            script = self._scripts[source] = client.register_script(source)
+        return script
+
+    async def _keep_renewing(self, key: str, holder: str, ttl_ms: int, user_email: str) -> None:
+        """Extend the lease every third of its life while the holder works; stop if it is lost."""
+        while True:
+            await anyio.sleep(ttl_ms / 3000)
+            try:
+                renewed = await self._script(_RENEW)(keys=[key], args=[holder, ttl_ms])
+            except Exception as exc:  # Redis unreachable: the lease may lapse; keep trying
+                logger.warning(
+                    "could not renew the refresh lock of %s: %s",
+                    user_email,
+                    self._redis.error(exc, "renewing the lock"),
+                )
+                continue
+            if not renewed:
+                logger.warning(
+                    "the refresh lock of %s in Redis at %s expired while held (the process "
+                    "stalled longer than lock_ttl=%gs?); another process may refresh too",
+                    user_email,
+                    self.where,
+                    self.lock_ttl,
+                )
+                return
