@@ -129,7 +129,7 @@ def setup_needed_error(
     ``steps`` are (where to run them, statements) pairs, e.g. on the server, then in the new
     database; empty ones are left out.
     """
-    blocks = "\n\n".join(
+    blocks = "\n\nthen, ".join(
         f"{place}:\n\n" + ";\n".join(statements) + ";" for place, statements in steps if statements
     )
     return TokenStoreError(
