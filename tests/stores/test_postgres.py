@@ -265,8 +265,8 @@ async def test_a_connection_killed_server_side_is_replaced_on_the_next_call(
 ) -> None:
     await store.save(tokens())
     others = (
-        f"SELECT pid FROM pg_stat_activity WHERE datname = '{store.database}' AND pid <> pg_backend_pid() "
-        "AND application_name = 'zcrm_async'"
+        f"SELECT pid FROM pg_stat_activity WHERE datname = '{store.database}' "
+        "AND pid <> pg_backend_pid() AND application_name = 'zcrm_async'"
     )
     before = {row[0] for row in run_postgres([others])}
     assert len(before) == 1  # the store's shared session
