@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def build_store(spec: dict[str, Any]) -> zc.TokenStore:
-    """The store a JSON spec describes: ``{"kind": "file"|"sqlite"|"mysql", ...}``."""
+    """The store a JSON spec describes: ``{"kind": "file"|"sqlite"|"mysql"|"redis"|..., ...}``."""
     kind = spec["kind"]
     if kind == "file":
         return zc.FileStore(spec["path"])
@@ -38,6 +38,14 @@ def build_store(spec: dict[str, Any]) -> zc.TokenStore:
         from zcrm_async.stores.mysql import MySQLStore
 
         return MySQLStore(**{key: value for key, value in spec.items() if key != "kind"})
+    if kind == "redis":
+        from zcrm_async.stores.redis import RedisStore
+
+        return RedisStore(**{key: value for key, value in spec.items() if key != "kind"})
+    if kind == "postgres":
+        from zcrm_async.stores.postgres import PostgresStore
+
+        return PostgresStore(**{key: value for key, value in spec.items() if key != "kind"})
     raise ValueError(f"unknown store kind {kind!r}")
 
 
