@@ -2,15 +2,20 @@
 
     python benchmarks/bench_stores.py [--iterations 2000] [--storm-runs 3]
         [--processes 4] [--tasks 50] [--mysql-url mysql://root:@127.0.0.1:3306/zcrm_bench]
+        [--redis-url redis://127.0.0.1:6379/0]
+        [--postgres-url postgresql://postgres@127.0.0.1:5432/zcrm_bench]
 
 (a) latency: ``save`` then ``load`` of one user's tokens, N times each after a warm-up, for the
-    memory, file, SQLite and MySQL stores under asyncio; median and p95 in microseconds.
+    memory, file, SQLite, MySQL, PostgreSQL and Redis stores under asyncio; median and p95 in
+    microseconds.
 (b) refresh storm: P OS processes x T tasks share one store whose token is expired, against one
     FakeZohoCRM on a socket (tests/cross_process/storm.py); token mints (must be 1) and the wall
-    time from the start signal until the last process is done, for file, SQLite and MySQL.
+    time from the start signal until the last process is done, for every store but memory.
 
-MySQL runs on the server of ``--mysql-url`` (or ``ZCRM_TEST_MYSQL_URL``), in databases made for
-the run and dropped at exit; ``--no-mysql`` leaves it out.
+MySQL runs on the server of ``--mysql-url`` (or ``ZCRM_TEST_MYSQL_URL``), PostgreSQL on that of
+``--postgres-url`` (or ``ZCRM_TEST_POSTGRES_URL``), both in databases made for the run and
+dropped at exit; Redis on ``--redis-url`` (or ``ZCRM_TEST_REDIS_URL``), under a key prefix of the
+run's, deleted at exit. ``--no-mysql``, ``--no-postgres`` and ``--no-redis`` leave one out.
 """
 
 from __future__ import annotations
@@ -29,11 +34,15 @@ from typing import Any
 import anyio
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # for tests.cross_process.storm and tests.stores.mysql_support
+sys.path.insert(0, str(REPO))  # for tests.cross_process.storm and tests.stores.*_support
 
 import zcrm_async as zc  # noqa: E402
 
-DEFAULT_MYSQL_URL = "mysql://root:@127.0.0.1:3306/zcrm_bench"
+DEFAULT_URLS = {
+    "mysql": ("ZCRM_TEST_MYSQL_URL", "mysql://root:@127.0.0.1:3306/zcrm_bench"),
+    "postgres": ("ZCRM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/zcrm_bench"),
+    "redis": ("ZCRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+}
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -69,22 +78,8 @@ async def latency(store: zc.TokenStore, iterations: int) -> dict[str, list[float
     return {"save": saves, "load": loads}
 
 
-def store_factories(work: Path, with_mysql: bool) -> dict[str, Callable[[], zc.TokenStore]]:
-    from zcrm_async.stores.sqlite import SQLiteStore
-
-    factories: dict[str, Callable[[], zc.TokenStore]] = {
-        "memory": zc.MemoryStore,
-        "file": lambda: zc.FileStore(work),
-        "SQLite": lambda: SQLiteStore(work / "tokens.sqlite3"),
-    }
-    if with_mysql:
-        from tests.stores.mysql_support import make_mysql_store
-
-        factories["MySQL"] = make_mysql_store
-    return factories
-
-
-def storm_specs(work: Path, with_mysql: bool) -> dict[str, Callable[[int], dict[str, Any]]]:
+def storm_specs(work: Path, servers: set[str]) -> dict[str, Callable[[int], dict[str, Any]]]:
+    """How to describe each store (to this process and to the storm's workers), per run."""
     specs: dict[str, Callable[[int], dict[str, Any]]] = {
         "file": lambda run: {"kind": "file", "path": str(_fresh(work / f"file-{run}"))},
         "SQLite": lambda run: {
@@ -92,7 +87,7 @@ def storm_specs(work: Path, with_mysql: bool) -> dict[str, Callable[[int], dict[
             "path": str(_fresh(work / f"sqlite-{run}") / "tokens.db"),
         },
     }
-    if with_mysql:
+    if "mysql" in servers:
         from tests.stores.mysql_support import fresh_database_name, server_args
 
         specs["MySQL"] = lambda run: {
@@ -100,7 +95,28 @@ def storm_specs(work: Path, with_mysql: bool) -> dict[str, Callable[[int], dict[
             **server_args(),
             "database": fresh_database_name(),
         }
+    if "postgres" in servers:
+        from tests.stores.server_support import fresh_database_url
+
+        specs["PostgreSQL"] = lambda run: {"kind": "postgres", "url": fresh_database_url()}
+    if "redis" in servers:
+        from tests.stores.server_support import fresh_key_prefix, redis_url
+
+        specs["Redis"] = lambda run: {
+            "kind": "redis",
+            "url": redis_url(),
+            "key_prefix": fresh_key_prefix(),
+        }
     return specs
+
+
+def store_factories(work: Path, servers: set[str]) -> dict[str, Callable[[], zc.TokenStore]]:
+    from tests.cross_process.storm import build_store
+
+    factories: dict[str, Callable[[], zc.TokenStore]] = {"memory": zc.MemoryStore}
+    for name, make_spec in storm_specs(work / "latency", servers).items():
+        factories[name] = lambda make_spec=make_spec: build_store(make_spec(0))
+    return factories
 
 
 def _us(value: float) -> str:
@@ -118,14 +134,16 @@ def main() -> None:
     parser.add_argument("--storm-runs", type=int, default=3, help="storms per store (0: none)")
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--tasks", type=int, default=50, help="concurrent calls per process")
-    parser.add_argument("--mysql-url", default=None, help=f"default: {DEFAULT_MYSQL_URL}")
-    parser.add_argument("--no-mysql", action="store_true", help="leave MySQL out")
+    for server, (variable, default) in DEFAULT_URLS.items():
+        parser.add_argument(f"--{server}-url", default=None, help=f"{variable}, else {default}")
+        parser.add_argument(f"--no-{server}", action="store_true", help=f"leave {server} out")
     args = parser.parse_args()
-    with_mysql = not args.no_mysql
-    if with_mysql:
-        os.environ["ZCRM_TEST_MYSQL_URL"] = (
-            args.mysql_url or os.environ.get("ZCRM_TEST_MYSQL_URL") or DEFAULT_MYSQL_URL
-        )
+    servers = set()
+    for server, (variable, default) in DEFAULT_URLS.items():
+        if not getattr(args, f"no_{server}"):
+            url = getattr(args, f"{server}_url") or os.environ.get(variable) or default
+            os.environ[variable] = url
+            servers.add(server)
 
     print(f"Python {platform.python_version()} on {platform.system()}, {os.cpu_count()} CPUs\n")
     with tempfile.TemporaryDirectory() as tmp:
@@ -133,7 +151,7 @@ def main() -> None:
         print(f"Token store latency, {args.iterations} saves and loads each (µs)\n")
         print("| store | load median | load p95 | save median | save p95 |")
         print("|---|---:|---:|---:|---:|")
-        for name, factory in store_factories(work, with_mysql).items():
+        for name, factory in store_factories(work, servers).items():
             times = anyio.run(latency, factory(), args.iterations, backend="asyncio")
             load, save = times["load"], times["save"]
             cells = [
@@ -155,7 +173,7 @@ def main() -> None:
         )
         print("| store | token mints per run | calls ok | wall median (ms) | wall max (ms) |")
         print("|---|---|---:|---:|---:|")
-        for name, make_spec in storm_specs(work, with_mysql).items():
+        for name, make_spec in storm_specs(work, servers).items():
             results = [
                 run_storm(
                     make_spec(run),
