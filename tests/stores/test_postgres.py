@@ -277,6 +277,19 @@ async def test_a_connection_killed_server_side_is_replaced_on_the_next_call(
     assert after and not (after & before)
 
 
+async def test_every_statement_is_bounded_by_the_timeout() -> None:
+    store = PostgresStore(fresh_database_url(), timeout=0.5)
+    try:
+        started = anyio.current_time()
+        with pytest.raises(zc.TokenStoreError, match="statement timeout"):
+            await store._execute("SELECT pg_sleep(5)", (), "a slow statement")
+        assert anyio.current_time() - started < 3
+        await store.save(tokens())  # the store goes on working
+        assert await store.load("ada@example.com") == tokens()
+    finally:
+        await store.aclose()
+
+
 # -- the refresh lock ------------------------------------------------------------------------
 
 

@@ -74,6 +74,14 @@ _TABLE_DDL = (
     "  api_domain varchar(255)\n"
     ")"
 )
+# Bounds on the server's side: each statement, and how soon it notices a vanished client (and
+# so ends its session, dropping the refresh lock it held): about 25 s of silence.
+_SESSION_SETTINGS = (
+    "SELECT set_config('statement_timeout', %s, false), "
+    "set_config('tcp_keepalives_idle', '10', false), "
+    "set_config('tcp_keepalives_interval', '5', false), "
+    "set_config('tcp_keepalives_count', '3', false)"
+)
 _COLUMNS = (
     "SELECT column_name, data_type, character_maximum_length, is_nullable "
     "FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s"
@@ -319,9 +327,7 @@ class PostgresStore(BaseTokenStore):
             raise self._error(exc, "connecting", database) from exc
         try:
             timeout_ms = str(int(self.timeout * 1000))
-            await self._run(
-                session, "SELECT set_config('statement_timeout', %s, false)", (timeout_ms,)
-            )
+            await self._run(session, _SESSION_SETTINGS, (timeout_ms,))
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await self._close_quietly(session)
