@@ -115,7 +115,16 @@ def test_every_api_version_from_v2_to_v8() -> None:
         ({"max_retries": "many"}, "max_retries", "0..20"),
         ({"access_type": "forever"}, "access_type", "offline, online"),
         ({"current_user_email": "ada"}, "current_user_email", "e-mail"),
-        ({"persistence": "redis"}, "persistence", "custom, file, sqlite, mysql, memory"),
+        (
+            {"persistence": "mongodb"},
+            "persistence",
+            "custom, file, sqlite, mysql, postgres, redis, memory",
+        ),
+        ({"persistence": "redis"}, "redis_url", "mandatory with persistence='redis'"),
+        ({"persistence": "postgres"}, "postgres_url", "mandatory with persistence='postgres'"),
+        ({"redis_url": "http://cache:6379"}, "redis_url", "redis://, rediss://, unix://"),
+        ({"postgres_url": "db.internal:5432"}, "postgres_url", "postgresql://"),
+        ({"redis_key_prefix": ""}, "redis_key_prefix", "non-empty key prefix"),
         ({"persistence_handler_class": "Store"}, "persistence_handler_class_path", ".py"),
         (
             {"persistence_handler_class_path": "/x/h.py"},
