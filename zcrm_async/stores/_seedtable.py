@@ -19,6 +19,7 @@ from .._models import OAuthTokens
 
 __all__ = [
     "SEED_COLUMNS",
+    "SELECTED",
     "TABLE",
     "TOKEN_WIDTH",
     "Column",

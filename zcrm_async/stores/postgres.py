@@ -214,7 +214,7 @@ class PostgresStore(BaseTokenStore):
         """The store ``postgres_url`` describes."""
         if not config.postgres_url:
             raise TokenStoreError("PostgresStore needs postgres_url, e.g. " + POSTGRES_URL_EXAMPLE)
-        return cls(config.postgres_url, timeout=config.timeout)
+        return cls(config.postgres_url)
 
     def __repr__(self) -> str:
         return f"PostgresStore({redact_url(self.url)!r})"

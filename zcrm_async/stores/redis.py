@@ -83,7 +83,7 @@ class RedisStore(BaseTokenStore):
         """The store ``redis_url`` and ``redis_key_prefix`` describe."""
         if not config.redis_url:
             raise TokenStoreError("RedisStore needs redis_url, e.g. " + REDIS_URL_EXAMPLE)
-        return cls(config.redis_url, key_prefix=config.redis_key_prefix, timeout=config.timeout)
+        return cls(config.redis_url, key_prefix=config.redis_key_prefix)
 
     def __repr__(self) -> str:
         return f"RedisStore({self._redis.where!r}, key_prefix={self.key_prefix!r})"
