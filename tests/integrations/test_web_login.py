@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import zcrm_async as zc
-from tests.integrations.webflow import SECRET
+from tests.integrations.webflow import APP_URL, HOSTILE_NEXT, SECRET
 from zcrm_async.integrations import LoginError, WebLogin
 from zcrm_async.integrations._web import accounts_server_for, safe_next
 
@@ -71,19 +71,35 @@ def _fields(config: zc.Config) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_next_that_would_leave_the_site_gives_the_default(target: str) -> None:
+    assert safe_next(target, "/home") == "/home"
+
+
 @pytest.mark.parametrize(
     ("target", "expected"),
     [
         ("/leads?x=1", "/leads?x=1"),
         (None, "/"),
-        ("https://evil.example/", "/"),
-        ("//evil.example/", "/"),
-        ("/\\evil.example", "/"),
-        ("leads", "/"),
+        ("", "/"),
+        ("/a?next=https://evil.example", "/a?next=https://evil.example"),
+        ("/a b", "/a%20b"),
+        ("/caf\u00e9", "/caf%C3%A9"),
+        ("/x\r\nSet-Cookie: a=b", "/xSet-Cookie:%20a=b"),
+        ("/reports/%2Fq", "/reports/%2Fq"),
+        ("  /leads  ", "/leads"),
     ],
 )
-def test_next_stays_on_the_site(target: str | None, expected: str) -> None:
+def test_next_on_the_site_is_kept_normalised(target: str | None, expected: str) -> None:
     assert safe_next(target, "/") == expected
+
+
+@pytest.mark.parametrize("target", [*HOSTILE_NEXT, "/x\r\nSet-Cookie: a=b", "/\u2028\u00e9"])
+def test_what_safe_next_returns_is_a_same_origin_header_value(target: str) -> None:
+    location = safe_next(target, "/")
+    location.encode("ascii")  # a header value: never CR/LF, controls or non-ASCII
+    assert not any(ord(c) < 0x21 or c == "\x7f" for c in location)
+    assert httpx.URL(APP_URL).join(location).host == httpx.URL(APP_URL).host
 
 
 def test_session_cookies_are_signed_and_expire() -> None:
@@ -110,6 +126,8 @@ def test_bad_options_are_explained() -> None:
         WebLogin(SECRET, login_path="login")
     with pytest.raises(ValueError, match="scopes must name"):
         WebLogin(SECRET, scopes=[])
+    with pytest.raises(ValueError, match="after_login must be a plain path"):
+        WebLogin(SECRET, after_login="//evil.example")
 
 
 def test_cookies_are_secure_on_https_and_carry_no_token() -> None:

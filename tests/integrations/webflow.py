@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import httpx
 
 from zcrm_async.testing import FakeZohoCRM
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 APP_URL = "http://localhost:8000"  # the origin of the fake's registered redirect_uri
+
+#: ``next`` values that would send a browser to another site, by payload family.
+HOSTILE_NEXT = [
+    # scheme-relative and absolute URLs
+    "//evil.example",
+    "///evil.example/x",
+    "https://evil.example/",
+    "https:evil.example",
+    "http:/evil.example",
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "//user:pass@evil.example",
+    "evil.example",
+    "@evil.example",
+    # backslashes, which browsers read as slashes
+    "/\\evil.example",
+    "\\\\evil.example",
+    "\\/evil.example",
+    "/\\/evil.example",
+    # tab, newline and other control characters, which browsers drop
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "\t//evil.example",
+    " //evil.example",
+    "/\x00/evil.example",
+    "\x7f//evil.example",
+    # percent-encoded variants of all of the above
+    "/%09/evil.example",
+    "/%0d%0a/evil.example",
+    "/%2F/evil.example",
+    "/%2f%2fevil.example",
+    "/%5Cevil.example",
+    "%2F%2Fevil.example",
+    "%09//evil.example",
+]
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
@@ -44,3 +84,11 @@ async def consent(
         answer = await zoho.get(authorization_url, headers=headers)
     assert answer.status_code == 302, answer.text
     return httpx.URL(answer.headers["location"])
+
+
+@contextmanager
+def unreachable_url() -> Iterator[str]:
+    """A local address where nothing listens: the port is bound, never listened on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"

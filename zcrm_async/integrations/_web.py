@@ -18,17 +18,18 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import attrs
 
 from .._config import Config
 from .._datacenters import DATA_CENTERS, data_center_of
-from .._exceptions import OAuthError, ZCRMError
+from .._exceptions import OAuthError, TokenStoreError, TransportError, ZCRMError
 from ..auth._oauth import DEFAULT_SCOPES
 
 if TYPE_CHECKING:
@@ -78,11 +79,39 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+#: Control characters and DEL. Browsers drop tab, CR and LF anywhere in a URL; the others
+#: are dropped here too, so what is left is what any browser would read.
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
+#: Characters kept as they are when the path is percent-encoded for the ``Location`` header.
+_PATH_SAFE: Final = "!#$%&'()*+,-./:;=?@[]_~"
+
+
+def _leaves_the_site(path: str) -> bool:
+    """Whether a browser would read ``path`` (already normalised) as another origin."""
+    return not path.startswith("/") or path.startswith("//")
+
+
+def _as_browsers_read_it(target: str) -> str:
+    """``target`` as a browser reads a ``Location``: no control characters, ``\\`` as ``/``."""
+    return _CONTROL.sub("", target).strip(" ").replace("\\", "/")
+
+
 def safe_next(target: str | None, default: str) -> str:
-    """``target`` if it is a path on this site, else ``default`` (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """``target`` if a browser would stay on this site going there, else ``default``.
+
+    The check runs on ``target`` as browsers read it (tabs and newlines dropped, control
+    characters and surrounding spaces stripped, backslashes taken as slashes), and again on
+    its percent-decoded form: only a path starting with a single ``/`` passes, so no scheme
+    (``https:evil.example``), no ``//host`` and no userinfo can slip through. What passes is
+    returned normalised and percent-encoded, so CR/LF or non-ASCII text never reaches a header.
+    Both integrations redirect after login only through this function.
+    """
+    if not target:
         return default
-    return target
+    path = _as_browsers_read_it(target)
+    if _leaves_the_site(path) or _leaves_the_site(_as_browsers_read_it(unquote(path))):
+        return default
+    return quote(path, safe=_PATH_SAFE)
 
 
 class WebLogin:
@@ -119,6 +148,11 @@ class WebLogin:
         ):
             if not path.startswith("/"):
                 raise ValueError(f"{name} must be a path starting with '/', got {path!r}")
+        if safe_next(after_login, "") != after_login:
+            raise ValueError(
+                f"after_login must be a plain path on this site such as '/home', got "
+                f"{after_login!r}"
+            )
         self._key = secret_key.encode("utf-8")
         self.scopes = tuple(scopes)
         self.login_path = login_path
@@ -200,6 +234,21 @@ class WebLogin:
             )
         except OAuthError as exc:
             raise LoginError(f"Zoho refused the grant code: {exc}") from exc
+        except TransportError as exc:
+            raise LoginError(
+                f"could not reach Zoho to finish the login ({exc}); "
+                f"try again in a moment at {self.login_path}",
+                502,
+            ) from exc
+        except TokenStoreError as exc:
+            raise LoginError(
+                f"the login worked but its tokens could not be stored: {exc}", 500
+            ) from exc
+        except ZCRMError as exc:
+            again = f"try again at {self.login_path}"
+            raise LoginError(
+                f"Zoho's answer could not finish the login ({exc}); {again}", 502
+            ) from exc
         secure = self._secure(crm.config)
         session = Cookie(
             self.session_cookie,
@@ -208,7 +257,8 @@ class WebLogin:
             secure,
         )
         forget_state = Cookie(self.state_cookie, "", 0, secure)
-        return LoginResult(tokens.user_email, str(started["n"]), (session, forget_state))
+        redirect_to = safe_next(str(started["n"]), self.after_login)
+        return LoginResult(tokens.user_email, redirect_to, (session, forget_state))
 
     def logout(self, config: Config) -> Cookie:
         """The cookie deletion that logs the browser out (stored tokens are kept)."""

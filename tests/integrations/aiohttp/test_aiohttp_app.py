@@ -16,7 +16,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 import zcrm_async as zc
-from tests.integrations.webflow import SECRET, RecordingTransport, consent
+from tests.integrations.webflow import (
+    HOSTILE_NEXT,
+    SECRET,
+    RecordingTransport,
+    consent,
+    unreachable_url,
+)
 from zcrm_async.integrations.aiohttp import CRM_KEY, ZohoLogin, crm_context, get_crm
 from zcrm_async.testing import FakeZohoCRM
 
@@ -56,9 +62,11 @@ async def log_in(
     client: TestClient[web.Request, web.Application],
     fake: FakeZohoCRM,
     user: str,
+    next_url: str | None = None,
     **consent_options: Any,
 ) -> Any:
-    start = await client.get("/zoho/login", allow_redirects=False)
+    params = {} if next_url is None else {"next": next_url}
+    start = await client.get("/zoho/login", params=params, allow_redirects=False)
     assert start.status == 302
     callback = await consent(fake, start.headers["Location"], user, **consent_options)
     return await client.get(
@@ -147,6 +155,39 @@ async def test_foreign_state_and_foreign_accounts_server_are_refused(
     assert "accounts.evil.example" not in {url.host for url in recording.urls}
     assert fake.stats.token_requests == 0
     assert (await victim.get("/me")).status == 401
+
+
+async def test_next_never_leads_off_the_site_nor_splits_the_header(
+    aiohttp_client: MakeClient, fake: FakeZohoCRM, recording: RecordingTransport
+) -> None:
+    client = await aiohttp_client(build_app(fake, recording))
+    for n, target in enumerate(HOSTILE_NEXT):
+        done = await log_in(client, fake, f"u{n}@example.com", target)
+        assert (done.status, done.headers["Location"]) == (303, "/me"), target
+    done = await log_in(client, fake, "crlf@example.com", "/x\r\nSet-Cookie: planted=1")
+    assert (done.status, done.headers["Location"]) == (303, "/xSet-Cookie:%20planted=1")
+    assert "planted" not in done.cookies
+    kept = await log_in(client, fake, "kept@example.com", "/leads?view=mine")
+    assert kept.headers["Location"] == "/leads?view=mine"
+
+
+async def test_an_unreachable_accounts_server_gets_an_error_page(
+    aiohttp_client: MakeClient,
+) -> None:
+    with unreachable_url() as url:
+        fake = FakeZohoCRM(base_url=url)  # Zoho's redirect names it as the accounts server
+        app = web.Application()
+        config = fake.config(max_retries=0)
+        app.cleanup_ctx.append(crm_context(config, transport=httpx.AsyncHTTPTransport()))
+        ZohoLogin(SECRET, callback_path="/callback").setup(app)
+        client = await aiohttp_client(app)
+        answer = await log_in(client, fake, "alice@example.com")
+        text = await answer.text()
+    assert answer.status == 502, text
+    assert "could not reach Zoho to finish the login" in text
+    assert "accounts server 127.0.0.1" in text
+    assert "try again in a moment at /zoho/login" in text
+    assert fake.client_secret not in text
 
 
 async def test_multi_dc_login_and_logout(

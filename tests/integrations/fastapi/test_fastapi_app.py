@@ -12,7 +12,14 @@ from asgi_lifespan import LifespanManager
 from fastapi import Depends, FastAPI
 
 import zcrm_async as zc
-from tests.integrations.webflow import APP_URL, SECRET, RecordingTransport, consent
+from tests.integrations.webflow import (
+    APP_URL,
+    HOSTILE_NEXT,
+    SECRET,
+    RecordingTransport,
+    consent,
+    unreachable_url,
+)
 from zcrm_async.integrations.fastapi import ZohoLogin, crm_lifespan, get_crm
 from zcrm_async.testing import FakeZohoCRM
 
@@ -55,10 +62,15 @@ def browser(app: Any) -> httpx.AsyncClient:
 
 
 async def log_in(
-    app: Any, fake: FakeZohoCRM, client: httpx.AsyncClient, user: str, **consent_options: Any
+    app: Any,
+    fake: FakeZohoCRM,
+    client: httpx.AsyncClient,
+    user: str,
+    next_url: str = "/me",
+    **consent_options: Any,
 ) -> httpx.Response:
     """The whole browser round trip; the app's answer to Zoho's redirect."""
-    start = await client.get("/zoho/login", params={"next": "/me"})
+    start = await client.get("/zoho/login", params={"next": next_url})
     assert start.status_code == 302
     callback = await consent(fake, start.headers["location"], user, **consent_options)
     return await client.get(str(callback.copy_with(scheme=None, host=None, port=None)))
@@ -261,6 +273,34 @@ async def test_next_cannot_leave_the_site_and_logout_ends_the_session(
         out = await client.post("/zoho/logout")
         assert out.status_code == 303
         assert (await client.get("/me")).status_code == 401
+
+
+async def test_next_never_leads_off_the_site_nor_splits_the_header(
+    fake: FakeZohoCRM, recording: RecordingTransport
+) -> None:
+    fake.limits.grant_codes_per_window = None
+    app = build_app(fake, recording)
+    async with running(app) as asgi:
+        for n, target in enumerate([*HOSTILE_NEXT, "/x\r\nSet-Cookie: planted=1"]):
+            async with browser(asgi) as client:
+                done = await log_in(asgi, fake, client, f"u{n}@example.com", target)
+                assert done.status_code == 303, target
+                location = done.headers["location"]
+                assert location in ("/me", "/xSet-Cookie:%20planted=1"), target
+                assert "planted" not in client.cookies
+
+
+async def test_an_unreachable_accounts_server_gets_an_error_page() -> None:
+    with unreachable_url() as url:
+        fake = FakeZohoCRM(base_url=url)  # Zoho's redirect names it as the accounts server
+        app = build_app(fake, httpx.AsyncHTTPTransport(), max_retries=0)
+        async with running(app) as asgi, browser(asgi) as client:
+            answer = await log_in(asgi, fake, client, "alice@example.com")
+    assert answer.status_code == 502, answer.text
+    assert "could not reach Zoho to finish the login" in answer.text
+    assert "accounts server 127.0.0.1" in answer.text
+    assert "try again in a moment at /zoho/login" in answer.text
+    assert fake.client_secret not in answer.text
 
 
 async def test_a_redirect_uri_that_misses_the_callback_route_is_explained(
