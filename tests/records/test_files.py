@@ -110,3 +110,50 @@ async def test_download_failure_before_the_body_is_retried(
 async def test_upload_of_a_missing_file_names_it(crm: zc.ZohoCRM, lead_id: str) -> None:
     with pytest.raises(ValueError, match=r"nope\.pdf"):
         await crm.records("Leads").attachments(lead_id).upload("/nonexistent/nope.pdf")
+
+
+async def test_save_keeps_an_existing_file_unless_told_to_overwrite(
+    crm: zc.ZohoCRM, lead_id: str, tmp_path: Path
+) -> None:
+    attachments = crm.records("Leads").attachments(lead_id)
+    uploaded = await attachments.upload(b"new content", filename="report.txt")
+    existing = tmp_path / "report.txt"
+    existing.write_bytes(b"precious")
+    for target in (tmp_path, existing):  # by directory (Zoho's name) and by file path
+        with pytest.raises(FileExistsError, match="overwrite=True") as caught:
+            await attachments.download_to(uploaded.id or "", target)
+        assert caught.value.filename == str(existing)
+        async with attachments.download(uploaded.id or "") as download:
+            with pytest.raises(FileExistsError):
+                await download.save(target)
+    assert existing.read_bytes() == b"precious"
+    written = await attachments.download_to(uploaded.id or "", tmp_path, overwrite=True)
+    assert written == existing and existing.read_bytes() == b"new content"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt"]
+
+
+async def test_a_download_that_breaks_off_leaves_the_old_file_and_no_part(
+    crm: zc.ZohoCRM, fake: FakeZohoCRM, lead_id: str, tmp_path: Path
+) -> None:
+    attachments = crm.records("Leads").attachments(lead_id)
+    uploaded = await attachments.upload(bytes(1024 * 1024), filename="big.bin")
+    existing = tmp_path / "big.bin"
+    existing.write_bytes(b"previous version")
+    fake.drop_next(times=10, path=f"/crm/v8/Leads/{lead_id}/Attachments/{uploaded.id}")
+    with pytest.raises(zc.TransportError):
+        await attachments.download_to(uploaded.id or "", existing, overwrite=True)
+    assert existing.read_bytes() == b"previous version"
+    assert [p.name for p in tmp_path.iterdir()] == ["big.bin"]
+
+
+@pytest.mark.parametrize("name", ["../escape.txt", "..", ".", "sub\\..\\x.txt", ""])
+async def test_zohos_file_name_cannot_leave_the_directory(
+    crm: zc.ZohoCRM, lead_id: str, tmp_path: Path, name: str
+) -> None:
+    attachments = crm.records("Leads").attachments(lead_id)
+    uploaded = await attachments.upload(b"x", filename=name or "x")
+    inside = tmp_path / "inside"
+    inside.mkdir()
+    written = await attachments.download_to(uploaded.id or "", inside)
+    assert written.parent == inside and written.read_bytes() == b"x"
+    assert [p.name for p in tmp_path.iterdir()] == ["inside"]

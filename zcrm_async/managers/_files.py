@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import inspect
 import mimetypes
 import os
 import re
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, BinaryIO, Final, Protocol
 from urllib.parse import unquote
 
 import anyio
+import anyio.to_thread
 import httpx
 
 __all__ = ["CHUNK_SIZE", "Download", "FileSource", "read_upload", "write_stream"]
@@ -125,18 +128,76 @@ class Download:
         """The body, at most ``chunk_size`` bytes at a time."""
         return self._response.aiter_bytes(chunk_size)
 
-    async def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the body to ``path`` (into it, under :attr:`filename`, if it is a directory)."""
-        return await write_stream(self, path)
+    async def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write the body to ``path`` (into it, under :attr:`filename`, if it is a directory).
+
+        An existing file is kept (:class:`FileExistsError`) unless ``overwrite=True``. The
+        body goes to a temporary file beside the target, renamed into place once complete:
+        a download that breaks off leaves no partial file and the previous one intact.
+        """
+        return await write_stream(self, path, overwrite=overwrite)
 
 
-async def write_stream(download: Download, path: str | os.PathLike[str]) -> Path:
-    """Write a download chunk by chunk; return the file written."""
+def _file_name(download: Download) -> str:
+    """Zoho's file name without any directory part, or ``download``."""
+    name = os.path.basename((download.filename or "").replace("\\", "/"))
+    return "download" if name in ("", ".", "..") else name
+
+
+def _exists(target: Path) -> FileExistsError:
+    return FileExistsError(
+        errno.EEXIST, f"{target} exists; pass overwrite=True to replace it", str(target)
+    )
+
+
+def _publish(part: Path, target: Path, overwrite: bool) -> None:
+    """Move the finished ``part`` file to ``target`` in one step."""
+    if overwrite:
+        os.replace(part, target)
+        return
+    try:
+        os.link(part, target)  # fails if the target exists, even one created meanwhile
+    except FileExistsError:
+        raise _exists(target) from None
+    except OSError:  # a file system without hard links
+        if target.exists():
+            raise _exists(target) from None
+        os.replace(part, target)
+        return
+    part.unlink()
+
+
+def _open_part(target: Path) -> tuple[Path, BinaryIO]:
+    """A new, empty, hidden file beside ``target`` (the umask decides its mode, as for open)."""
+    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    return part, os.fdopen(fd, "wb")
+
+
+def _finish(handle: BinaryIO) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
+    handle.close()
+
+
+async def write_stream(
+    download: Download, path: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
+    """Write a download chunk by chunk into a temporary file, then rename it to the target."""
     target = Path(path)
     if await anyio.Path(target).is_dir():
-        name = os.path.basename(download.filename or "") or "download"
-        target = target / name
-    async with await anyio.open_file(target, "wb") as out:
+        target = target / _file_name(download)
+    if not overwrite and await anyio.Path(target).exists():
+        raise _exists(target)
+    part, handle = await anyio.to_thread.run_sync(_open_part, target)
+    try:
+        out = anyio.wrap_file(handle)
         async for chunk in download.iter_bytes():
             await out.write(chunk)
+        await anyio.to_thread.run_sync(_finish, handle)
+        await anyio.to_thread.run_sync(_publish, part, target, overwrite)
+    except BaseException:  # cancelled or failed: no partial file stays behind
+        handle.close()
+        part.unlink(missing_ok=True)
+        raise
     return target

@@ -87,10 +87,16 @@ class AttachmentsManager(Manager):
         ) as response:
             yield Download(response)
 
-    async def download_to(self, attachment_id: str | int, path: str | os.PathLike[str]) -> Path:
-        """Stream an attachment to ``path`` (a file, or a directory to use Zoho's file name)."""
+    async def download_to(
+        self, attachment_id: str | int, path: str | os.PathLike[str], *, overwrite: bool = False
+    ) -> Path:
+        """Stream an attachment to ``path`` (a file, or a directory to use Zoho's file name).
+
+        An existing file is kept (:class:`FileExistsError`) unless ``overwrite=True``; see
+        :meth:`Download.save`.
+        """
         async with self.download(attachment_id) as download:
-            return await write_stream(download, path)
+            return await write_stream(download, path, overwrite=overwrite)
 
     async def delete(self, attachment_id: str | int) -> WriteResult:
         """Delete one attachment."""
