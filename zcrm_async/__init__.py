@@ -8,6 +8,7 @@ from ._config import Config, ConfigWarning
 from ._datacenters import DATA_CENTERS, DataCenter
 from ._exceptions import (
     APIError,
+    ArchiveError,
     AuthenticationError,
     ConfigError,
     NotFoundError,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     )
     from ._progress import ProgressCallback
     from .bulk import (
+        ArchiveLimits,
         BulkCriteria,
         BulkJobError,
         BulkJobFailedError,
@@ -122,6 +124,7 @@ _LAZY = {
     "upsert_in_chunks": ".sync",
     **dict.fromkeys(
         (
+            "ArchiveLimits",
             "BulkCriteria",
             "BulkJobError",
             "BulkJobFailedError",
@@ -154,6 +157,8 @@ __version__ = "0.1.0"
 __all__ = [
     "DATA_CENTERS",
     "APIError",
+    "ArchiveError",
+    "ArchiveLimits",
     "Attachment",
     "AuthenticationError",
     "BaseTokenStore",

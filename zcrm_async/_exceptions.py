@@ -7,6 +7,7 @@ from typing import Any
 
 __all__ = [
     "APIError",
+    "ArchiveError",
     "AuthenticationError",
     "ConfigError",
     "NotFoundError",
@@ -31,6 +32,11 @@ class ConfigError(ZCRMError, ValueError):
     def __init__(self, key: str, message: str) -> None:
         self.key = key
         super().__init__(f"config key {key!r}: {message}")
+
+
+class ArchiveError(ZCRMError):
+    """A downloaded archive (a Bulk Read result) is corrupt, truncated, over a limit of
+    :class:`~zcrm_async.bulk.ArchiveLimits`, or does not hold the rows the job reported."""
 
 
 class TokenStoreError(ZCRMError):

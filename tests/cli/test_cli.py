@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import zcrm_async as zc
 from zcrm_async.cli import EXIT_CODES, main
 from zcrm_async.stores.file import FILE_NAME
 from zcrm_async.testing import FakeZohoCRM
@@ -321,3 +322,9 @@ def test_fake_serve_runs_the_fake_server() -> None:
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
+
+
+def test_a_bad_bulk_result_file_is_an_api_error() -> None:
+    from zcrm_async.cli._main import exit_code_for
+
+    assert exit_code_for(zc.ArchiveError("the result of bulk read job 1 is truncated")) == 4

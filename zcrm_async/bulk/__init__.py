@@ -9,8 +9,9 @@ Reach it through the client as ``crm.bulk`` (a :class:`BulkManager`)::
         print(row.index, row.status, row.errors)
 """
 
+from ._archive import ArchiveLimits, count_zip_csv, iter_zip_csv
 from ._criteria import COMPARATORS, EMPTY, BulkCriteria, all_of, any_of
-from ._csvzip import MAX_FILE_BYTES, MAX_ROWS_PER_FILE, csv_value, iter_zip_csv
+from ._csvzip import MAX_FILE_BYTES, MAX_ROWS_PER_FILE, csv_value
 from ._manager import BulkManager
 from ._models import (
     BulkJobError,
@@ -31,6 +32,7 @@ __all__ = [
     "EMPTY",
     "MAX_FILE_BYTES",
     "MAX_ROWS_PER_FILE",
+    "ArchiveLimits",
     "BulkCriteria",
     "BulkJobError",
     "BulkJobFailedError",
@@ -46,6 +48,7 @@ __all__ = [
     "PollPolicy",
     "all_of",
     "any_of",
+    "count_zip_csv",
     "csv_value",
     "iter_zip_csv",
 ]

@@ -1,17 +1,16 @@
-"""ZIP'd CSV files on disk: downloads with retries, row iteration, and upload files in chunks.
+"""ZIP'd CSV files on disk: downloads with retries, and upload files written in chunks.
 
-Nothing here holds a whole file in memory: downloads stream to a file, rows are read one by one
-through ``zipfile`` + ``csv``, and upload files are written row by row into a temporary ZIP.
+Nothing here holds a whole file in memory: downloads stream to a file and upload files are
+written row by row into a temporary ZIP. Reading an archive's rows is ``_archive``'s work.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import tempfile
 import zipfile
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any, Final
@@ -20,7 +19,7 @@ import anyio
 import anyio.lowlevel
 import attrs
 
-from .._exceptions import APIError, TransportError
+from .._exceptions import TransportError
 from .._http._core import HttpCore
 from .._logging import logger
 
@@ -30,7 +29,6 @@ __all__ = [
     "UploadFile",
     "csv_value",
     "download_to",
-    "iter_zip_csv",
     "write_upload_file",
 ]
 
@@ -57,7 +55,7 @@ async def download_to(
 
     A download that breaks off is started again from scratch (a GET is idempotent) up to
     ``attempts`` times in all; then :class:`TransportError` names ``what`` and the attempts.
-    The body must be a ZIP: anything else is an :class:`APIError` ``MALFORMED_RESPONSE``.
+    What the body holds is checked when it is read (``iter_zip_csv``).
     """
     attempt = 0
     while True:
@@ -82,28 +80,7 @@ async def download_to(
             continue
         dest.flush()
         dest.seek(0)
-        if not zipfile.is_zipfile(dest):
-            dest.seek(0)
-            head = dest.read(200).decode("utf-8", "replace")
-            raise APIError(
-                200, "MALFORMED_RESPONSE", f"{what} is not a ZIP file; it starts with {head!r}"
-            )
-        dest.seek(0)
         return written
-
-
-def iter_zip_csv(source: str | os.PathLike[str] | IO[bytes]) -> Iterator[dict[str, str]]:
-    """The rows of every CSV in a ZIP, one dict per row (header -> cell), read lazily."""
-    with zipfile.ZipFile(source) as archive:
-        names = [n for n in archive.namelist() if n.lower().endswith(".csv")]
-        if not names:
-            raise APIError(
-                200, "MALFORMED_RESPONSE", f"the ZIP holds no CSV file: {archive.namelist()}"
-            )
-        for name in names:
-            with archive.open(name) as raw:
-                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                yield from csv.DictReader(text)
 
 
 def csv_value(value: Any) -> str:

@@ -15,8 +15,9 @@ from .._exceptions import APIError
 from .._progress import Progress, ProgressCallback
 from ..managers._base import Manager
 from ..managers._checks import check_id, check_module
+from ._archive import ArchiveLimits, count_zip_csv, iter_zip_csv
 from ._criteria import BulkCriteria, criteria_json
-from ._csvzip import MAX_FILE_BYTES, MAX_ROWS_PER_FILE, download_to, iter_zip_csv
+from ._csvzip import MAX_FILE_BYTES, MAX_ROWS_PER_FILE, download_to
 from ._jobs import poll_until_done
 from ._models import (
     BulkJobFailedError,
@@ -164,7 +165,7 @@ class BulkManager(Manager):
         """Stream a COMPLETED read job's ZIP to ``dest`` (a path or a binary file); bytes written.
 
         A broken download is started again from scratch, up to ``attempts`` tries in all.
-        Read the rows with :func:`iter_zip_csv`.
+        Read the rows with :func:`~zcrm_async.bulk.iter_zip_csv`.
         """
         if job.result is None or not job.result.download_url:
             raise ValueError(
@@ -189,12 +190,17 @@ class BulkManager(Manager):
         all_pages: bool = True,
         poll: PollPolicy | None = None,
         progress: ProgressCallback | None = None,
+        archive_limits: ArchiveLimits | None = None,
     ) -> AsyncIterator[dict[str, str]]:
         """Export ``module`` and yield its rows as ``{column: text}`` dicts (``id`` first).
 
         One job per page of 200,000 records: each page's ZIP is downloaded to a temporary file
-        in full (so a broken download never yields a row twice), then read row by row; memory
-        use does not grow with the number of rows. With ``all_pages`` the next page's job is
+        in full (so a broken download never yields a row twice), checked whole, then read row
+        by row; memory use does not grow with the number of rows nor with what the archive
+        holds (``archive_limits``, an :class:`ArchiveLimits`, bounds a row and the
+        decompression). A corrupt or truncated archive, or one whose row count differs from
+        the count Zoho reported for the job, raises :class:`~zcrm_async.ArchiveError` before
+        any row of that page is yielded. With ``all_pages`` the next page's job is
         created from ``next_page_token`` while ``more_records`` is true. ``progress(done, total,
         rate)``: ``total`` is known once the last page's job has finished. Values are Zoho's CSV
         text (empty string for an empty field). Use ``contextlib.aclosing`` to stop early.
@@ -220,9 +226,18 @@ class BulkManager(Manager):
             if last_page:
                 counter.total = seen
             pending = 0
+            what = f"the result of bulk read job {job.id}"
             with tempfile.TemporaryFile() as file:
                 await self.download(job, file)
-                for row in iter_zip_csv(file):
+                check = partial(
+                    count_zip_csv,
+                    file,
+                    limits=archive_limits,
+                    expected_rows=result.count,
+                    what=what,
+                )
+                await anyio.to_thread.run_sync(check)
+                for row in iter_zip_csv(file, limits=archive_limits, what=what):
                     yield row
                     pending += 1
                     if pending == _REPORT_EVERY:

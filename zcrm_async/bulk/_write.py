@@ -19,7 +19,8 @@ import anyio.lowlevel
 import attrs
 
 from .._progress import Progress, ProgressCallback
-from ._csvzip import iter_zip_csv, write_upload_file
+from ._archive import iter_zip_csv
+from ._csvzip import write_upload_file
 from ._models import (
     ROW_STATUSES,
     BulkJobError,
@@ -140,7 +141,8 @@ def parse_write_result(
     lacks (up to ``expected_rows``) are reported ``unprocessed``.
     """
     rows: list[BulkWriteRow] = []
-    for position, row in enumerate(iter_zip_csv(file)):
+    what = f"the result file of bulk write job {job_id}"
+    for position, row in enumerate(iter_zip_csv(file, what=what)):
         status = (row.get("STATUS") or "").strip().lower()
         errors = tuple(e.strip() for e in (row.get("ERRORS") or "").split(",") if e.strip())
         rows.append(

@@ -7,7 +7,8 @@ Exit codes:
 1   partial failure: some rows were rejected (each reported on stderr), the rest written
 2   usage or configuration error (bad option, missing/invalid config key, unreadable file)
 3   authentication error (no tokens, grant code refused, token revoked, missing scope)
-4   API error (Zoho answered with an error; a bulk job failed or timed out)
+4   API error (Zoho answered with an error; a bulk job failed or timed out, or its
+    result file was corrupt or incomplete)
 5   network error (Zoho could not be reached)
 130 interrupted (Ctrl+C)
 === =====================================================================================
@@ -28,6 +29,7 @@ import anyio
 
 from .._exceptions import (
     APIError,
+    ArchiveError,
     AuthenticationError,
     OAuthError,
     PermissionDeniedError,
@@ -51,7 +53,7 @@ EXIT_CODES: Final = {
     EXIT_PARTIAL: "partial failure: some rows were rejected",
     EXIT_USAGE: "usage or configuration error",
     EXIT_AUTH: "authentication error",
-    EXIT_API: "API error (or a failed bulk job)",
+    EXIT_API: "API error (or a failed bulk job, or a bad result file)",
     EXIT_NETWORK: "network error",
     EXIT_INTERRUPTED: "interrupted",
 }
@@ -171,7 +173,7 @@ def exit_code_for(error: BaseException) -> int:
         return EXIT_AUTH
     if isinstance(error, TransportError):
         return EXIT_NETWORK
-    if isinstance(error, (APIError, BulkJobError)):
+    if isinstance(error, (APIError, ArchiveError, BulkJobError)):
         return EXIT_API
     return EXIT_USAGE  # ConfigError, ValueError, OSError on a local file, UsageError
 
