@@ -3,7 +3,7 @@
 ::
 
     checkpoints = CheckpointStore("leads-sync.json")
-    sync = IncrementalSync(crm.records("Leads"), fields=["Last_Name", "Email"], store=checkpoints)
+    sync = IncrementalSync(crm, "Leads", fields=["Last_Name", "Email"], store=checkpoints)
     async with aclosing(sync.batches()) as batches:    # one batch per page
         async for batch in batches:
             for record in batch.changed:
@@ -13,16 +13,25 @@
     # each batch is committed to the checkpoint when the loop asks for the next one;
     # or: await sync.run(handle_batch)
 
-How it works. The first run lists everything; the next ones send ``If-Modified-Since`` with the
-time the previous run started (minus ``overlap``, for clock skew), sorted by ``Modified_Time``,
-then walk ``/{module}/deleted`` (filtered on ``deleted_time``). After every page handed out, the
-position (``page_token``, or ``page`` on v2) is saved to the checkpoint file (atomically); a
-run that crashed resumes from the last page the loop finished, so a batch is delivered again
-only if the loop body did not complete for it (at-least-once for that batch; exactly-once for
-every batch the loop finished). Records re-read because of the overlap window are dropped when
-nothing in them changed (an id -> content digest set), so an unchanged record is not handed out
-twice across runs. A ``page_token`` Zoho no longer accepts (they live 24 hours) restarts the
-interrupted run from its beginning.
+How it works. Records are read with COQL in ``(Modified_Time, id)`` order, each page asking
+for the records after the last one handed out (``Modified_Time > t or (Modified_Time = t and
+id > i)``), never by position. A record updated during the run gets a newer ``Modified_Time``
+and moves behind the walk (where the walk, or the next run, meets it again); a deleted one
+leaves a gap nothing falls into. So a record alive at the end of a run and unchanged since the
+run started is handed out by that run, and one changed after the start by that run or the
+next. The walk ends at the first short page, or once it has passed the run's start plus
+``overlap`` (the rest is the next run's).
+
+The first run reads every record; later ones only those modified since the previous run's
+start minus ``overlap`` (clock skew between this host and Zoho). Deletions since then are
+read from ``/{module}/deleted``; that list is paged by position, so it is walked again until
+a whole walk finds nothing new. Records and deletions read again because of the overlap are
+dropped when nothing in them changed (an id -> content digest set). After every batch the
+position goes to the checkpoint file (atomically): a run that crashed resumes after the last
+batch the loop finished (at-least-once for the batch in progress, exactly-once for the rest).
+
+COQL needs the ``ZohoCRM.coql.READ`` scope, selects at most 50 fields, and returns lookups as
+``{"id": ...}``.
 """
 
 from __future__ import annotations
@@ -31,12 +40,13 @@ import hashlib
 import inspect
 import json
 import os
+import re
 import tempfile
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import attrs
@@ -44,13 +54,19 @@ import attrs
 from ._exceptions import APIError
 from ._models import Page, Record
 from ._progress import Progress, ProgressCallback
+from .managers.coql import coql_limits, coql_value
 from .managers.records import RecordsManager
+
+if TYPE_CHECKING:
+    from ._client import ZohoCRM
 
 __all__ = ["Batch", "CheckpointStore", "IncrementalSync"]
 
 _FORMAT = "zcrm_async-checkpoints"
-#: Errors meaning "this page_token is no longer valid": restart the run from its beginning.
-_STALE_TOKEN_CODES = frozenset({"INVALID_DATA", "INVALID_REQUEST", "PAGE_TOKEN_EXPIRED"})
+#: Deleted-record entries per page (Zoho's maximum).
+_DELETED_PER_PAGE = 200
+#: A field API name, optionally through one lookup (``Account_Name.Account_Name``).
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?")
 
 
 class CheckpointStore:
@@ -151,14 +167,17 @@ def _digest(data: Mapping[str, Any]) -> str:
 class IncrementalSync:
     """Fetch only what changed in one module since the stored checkpoint (see module docs).
 
-    ``name`` keys the checkpoint (default: the module name). ``overlap`` re-reads that much
-    time before the previous run's start, to survive clock skew between this host and Zoho.
+    ``crm`` is the client (``crm.as_user(...)`` to sync as another user), ``module`` the
+    module's API name. ``name`` keys the checkpoint (default: the module name). ``overlap``
+    re-reads that much time before the previous run's start, to survive clock skew between
+    this host and Zoho. ``per_page``: records per COQL call (up to 2,000 on v7+, 200 before).
     ``progress`` receives (records handed out, None, rate).
     """
 
     def __init__(
         self,
-        records: RecordsManager,
+        crm: ZohoCRM,
+        module: str,
         *,
         fields: Sequence[str],
         store: CheckpointStore,
@@ -169,10 +188,31 @@ class IncrementalSync:
         progress: ProgressCallback | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.records = records
-        self.fields = [*fields, *(["Modified_Time"] if "Modified_Time" not in fields else [])]
+        if isinstance(crm, RecordsManager):
+            raise TypeError(
+                "IncrementalSync takes the client and the module name: "
+                f"IncrementalSync(crm, {crm.module!r}, fields=..., store=...)"
+            )
+        self.crm = crm
+        self.records = crm.records(module)
+        self.module = self.records.module
+        if isinstance(fields, str) or not all(
+            isinstance(f, str) and _FIELD_NAME.fullmatch(f) for f in fields
+        ):
+            raise ValueError(
+                f"fields must be a list of field API names (e.g. ['Last_Name', 'Email']), "
+                f"got {fields!r}"
+            )
+        self.fields = [*dict.fromkeys([*fields, "Modified_Time"])]
+        most = coql_limits(crm.config.api_version).per_call
+        if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= most:
+            raise ValueError(
+                f"per_page must be 1..{most} (COQL on {crm.config.api_version}), got {per_page!r}"
+            )
+        if overlap < timedelta(0):
+            raise ValueError(f"overlap must not be negative, got {overlap!r}")
         self.store = store
-        self.name = name or records.module
+        self.name = name or self.module
         self.overlap = overlap
         self.include_deleted = include_deleted
         self.per_page = per_page
@@ -180,7 +220,7 @@ class IncrementalSync:
         self.clock = clock
 
     def __repr__(self) -> str:
-        return f"IncrementalSync(module={self.records.module!r}, name={self.name!r})"
+        return f"IncrementalSync(module={self.module!r}, name={self.name!r})"
 
     async def reset(self) -> None:
         """Forget the checkpoint: the next run is a full sync."""
@@ -202,130 +242,162 @@ class IncrementalSync:
         checkpoint = await self.store.load(self.name) or {"since": None, "seen": {}}
         run = checkpoint.get("run")
         if not isinstance(run, dict):
-            run = self._new_run(checkpoint)
-            checkpoint["run"] = run
+            run = checkpoint["run"] = self._new_run()
             await self.store.save(self.name, checkpoint)
-        previous_seen: dict[str, str] = checkpoint.get("seen") or {}
-        tracker = Progress(self.progress)
-        tracker.start()
-        since = _parse_time(checkpoint.get("since"))
-        until = _parse_time(run["until"])
-        assert until is not None
-
+        if "cursor" not in run:  # a run left by a version that paged by position: walk again
+            run.update(cursor=None, phase="changed")
+        run.pop("position", None)
+        walk = _Walk(
+            since=_parse_time(checkpoint.get("since")),
+            until=_required_time(run, "until"),
+            horizon=_required_time(run, "started") + self.overlap,
+            previous_seen=checkpoint.get("seen") or {},
+            run=run,
+            progress=Progress(self.progress),
+        )
+        walk.progress.start()
         while run["phase"] == "changed":
-            page = await self._changed_page(since, run)
-            fresh = []
-            for record in page.items:
-                if self._remember(
-                    record.id,
-                    record.to_dict(),
-                    record.get("Modified_Time"),
-                    until,
-                    run,
-                    previous_seen,
-                ):
-                    fresh.append(record)
-            nxt = _next_position(run["position"], page)
+            page = await self._changed_page(walk.since, run["cursor"])
+            fresh = [record for record in page.items if walk.is_fresh(record)]
             if fresh:
                 yield Batch(changed=fresh)
-                tracker.advance(len(fresh))
-            if nxt is None:
-                run["phase"], run["position"] = "deleted", {"page": 1}
-                if not self.include_deleted:
-                    run["phase"] = "done"
-            else:
-                run["position"] = nxt
+                walk.progress.advance(len(fresh))
+            if not self._walk_on(page, walk):
+                run["phase"] = "deleted" if self.include_deleted else "done"
             await self.store.save(self.name, checkpoint)
-
-        # A first (full) run only needs the deletions that happened while it ran.
-        threshold = since or until
-        while run["phase"] == "deleted":
-            deleted_page = await self._deleted_page(since, run["position"]["page"])
-            gone = []
-            for entry in deleted_page.items:
-                deleted_at = _parse_time(entry.get("deleted_time"))
-                if deleted_at is None or deleted_at <= threshold:
-                    continue
-                key = f"deleted:{entry.get('id')}"
-                if deleted_at > until:  # the next run reads it again
-                    run["seen"][key] = ""
-                if key in run["delivered_deleted"] or key in previous_seen:
-                    continue
-                run["delivered_deleted"].append(key)
-                gone.append(entry)
-            if gone:
-                yield Batch(deleted=gone)
-                tracker.advance(len(gone))
-            if deleted_page.info.more_records and deleted_page.items:
-                run["position"] = {"page": run["position"]["page"] + 1}
-            else:
-                run["phase"] = "done"
-            await self.store.save(self.name, checkpoint)
-
+        if run["phase"] == "deleted":
+            async with aclosing(self._deletions(walk)) as deletions:
+                async for batch in deletions:
+                    yield batch
+                    await self.store.save(self.name, checkpoint)
         await self.store.save(self.name, {"since": run["until"], "seen": run["seen"], "run": None})
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _new_run(self, checkpoint: Mapping[str, Any]) -> dict[str, Any]:
+    def _new_run(self) -> dict[str, Any]:
+        now = self.clock()
         return {
-            "started": _iso(self.clock()),
-            "until": _iso(self.clock() - self.overlap),
+            "started": _iso(now),
+            "until": _iso(now - self.overlap),
             "phase": "changed",
-            "position": {"page": 1},
+            "cursor": None,
             "seen": {},
             "delivered_deleted": [],
         }
 
-    @staticmethod
-    def _remember(
-        record_id: str | None,
-        data: Mapping[str, Any],
-        modified: Any,
-        until: datetime,
-        run: dict[str, Any],
-        previous_seen: Mapping[str, str],
-    ) -> bool:
-        """Whether to hand a record out; notes records inside the next run's overlap window."""
-        digest = _digest(data)
-        key = f"changed:{record_id}"
-        fresh = previous_seen.get(key) != digest and run["seen"].get(key) != digest
-        modified_at = _parse_time(modified)
-        if modified_at is None or modified_at > until:  # the next run reads it again
-            run["seen"][key] = digest
+    async def _changed_page(self, since: datetime | None, cursor: list[str] | None) -> Page[Record]:
+        """The next ``per_page`` records in ``(Modified_Time, id)`` order after ``cursor``."""
+        if cursor is not None:
+            at, after = coql_value(cursor[0]), coql_value(int(cursor[1]))
+            where = f"((Modified_Time > {at}) or ((Modified_Time = {at}) and (id > {after})))"
+        elif since is not None:
+            where = f"Modified_Time >= {coql_value(since)}"
+        else:
+            where = "Modified_Time is not null"
+        # Names are checked identifiers and values go through coql_value: no injection.
+        query = (
+            f"select {', '.join(self.fields)} from {self.module} where {where} "  # noqa: S608
+            "order by Modified_Time asc, id asc"
+        )
+        return await self.crm.coql(query, page_size=self.per_page)
+
+    def _walk_on(self, page: Page[Record], walk: _Walk) -> bool:
+        """Move the cursor past ``page``; False once the walk is over.
+
+        Rows must come strictly after the cursor and in order: a server that ignored the
+        condition or the order would make the walk skip records, so that is an error.
+        """
+        run = walk.run
+        previous = _key(run["cursor"]) if run["cursor"] is not None else None
+        for record in page.items:
+            key = _key([record.get("Modified_Time"), record.id])
+            if previous is not None and key <= previous:
+                raise APIError(
+                    200,
+                    "UNEXPECTED_RESPONSE",
+                    f"COQL returned {self.module} record {record.id} out of (Modified_Time, id) "
+                    "order; the incremental walk cannot go on safely",
+                )
+            previous = key
+        if len(page.items) < self.per_page:
+            return False
+        last = page.items[-1]
+        run["cursor"] = [str(last.get("Modified_Time")), str(last.id)]
+        return _key(run["cursor"])[0] <= walk.horizon
+
+    async def _deletions(self, walk: _Walk) -> AsyncGenerator[Batch, None]:
+        """Deletions since the threshold; the list is walked again until nothing is new.
+
+        Only deletions up to the horizon force another walk: later ones are the next run's.
+        """
+        threshold = walk.since or walk.until
+        # Times are whole seconds, so a deletion stamped with the threshold's second may have
+        # come after it: ask from a second before, whether Zoho's header means > or >=.
+        asked = threshold - timedelta(seconds=1)
+        while True:
+            found_new = False
+            pager = self.records.deleted(per_page=_DELETED_PER_PAGE, modified_since=asked)
+            async with aclosing(pager.pages()) as pages:
+                async for page in pages:
+                    gone = []
+                    for entry in page.items:
+                        deleted_at = entry.datetime("deleted_time")
+                        if deleted_at is None or deleted_at < threshold:
+                            continue
+                        if walk.is_new_deletion(entry.id, deleted_at):
+                            gone.append(entry.to_dict())
+                            found_new = found_new or deleted_at <= walk.horizon
+                    if gone:
+                        yield Batch(deleted=gone)
+                        walk.progress.advance(len(gone))
+            if not found_new:
+                return
+
+
+@attrs.define
+class _Walk:
+    """One run's bounds and what it has handed out (``run`` is the checkpoint's part)."""
+
+    since: datetime | None  # records modified (or deleted) before it were handed out before
+    until: datetime  # the next run's ``since``: what is newer is noted in ``run["seen"]``
+    horizon: datetime  # the walk stops past it: what is newer is the next run's
+    previous_seen: Mapping[str, str]
+    run: dict[str, Any]
+    progress: Progress
+
+    def is_fresh(self, record: Record) -> bool:
+        """Whether to hand ``record`` out (not the same version as one handed out before)."""
+        digest = _digest(record.to_dict())
+        key = f"changed:{record.id}"
+        fresh = self.previous_seen.get(key) != digest and self.run["seen"].get(key) != digest
+        modified_at = record.datetime("Modified_Time")
+        if modified_at is None or modified_at >= self.until:  # the next run reads it again
+            self.run["seen"][key] = digest
         return fresh
 
-    async def _changed_page(self, since: datetime | None, run: dict[str, Any]) -> Page[Record]:
-        headers = {"If-Modified-Since": _iso(since)} if since is not None else None
-        params: dict[str, Any] = {
-            "fields": ",".join(self.fields),
-            "per_page": self.per_page,
-            **run["position"],
-        }
-        if self.records._session.api_version not in ("v2", "v2.1"):
-            params.update(sort_by="Modified_Time", sort_order="asc")
-        try:
-            return await self.records._get_page(
-                self.records.module, "data", params, parse=self.records._parse, headers=headers
-            )
-        except APIError as error:
-            if "page_token" not in run["position"] or error.code not in _STALE_TOKEN_CODES:
-                raise
-            # The saved page_token expired: walk this run again from the first page.
-            run["position"] = {"page": 1}
-            return await self._changed_page(since, run)
+    def is_new_deletion(self, record_id: str | None, deleted_at: datetime) -> bool:
+        """Whether this deletion is yet to be reported (and note it as reported)."""
+        key = f"deleted:{record_id}"
+        if deleted_at >= self.until:  # the next run reads it again
+            self.run["seen"][key] = ""
+        if key in self.run["delivered_deleted"] or key in self.previous_seen:
+            return False
+        self.run["delivered_deleted"].append(key)
+        return True
 
-    async def _deleted_page(self, since: datetime | None, page: int) -> Page[dict[str, Any]]:
-        headers = {"If-Modified-Since": _iso(since)} if since is not None else None
-        params = {"type": "all", "page": page, "per_page": self.per_page}
-        return await self.records._get_page(
-            f"{self.records.module}/deleted", "data", params, parse=dict, headers=headers
+
+def _key(cursor: Sequence[Any]) -> tuple[datetime, int]:
+    """A ``[Modified_Time, id]`` pair in the order COQL sorts them."""
+    at, record_id = _parse_time(cursor[0]), str(cursor[1])
+    if at is None or not record_id.isdigit():
+        raise APIError(
+            200, "UNEXPECTED_RESPONSE", f"a record without Modified_Time or id: {cursor!r}"
         )
+    return at, int(record_id)
 
 
-def _next_position(position: Mapping[str, Any], page: Page[Record]) -> dict[str, Any] | None:
-    """Where the page after ``page`` starts (None after the last one): token first, as Pager."""
-    if not page.info.more_records or not page.items:
-        return None
-    if page.info.next_page_token:
-        return {"page_token": page.info.next_page_token}
-    return {"page": int(position.get("page", 1)) + 1}
+def _required_time(run: Mapping[str, Any], key: str) -> datetime:
+    moment = _parse_time(run.get(key))
+    if moment is None:
+        raise ValueError(f"the checkpoint's run has no valid {key!r} time: {run.get(key)!r}")
+    return moment

@@ -216,6 +216,18 @@ async def test_fake_order_limit_offset_and_info(fake: FakeZohoCRM, coql: Any) ->
     assert (empty.status_code, empty.content) == (204, b"")
 
 
+async def test_fake_compares_ids_exactly(fake: FakeZohoCRM, coql: Any) -> None:
+    ids = fake.add_records("Leads", leads(5))  # 19 digits, 1 apart: equal as floats
+    after = await coql(f"select Last_Name from Leads where id > {ids[2]} order by id")
+    assert [row["id"] for row in after.json()["data"]] == ids[3:]
+    keyset = (
+        f"select Last_Name from Leads where ((Modified_Time > '2000-01-01T00:00:00+00:00') or "
+        f"((Modified_Time = '2000-01-01T00:00:00+00:00') and (id > {ids[0]}))) "
+        "order by Modified_Time asc, id asc limit 2"
+    )
+    assert [row["id"] for row in (await coql(keyset)).json()["data"]] == ids[:2]
+
+
 async def test_fake_lookup_columns(fake: FakeZohoCRM, coql: Any) -> None:
     [account] = fake.add_records("Accounts", [{"Account_Name": "Zylker"}])
     fake.add_records("Contacts", [{"Last_Name": "C1", "Account_Name": {"id": account}}])

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from contextlib import aclosing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,13 +21,10 @@ class Crash(Exception):
     """Stands for the process dying in the middle of a sync."""
 
 
-def new_sync(crm: zc.ZohoCRM, path: Path, **kwargs: object) -> IncrementalSync:
+def new_sync(crm: zc.ZohoCRM, path: Path, **kwargs: Any) -> IncrementalSync:
+    options = {"per_page": 50, **kwargs}
     return IncrementalSync(
-        crm.records("Leads"),
-        fields=["Last_Name", "Email"],
-        store=CheckpointStore(path),
-        per_page=50,
-        **kwargs,  # type: ignore[arg-type]
+        crm, "Leads", fields=["Last_Name", "Email"], store=CheckpointStore(path), **options
     )
 
 
@@ -67,13 +65,13 @@ async def test_checkpoint_file_is_json_and_records_the_position(
     path = tmp_path / "sync.json"
     sync = new_sync(crm, path)
     batches = sync.batches()
-    await anext(batches)
+    first = (await anext(batches)).changed
     await anext(batches)  # the first batch is now committed
     document = json.loads(path.read_text())
     run = document["checkpoints"]["Leads"]["run"]
-    assert run["phase"] == "changed" and (
-        "page_token" in run["position"] or "page" in run["position"]
-    )
+    assert run["phase"] == "changed"
+    modified_time, record_id = run["cursor"]  # the last record of the committed batch
+    assert record_id == first[-1].id and modified_time == first[-1]["Modified_Time"]
     await batches.aclose()
     assert [p.name for p in tmp_path.iterdir()] == ["sync.json"]  # no temp files left
 
@@ -116,22 +114,35 @@ async def test_crash_midway_then_resume_sees_every_change_exactly_once(
     assert await collect(new_sync(crm, path)) == ([], [])
 
 
-async def test_expired_page_token_restarts_the_run(
+async def test_a_run_left_by_the_positional_version_is_walked_again(
     fake: FakeZohoCRM, crm: zc.ZohoCRM, tmp_path: Path
 ) -> None:
     ids = fake.add_records("Leads", [{"Last_Name": f"L{i}"} for i in range(120)])
     path = tmp_path / "sync.json"
     batches = new_sync(crm, path).batches()
     seen = [str(r.id) for r in (await anext(batches)).changed]
-    seen += [str(r.id) for r in (await anext(batches)).changed]  # commits batch 1
+    await anext(batches)  # commits batch 1
     await batches.aclose()
     document = json.loads(path.read_text())
     run = document["checkpoints"]["Leads"]["run"]
-    run["position"] = {"page_token": "expired-token"}
+    del run["cursor"]
+    run["position"] = {"page_token": "from-an-older-version"}
     path.write_text(json.dumps(document))
     changed, _ = await collect(new_sync(crm, path))
     # walked again from the start: the committed batch is not handed out twice, nothing is lost
-    assert sorted(seen[:50] + changed) == sorted(ids)
+    assert sorted(seen + changed) == sorted(ids)
+
+
+async def test_a_records_manager_is_refused_with_the_new_call(
+    crm: zc.ZohoCRM, tmp_path: Path
+) -> None:
+    store = CheckpointStore(tmp_path / "s.json")
+    with pytest.raises(TypeError, match=r"IncrementalSync\(crm, 'Leads', fields=\.\.\."):
+        IncrementalSync(crm.records("Leads"), "Leads", fields=["Last_Name"], store=store)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"per_page must be 1\.\.2000"):
+        IncrementalSync(crm, "Leads", fields=["Last_Name"], store=store, per_page=2001)
+    with pytest.raises(ValueError, match="fields must be a list of field API names"):
+        IncrementalSync(crm, "Leads", fields=["Last_Name) or (1"], store=store)
 
 
 async def test_checkpoint_store_rejects_a_foreign_file(tmp_path: Path) -> None:

@@ -108,3 +108,15 @@ async def test_deleted(fake: FakeZohoCRM, api: Api, people: list[str]) -> None:
     assert body["info"]["count"] == 1
     assert (await api.get("/Leads/deleted", params={"type": "permanent"})).status_code == 204
     assert (await api.get("/Leads/deleted", params={"type": "bogus"})).status_code == 400
+
+
+async def test_deleted_since(fake: FakeZohoCRM, api: Api, people: list[str]) -> None:
+    await api.delete("/Leads", params={"ids": people[0]})
+    body = (await api.get("/Leads/deleted")).json()
+    deleted_at = body["data"][0]["deleted_time"]
+    earlier = {"If-Modified-Since": "2000-01-01T00:00:00+00:00"}
+    assert (await api.get("/Leads/deleted", headers=earlier)).json()["data"] == body["data"]
+    at = await api.get("/Leads/deleted", headers={"If-Modified-Since": deleted_at})
+    assert at.status_code == 304  # nothing deleted after that moment
+    bad = await api.get("/Leads/deleted", headers={"If-Modified-Since": "yesterday"})
+    assert bad.status_code == 400

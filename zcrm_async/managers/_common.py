@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from .._exceptions import APIError
 from .._models import WriteResult
 
-__all__ = ["single_result", "version_tuple"]
+__all__ = ["modified_since_header", "single_result", "version_tuple"]
+
+
+def modified_since_header(value: datetime | str | None) -> dict[str, str] | None:
+    """``{"If-Modified-Since": ISO-8601}`` for ``value`` (None: no header)."""
+    if value is None:
+        return None
+    text = value.isoformat(timespec="seconds") if isinstance(value, datetime) else str(value)
+    return {"If-Modified-Since": text}
 
 
 def version_tuple(api_version: str) -> tuple[int, int]:

@@ -4,6 +4,7 @@ related records, photo, attachments, notes, tags and blueprint."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Literal, overload
 
@@ -12,7 +13,7 @@ from .._models import BulkResult, Record, WriteResult
 from .._pagination import Pager
 from ._base import Manager
 from ._checks import check_id, check_ids, check_module
-from ._common import single_result
+from ._common import modified_since_header, single_result
 from ._fields import select_fields
 
 if TYPE_CHECKING:  # imported on first use: a plain `import zcrm_async` skips them
@@ -44,15 +45,20 @@ class RecordActions(Manager):
         type: DeletedType = "all",
         per_page: int = 200,
         max_records: int | None = None,
+        modified_since: datetime | str | None = None,
     ) -> Pager[Record]:
         """Deleted records (``all``, in the ``recycle`` bin, or ``permanent``ly deleted).
 
         Items carry ``id``, ``display_name``, ``type``, ``deleted_by`` and ``deleted_time``.
+        ``modified_since`` sends ``If-Modified-Since``: only records deleted after it.
         """
         if type not in ("all", "recycle", "permanent"):
             raise ValueError(f"type must be 'all', 'recycle' or 'permanent', got {type!r}")
         parse = partial(Record.from_api, self.module)
-        fetch = partial(self._get_page, f"{self.module}/deleted", "data", parse=parse)
+        headers = modified_since_header(modified_since)
+        fetch = partial(
+            self._get_page, f"{self.module}/deleted", "data", parse=parse, headers=headers
+        )
         return Pager(fetch, {"type": type, "per_page": per_page}, max_items=max_records)
 
     @overload

@@ -12,6 +12,7 @@ from .._models import BulkResult, Record
 from .._pagination import Pager
 from ._base import Session
 from ._checks import MAX_FIELDS_PER_CALL, check_id, check_module, fields_param
+from ._common import modified_since_header
 from ._fields import FieldSelection, select_fields
 from ._record_actions import RecordActions
 
@@ -80,14 +81,7 @@ class RecordsManager(RecordActions):
             raise ValueError(f"sort_order must be 'asc' or 'desc', got {sort_order!r}")
         if cvid is not None and sort_by is not None:
             raise ValueError("cvid cannot be combined with sort_by (Zoho rejects it)")
-        headers = None
-        if modified_since is not None:
-            value = (
-                modified_since.isoformat(timespec="seconds")
-                if isinstance(modified_since, datetime)
-                else str(modified_since)
-            )
-            headers = {"If-Modified-Since": value}
+        headers = modified_since_header(modified_since)
         selection = self._require_fields(fields, "list")
         params = {
             "fields": selection.param,

@@ -399,6 +399,11 @@ def _comparable(data_type: str, value: Any) -> Any:
         value = value.get("id")
     if value is None or value == "" or value == []:
         return None
+    if data_type in ("bigint", "integer") and not isinstance(value, float):
+        try:  # ids have 19 digits, more than a float holds exactly
+            return int(str(value))
+        except ValueError:
+            pass
     if data_type in _NUMERIC or data_type == "bigint":
         try:
             return float(value)

@@ -203,7 +203,10 @@ def records_count(state: FakeState, call: Call) -> Reply:
 
 
 def records_deleted(state: FakeState, call: Call) -> Reply:
-    """``GET /{module}/deleted?type=all|recycle|permanent`` (deletions go to the recycle bin)."""
+    """``GET /{module}/deleted?type=all|recycle|permanent``, newest first, If-Modified-Since.
+
+    Deletions go to the recycle bin.
+    """
     store = _store(state, call)
     kind = call.query.get("type", "all")
     if kind not in ("all", "recycle", "permanent"):
@@ -213,6 +216,11 @@ def records_deleted(state: FakeState, call: Call) -> Reply:
         for entry in reversed(store.deleted)
         if kind in ("all", entry["type"])
     ]
+    since = modified_since(call)  # the OAS documents If-Modified-Since here too
+    if since is not None:
+        entries = [e for e in entries if _parse_time(e["deleted_time"]) > since]
+        if not entries:
+            return _no_content(304)
     window = page_window(call.query, state.limits)
     items, more = take(entries, window)
     if not items:
