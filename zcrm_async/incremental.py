@@ -40,7 +40,6 @@ import hashlib
 import inspect
 import json
 import os
-import re
 import tempfile
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from contextlib import aclosing
@@ -51,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
-from ._exceptions import APIError
+from ._keyset import check_fields, key_of, keyset_pages
 from ._models import Page, Record
 from ._progress import Progress, ProgressCallback
 from .managers.coql import coql_limits, coql_value
@@ -65,8 +64,8 @@ __all__ = ["Batch", "CheckpointStore", "IncrementalSync"]
 _FORMAT = "zcrm_async-checkpoints"
 #: Deleted-record entries per page (Zoho's maximum).
 _DELETED_PER_PAGE = 200
-#: A field API name, optionally through one lookup (``Account_Name.Account_Name``).
-_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?")
+#: The walk's order: the time of the last change, then the id among records changed together.
+_ORDER = ("Modified_Time", "id")
 
 
 class CheckpointStore:
@@ -196,14 +195,7 @@ class IncrementalSync:
         self.crm = crm
         self.records = crm.records(module)
         self.module = self.records.module
-        if isinstance(fields, str) or not all(
-            isinstance(f, str) and _FIELD_NAME.fullmatch(f) for f in fields
-        ):
-            raise ValueError(
-                f"fields must be a list of field API names (e.g. ['Last_Name', 'Email']), "
-                f"got {fields!r}"
-            )
-        self.fields = [*dict.fromkeys([*fields, "Modified_Time"])]
+        self.fields = [*dict.fromkeys([*check_fields(fields), "Modified_Time"])]
         most = coql_limits(crm.config.api_version).per_call
         if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= most:
             raise ValueError(
@@ -256,14 +248,20 @@ class IncrementalSync:
             progress=Progress(self.progress),
         )
         walk.progress.start()
-        while run["phase"] == "changed":
-            page = await self._changed_page(walk.since, run["cursor"])
-            fresh = [record for record in page.items if walk.is_fresh(record)]
-            if fresh:
-                yield Batch(changed=fresh)
-                walk.progress.advance(len(fresh))
-            if not self._walk_on(page, walk):
-                run["phase"] = "deleted" if self.include_deleted else "done"
+        if run["phase"] == "changed":
+            async with aclosing(self._changed_pages(walk)) as pages:
+                async for page in pages:
+                    fresh = [record for record in page.items if walk.is_fresh(record)]
+                    if fresh:
+                        yield Batch(changed=fresh)
+                        walk.progress.advance(len(fresh))
+                    if page.items:
+                        last = page.items[-1]
+                        run["cursor"] = [str(last.get(column)) for column in _ORDER]
+                    await self.store.save(self.name, checkpoint)
+                    if run["cursor"] and key_of(_ORDER, run["cursor"])[0] > walk.horizon:
+                        break  # what changed after the start + overlap is the next run's
+            run["phase"] = "deleted" if self.include_deleted else "done"
             await self.store.save(self.name, checkpoint)
         if run["phase"] == "deleted":
             async with aclosing(self._deletions(walk)) as deletions:
@@ -285,45 +283,18 @@ class IncrementalSync:
             "delivered_deleted": [],
         }
 
-    async def _changed_page(self, since: datetime | None, cursor: list[str] | None) -> Page[Record]:
-        """The next ``per_page`` records in ``(Modified_Time, id)`` order after ``cursor``."""
-        if cursor is not None:
-            at, after = coql_value(cursor[0]), coql_value(int(cursor[1]))
-            where = f"((Modified_Time > {at}) or ((Modified_Time = {at}) and (id > {after})))"
-        elif since is not None:
-            where = f"Modified_Time >= {coql_value(since)}"
-        else:
-            where = "Modified_Time is not null"
-        # Names are checked identifiers and values go through coql_value: no injection.
-        query = (
-            f"select {', '.join(self.fields)} from {self.module} where {where} "  # noqa: S608
-            "order by Modified_Time asc, id asc"
+    def _changed_pages(self, walk: _Walk) -> AsyncGenerator[Page[Record], None]:
+        """Pages in ``(Modified_Time, id)`` order after the run's cursor (or from ``since``)."""
+        since = walk.since
+        return keyset_pages(
+            self.crm,
+            self.module,
+            self.fields,
+            _ORDER,
+            cursor=walk.run["cursor"],
+            start=None if since is None else f"Modified_Time >= {coql_value(since)}",
+            per_page=self.per_page,
         )
-        return await self.crm.coql(query, page_size=self.per_page)
-
-    def _walk_on(self, page: Page[Record], walk: _Walk) -> bool:
-        """Move the cursor past ``page``; False once the walk is over.
-
-        Rows must come strictly after the cursor and in order: a server that ignored the
-        condition or the order would make the walk skip records, so that is an error.
-        """
-        run = walk.run
-        previous = _key(run["cursor"]) if run["cursor"] is not None else None
-        for record in page.items:
-            key = _key([record.get("Modified_Time"), record.id])
-            if previous is not None and key <= previous:
-                raise APIError(
-                    200,
-                    "UNEXPECTED_RESPONSE",
-                    f"COQL returned {self.module} record {record.id} out of (Modified_Time, id) "
-                    "order; the incremental walk cannot go on safely",
-                )
-            previous = key
-        if len(page.items) < self.per_page:
-            return False
-        last = page.items[-1]
-        run["cursor"] = [str(last.get("Modified_Time")), str(last.id)]
-        return _key(run["cursor"])[0] <= walk.horizon
 
     async def _deletions(self, walk: _Walk) -> AsyncGenerator[Batch, None]:
         """Deletions since the threshold; the list is walked again until nothing is new.
@@ -384,16 +355,6 @@ class _Walk:
             return False
         self.run["delivered_deleted"].append(key)
         return True
-
-
-def _key(cursor: Sequence[Any]) -> tuple[datetime, int]:
-    """A ``[Modified_Time, id]`` pair in the order COQL sorts them."""
-    at, record_id = _parse_time(cursor[0]), str(cursor[1])
-    if at is None or not record_id.isdigit():
-        raise APIError(
-            200, "UNEXPECTED_RESPONSE", f"a record without Modified_Time or id: {cursor!r}"
-        )
-    return at, int(record_id)
 
 
 def _required_time(run: Mapping[str, Any], key: str) -> datetime:
