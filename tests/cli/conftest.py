@@ -19,13 +19,15 @@ def served(fake: FakeZohoCRM) -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No ZCRM_* variable of the developer's shell leaks into a test."""
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No ZCRM_* variable of the developer's shell leaks into a test, and what the CLI
+    remembers (the per-user data directory) stays in the test's own directory."""
     import os
 
     for name in list(os.environ):
         if name.startswith("ZCRM_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
 
 
 @pytest.fixture

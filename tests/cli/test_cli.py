@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+import anyio
 import pytest
 
 import zcrm_async as zc
@@ -25,6 +30,13 @@ def zcrm(config: Path, *args: str) -> int:
 
 def grant(fake: FakeZohoCRM, config: Path) -> None:
     assert zcrm(config, "auth", "grant", fake.issue_grant_code()) == 0
+
+
+def without_user(config: Path) -> None:
+    """Remove current_user_email from the config file."""
+    settings = json.loads(config.read_text())
+    del settings["current_user_email"]
+    config.write_text(json.dumps(settings))
 
 
 def assert_clean_error(err: str) -> None:
@@ -70,9 +82,7 @@ def test_a_used_grant_code_is_an_auth_error(
 def test_grant_of_an_unknown_user_says_what_to_run(
     fake: FakeZohoCRM, config_file: Path, capsys: Capture
 ) -> None:
-    settings = json.loads(config_file.read_text())
-    del settings["current_user_email"]
-    config_file.write_text(json.dumps(settings))
+    without_user(config_file)
     # No scope to learn the user from Zoho: the grant alone cannot say whose tokens these are.
     scopes = ["ZohoCRM.modules.ALL", "ZohoCRM.settings.ALL"]
     assert zcrm(config_file, "auth", "grant", fake.issue_grant_code(scopes=scopes)) == 3
@@ -328,3 +338,182 @@ def test_a_bad_bulk_result_file_is_an_api_error() -> None:
     from zcrm_async.cli._main import exit_code_for
 
     assert exit_code_for(zc.ArchiveError("the result of bulk read job 1 is truncated")) == 4
+
+
+# -- the user, the version, the fake's options ---------------------------------------------------
+
+
+def test_after_a_grant_later_commands_act_as_that_user(
+    fake: FakeZohoCRM, config_file: Path, capsys: Capture
+) -> None:
+    without_user(config_file)
+    assert zcrm(config_file, "auth", "status") == 2
+    err = capsys.readouterr().err
+    assert_clean_error(err)
+    assert "no user to act as: pass --user you@example.com" in err
+    assert "run zcrm auth grant <code>" in err
+
+    assert zcrm(config_file, "auth", "grant", fake.issue_grant_code()) == 0  # asks Zoho who
+    assert f"tokens stored for {fake.user_email}" in capsys.readouterr().out
+    assert zcrm(config_file, "auth", "status") == 0
+    assert f"tokens stored for {fake.user_email}" in capsys.readouterr().out
+    fake.add_records("Leads", [{"Last_Name": "Ada"}])
+    assert zcrm(config_file, "records", "export", "Leads", "--fields", "Last_Name") == 0
+    assert "Ada" in capsys.readouterr().out
+    # --user still wins over the remembered one
+    assert zcrm(config_file, "--user", "other@example.com", "auth", "status") == 3
+    assert "no tokens stored for other@example.com" in capsys.readouterr().err
+
+
+def test_version(capsys: Capture) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"zcrm (zcrm_async) {zc.__version__}"
+
+
+def test_fake_serve_help_lists_the_servers_options() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "zcrm_async", "fake", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for option in ("--port", "--latency", "--token-lifetime", "--max-concurrency"):
+        assert option in done.stdout
+
+
+# -- export: empty, atomic, interrupted, progress, records changing under it ---------------------
+
+
+def test_an_empty_export_still_writes_the_header(
+    fake: FakeZohoCRM, config_file: Path, tmp_path: Path, capsys: Capture
+) -> None:
+    grant(fake, config_file)
+    out = tmp_path / "empty.csv"
+    args = ("records", "export", "Leads", "--fields", "Last_Name,Email", "-o", str(out))
+    assert zcrm(config_file, *args) == 0
+    assert out.read_bytes() == b"id,Last_Name,Email\r\n"
+    assert "exported 0 Leads records" in capsys.readouterr().err
+
+
+def test_a_failed_export_leaves_the_previous_file_and_no_part(
+    fake: FakeZohoCRM, config_file: Path, tmp_path: Path, capsys: Capture
+) -> None:
+    grant(fake, config_file)
+    fake.add_records("Leads", [{"Last_Name": f"L{i}"} for i in range(10)])
+    out = tmp_path / "leads.csv"
+    out.write_text("yesterday's export\n")
+    fake.fail_next(400, code="INVALID_QUERY", path="/crm/v8/coql", times=1)
+    args = ("records", "export", "Leads", "--fields", "Last_Name", "-o", str(out), "--via", "rest")
+    assert zcrm(config_file, *args) == 4
+    assert out.read_text() == "yesterday's export\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_ctrl_c_during_an_export_leaves_no_file_that_looks_complete(
+    fake: FakeZohoCRM, served: str, config_file: Path, tmp_path: Path
+) -> None:
+    grant(fake, config_file)
+    fake.add_records("Leads", [{"Last_Name": f"L{i}"} for i in range(4500)])  # 3 COQL pages
+    out = tmp_path / "leads.csv"
+    fake.latency = 0.5
+    fake.stats.reset()
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "user-data")}
+    command = [sys.executable, "-m", "zcrm_async", "--config", str(config_file)]
+    args = ["records", "export", "Leads", "--fields", "Last_Name", "-o", str(out), "--via", "rest"]
+    proc = subprocess.Popen([*command, *args], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not fake.stats.by_route.get("POST /crm/{version}/coql"):  # the export is under way
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.6)  # the first page is written, the second on its way
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "zcrm: error: interrupted" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tokens", "user-data", "zcrm.json"]
+
+
+def test_rest_export_progress_ends_with_the_total_and_the_average_rate(
+    fake: FakeZohoCRM, config_file: Path
+) -> None:
+    from zcrm_async.cli._commands import _rest_rows
+
+    fake.add_records("Leads", [{"Last_Name": f"L{i}"} for i in range(2500)])
+    reports: list[tuple[int, int | None, float]] = []
+
+    async def export() -> int:
+        async with zc.ZohoCRM(fake.config(), transport=fake.transport()) as crm:
+            await crm.oauth.generate_access_token(fake.issue_grant_code())
+            rows = _rest_rows(crm, "Leads", ["Last_Name"], 2500, lambda *r: reports.append(r))
+            return len([row async for row in rows])
+
+    assert anyio.run(export) == 2500
+    assert reports[0] == (0, 2500, 0.0)
+    done, total, rate = reports[-1]
+    assert (done, total) == (2500, 2500) and rate > 0
+
+
+def test_rest_export_sees_every_record_once_while_records_come_and_go(
+    fake: FakeZohoCRM,
+) -> None:
+    """A walk by page number skipped as many records as were deleted before its position and
+    repeated those created before it; the walk by id does neither."""
+    from zcrm_async.cli._commands import _rest_rows
+
+    ids = fake.add_records("Leads", [{"Last_Name": f"L{i}"} for i in range(4500)])
+    exported: list[str] = []
+
+    async def export() -> None:
+        async with zc.ZohoCRM(fake.config(), transport=fake.transport()) as crm:
+            await crm.oauth.generate_access_token(fake.issue_grant_code())
+            async for row in _rest_rows(crm, "Leads", ["Last_Name"], 0, None):
+                exported.append(str(row["id"]))
+                if len(exported) == 2000:  # the first page is out: records come and go
+                    (await crm.records("Leads").delete(ids[:50])).raise_for_failures()
+                    await crm.records("Leads").create([{"Last_Name": "New"}] * 20)
+
+    anyio.run(export)
+    assert len(exported) == len(set(exported))
+    assert set(ids[50:]) <= set(exported)  # every record alive throughout
+    assert len(set(exported) - set(ids)) == 20  # and the new ones, behind the walk
+
+
+# -- import: resuming a bulk import that stopped -------------------------------------------------
+
+
+def test_a_bulk_import_that_stops_says_how_to_go_on_without_duplicates(
+    fake: FakeZohoCRM, config_file: Path, tmp_path: Path, capsys: Capture
+) -> None:
+    grant(fake, config_file)
+    source = write_csv(tmp_path / "in.csv", ["Last_Name"], [[f"L{i}"] for i in range(30)])
+    fake.bulk.polls_to_complete = 3
+    stop = threading.Event()
+
+    def fail_the_second_job() -> None:  # as soon as the first job exists
+        while not stop.is_set() and not fake.bulk.write_jobs():
+            time.sleep(0.001)
+        fake.bulk.fail_next_job("INTERNAL_ERROR", operation="write")
+
+    watcher = threading.Thread(target=fail_the_second_job)
+    watcher.start()
+    engine = ("--via", "bulk", "--poll-interval", "0.01", "--rows-per-file", "10")
+    try:
+        assert zcrm(config_file, "records", "import", "Leads", str(source), *engine) == 4
+    finally:
+        stop.set()
+        watcher.join()
+    err = capsys.readouterr().err
+    assert "rows 1..10 were written" in err and "--skip-rows 10" in err
+    assert len(fake.records("Leads")) == 10
+    assert zcrm(config_file, "records", "import", "Leads", str(source), *engine,
+                "--skip-rows", "10") == 0  # fmt: skip
+    assert "20 of 20 rows written" in capsys.readouterr().err
+    names = sorted(r["Last_Name"] for r in fake.records("Leads").values())
+    assert names == sorted(f"L{i}" for i in range(30))  # each row once

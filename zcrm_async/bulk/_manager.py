@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import IO, Any, Final
 
@@ -191,7 +191,7 @@ class BulkManager(Manager):
         poll: PollPolicy | None = None,
         progress: ProgressCallback | None = None,
         archive_limits: ArchiveLimits | None = None,
-    ) -> AsyncIterator[dict[str, str]]:
+    ) -> AsyncGenerator[dict[str, str], None]:
         """Export ``module`` and yield its rows as ``{column: text}`` dicts (``id`` first).
 
         One job per page of 200,000 records: each page's ZIP is downloaded to a temporary file

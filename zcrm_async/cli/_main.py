@@ -27,15 +27,18 @@ from typing import Any, Final, NoReturn
 
 import anyio
 
+from .. import __version__
 from .._exceptions import (
     APIError,
     ArchiveError,
     AuthenticationError,
+    ConfigError,
     OAuthError,
     PermissionDeniedError,
     TransportError,
     ZCRMError,
 )
+from ..bulk._csvzip import MAX_ROWS_PER_FILE
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -87,8 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"zcrm (zcrm_async) {__version__}")
     parser.add_argument("--config", metavar="FILE", help="TOML or JSON configuration file")
-    parser.add_argument("--user", metavar="EMAIL", help="act as this user (his tokens)")
+    parser.add_argument(
+        "--user",
+        metavar="EMAIL",
+        help="act as this user (default: current_user_email, else the user of the last "
+        "'zcrm auth grant' with this client)",
+    )
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument(
         "--progress", dest="progress", action="store_true", default=None, help="always show"
@@ -125,6 +134,20 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="CSV file whose header names the fields")
     imp.add_argument("--upsert", action="store_true", help="update records that already exist")
     imp.add_argument("--find-by", metavar="FIELD", help="duplicate check field for --upsert")
+    imp.add_argument(
+        "--skip-rows",
+        type=int,
+        default=0,
+        metavar="N",
+        help="start after the first N data rows (to resume an import that stopped)",
+    )
+    imp.add_argument(
+        "--rows-per-file",
+        type=int,
+        default=MAX_ROWS_PER_FILE,
+        metavar="N",
+        help=f"rows per Bulk Write job (1..{MAX_ROWS_PER_FILE}; smaller resumes finer)",
+    )
     _add_engine_options(imp)
 
     coql = commands.add_parser("coql", help="run a COQL select query")
@@ -138,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     fake_commands = fake.add_subparsers(dest="fake_command", required=True, parser_class=_Parser)
     fake_commands.add_parser(
         "serve",
-        help="serve it on a socket; options as python -m zcrm_async.testing serve "
-        "(--port, --latency, --max-concurrency, --fail-429-rate, ...)",
+        add_help=False,  # every option, --help included, is the fake server's own
+        help="serve it on a socket (zcrm fake serve --help lists the options)",
     )
     return parser
 
@@ -191,6 +214,11 @@ def _describe(error: BaseException) -> str:
         )
     elif isinstance(error, (OAuthError, AuthenticationError)):
         text += " (run: zcrm auth grant <code>)"
+    elif isinstance(error, ConfigError) and error.key == "current_user_email":
+        text = (
+            "no user to act as: pass --user you@example.com, set current_user_email in the "
+            "configuration, or run zcrm auth grant <code> (later commands then act as that user)"
+        )
     return text
 
 
@@ -246,5 +274,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     importing = args.command == "records" and args.records_command == "import"
     if importing and args.find_by and not args.upsert:
         print("usage error: --find-by goes with --upsert", file=sys.stderr)
+        return EXIT_USAGE
+    if importing and not (args.skip_rows >= 0 and 1 <= args.rows_per_file <= MAX_ROWS_PER_FILE):
+        print(
+            f"usage error: --skip-rows must be >= 0 and --rows-per-file 1..{MAX_ROWS_PER_FILE}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     return _run(lambda: _commands.dispatch(args))

@@ -17,7 +17,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
-__all__ = ["CHUNK_SIZE", "Download", "FileSource", "read_upload", "write_stream"]
+__all__ = ["CHUNK_SIZE", "Download", "FileSource", "open_part", "read_upload", "write_stream"]
 
 #: Bytes per chunk when a download is read or written.
 CHUNK_SIZE: Final = 64 * 1024
@@ -167,7 +167,7 @@ def _publish(part: Path, target: Path, overwrite: bool) -> None:
     part.unlink()
 
 
-def _open_part(target: Path) -> tuple[Path, BinaryIO]:
+def open_part(target: Path) -> tuple[Path, BinaryIO]:
     """A new, empty, hidden file beside ``target`` (the umask decides its mode, as for open)."""
     part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -189,7 +189,7 @@ async def write_stream(
         target = target / _file_name(download)
     if not overwrite and await anyio.Path(target).exists():
         raise _exists(target)
-    part, handle = await anyio.to_thread.run_sync(_open_part, target)
+    part, handle = await anyio.to_thread.run_sync(open_part, target)
     try:
         out = anyio.wrap_file(handle)
         async for chunk in download.iter_bytes():
