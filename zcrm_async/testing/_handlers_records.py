@@ -354,6 +354,7 @@ _STAGES: Final = (
     "Closed Won",
 )
 _TRANSITION_BASE: Final = 5725767000000900000
+_STAGE_FIELD_ID: Final = 5725767000000900099
 #: Fields a transition asks for, by the stage it leads to.
 _TRANSITION_FIELDS: Final = {"Closed Won": ("Amount",)}
 
@@ -370,12 +371,14 @@ def _transitions(stage: str) -> list[dict[str, Any]]:
     ]
     return [
         {
-            "id": str(_TRANSITION_BASE + index),
+            "id": _TRANSITION_BASE + index,  # an int64 in Zoho's blueprint answers, unlike most ids
             "name": f"To {target}",
             "next_field_value": target,
             "type": "manual",
             "criteria_matched": True,
             "criteria_message": None,
+            "color_code": "#1DB9B4",
+            "text_color_code": "#FFFFFF",
             "percent_partial_save": None,
             "execution_time": None,
             "data": {},
@@ -396,6 +399,7 @@ def blueprint_get(state: FakeState, call: Call) -> Reply:
     """``GET /{module}/{id}/actions/blueprint``: Deals follow a Stage process."""
     record = _in_process(state, call)
     process = {
+        "field_id": _STAGE_FIELD_ID,
         "id": str(_TRANSITION_BASE - 1),
         "name": "Deal Stages",
         "api_name": "Stage",
@@ -414,7 +418,7 @@ def blueprint_update(state: FakeState, call: Call) -> Reply:
     """``PUT /{module}/{id}/actions/blueprint`` with ``{"blueprint":[{transition_id, data}]}``."""
     record = _in_process(state, call)
     item = _only_object(base._json_body(call), "blueprint")
-    open_ = {t["id"]: t for t in _transitions(record["Stage"])}
+    open_ = {str(t["id"]): t for t in _transitions(record["Stage"])}
     transition = open_.get(str(item.get("transition_id")))
     if transition is None:
         raise ApiError(
