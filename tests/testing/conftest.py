@@ -94,3 +94,21 @@ def leads(n: int, start: int = 0) -> list[dict[str, Any]]:
         {"Last_Name": f"Lead{i:05d}", "Email": f"lead{i}@example.com"}
         for i in range(start, start + n)
     ]
+
+
+async def exchange_code(
+    http: httpx.AsyncClient, fake: FakeZohoCRM, code: str, redirect_uri: str | None = None
+) -> dict[str, Any]:
+    """The token endpoint's answer to a grant code."""
+    answer = await http.post(
+        "/oauth/v2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": fake.client_id,
+            "client_secret": fake.client_secret,
+            "redirect_uri": redirect_uri or fake.redirect_uri,
+            "code": code,
+        },
+    )
+    tokens: dict[str, Any] = answer.json()
+    return tokens

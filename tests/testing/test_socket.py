@@ -7,6 +7,8 @@ import pytest
 
 from zcrm_async.testing import FakeZohoCRM
 
+from .conftest import exchange_code
+
 pytestmark = [pytest.mark.anyio, pytest.mark.socket]
 
 
@@ -15,17 +17,7 @@ async def test_grant_and_get_over_the_network() -> None:
     with fake.serve_in_thread() as url:
         assert url.startswith("http://127.0.0.1:")
         async with httpx.AsyncClient(base_url=url) as http:
-            answer = await http.post(
-                "/oauth/v2/token",
-                data={
-                    "grant_type": "authorization_code",
-                    "client_id": fake.client_id,
-                    "client_secret": fake.client_secret,
-                    "redirect_uri": fake.redirect_uri,
-                    "code": fake.issue_grant_code(),
-                },
-            )
-            tokens = answer.json()
+            tokens = await exchange_code(http, fake, fake.issue_grant_code())
             assert tokens["api_domain"] == url
             headers = {"Authorization": f"Zoho-oauthtoken {tokens['access_token']}"}
             created = await http.post(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Final
 from urllib.parse import parse_qsl
@@ -18,16 +16,20 @@ from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ._control import Control
+from ._control_http import CONTROL_PREFIX, control_routes
 from ._errors import ApiError, OAuthError
-from ._faults import Fault, FaultQueue, Stats, default_error
-from ._handlers import API_ROUTES, ApiRoute
+from ._faults import Fault, default_error
+from ._handlers import API_ROUTES
 from ._handlers_bulk import BULK_ROUTES
 from ._handlers_web import authorize
 from ._json import decode_body, dumps
-from ._state import Call, FakeState, Reply
+from ._routes import ApiRoute
+from ._runtime import Runtime
+from ._state import Call, Reply
 from ._throttle import is_heavy
 
-__all__ = ["Runtime", "build_app"]
+__all__ = ["build_app"]
 
 API_VERSIONS: Final = frozenset({"v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8"})
 _ALL_METHODS: Final = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -36,28 +38,6 @@ _MALFORMED_PAGE: Final = (
     "<html><head><title>502 Bad Gateway</title></head>"
     "<body><h1>Zoho CRM is temporarily unavailable</h1></body></html>"
 )
-
-
-@dataclass
-class Runtime:
-    """Everything the app reads: state, counters, faults and the live knobs."""
-
-    state: FakeState
-    stats: Stats = field(init=False)
-    faults: FaultQueue = field(default_factory=FaultQueue)
-    latency: float = 0.0
-    max_concurrency: int | None = None
-    #: Heavy calls (search, COQL, convert, writes of > 10 records) in flight beyond this: 429.
-    heavy_max_concurrency: int | None = None
-    heavy_in_flight: int = 0
-    #: Fraction (0..1) of CRM API requests refused with 429 at random, before any work.
-    fail_429_rate: float = 0.0
-    rng: random.Random = field(default_factory=random.Random)
-    #: True while served by uvicorn: a dropped connection is then a real one.
-    over_socket: bool = False
-
-    def __post_init__(self) -> None:
-        self.stats = Stats(lock=self.state.lock)
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
@@ -168,18 +148,19 @@ class _Endpoints:
 
     async def api(self, request: Request) -> Response:
         rt, method, path = self.rt, request.method, request.url.path
-        heavy_limit = rt.heavy_max_concurrency
+        knobs = rt.knobs
+        heavy_limit = knobs.heavy_max_concurrency
         body = await request.body()
         # Decoded once here, for the heavy-call check and the handler alike.
         payload = decode_body(body)
         heavy = heavy_limit is not None and is_heavy(method, path, payload)
         with rt.state.lock:
             rt.stats.api_requests += 1
-            limit = rt.max_concurrency
+            limit = knobs.max_concurrency
             if (
                 (limit is not None and rt.stats.in_flight >= limit)
                 or (heavy and heavy_limit is not None and rt.heavy_in_flight >= heavy_limit)
-                or (rt.fail_429_rate > 0 and rt.rng.random() < rt.fail_429_rate)
+                or (knobs.fail_429_rate > 0 and rt.rng.random() < knobs.fail_429_rate)
             ):
                 rt.stats.throttled += 1
                 return _render(_error(429, *default_error(429)))
@@ -201,8 +182,8 @@ class _Endpoints:
             # arrive together queue for it; each then waits out its own latency, and the calls
             # drift apart. Were the latency first, a batch would wake at once and stay in
             # lock-step, the fake's CPU time adding to every call's latency.
-            if rt.latency > 0:
-                await anyio.sleep(rt.latency)
+            if knobs.latency > 0:
+                await anyio.sleep(knobs.latency)
             return response
         finally:
             with rt.state.lock:
@@ -303,23 +284,24 @@ async def _oauth_params(request: Request) -> dict[str, str]:
 
 
 class _CountingApp:
-    """Counts every HTTP request before handing it to starlette."""
+    """Counts every HTTP request (but the control endpoints') before handing it to starlette."""
 
     def __init__(self, runtime: Runtime, app: ASGIApp) -> None:
         self.rt = runtime
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and not scope["path"].startswith(CONTROL_PREFIX):
             with self.rt.state.lock:
                 self.rt.stats.requests += 1
         await self.app(scope, receive, send)
 
 
 def build_app(runtime: Runtime) -> ASGIApp:
-    """The ASGI app serving the accounts server and the CRM API on one origin."""
+    """The ASGI app serving the accounts server, the CRM API and the control endpoints."""
     endpoints = _Endpoints(runtime)
     routes = [
+        *control_routes(Control(runtime)),
         Route("/oauth/v2/auth", partial(authorize, runtime), methods=["GET"]),
         Route("/oauth/v2/token", endpoints.token, methods=["POST"]),
         Route("/oauth/v2/token/revoke", endpoints.revoke, methods=["POST"]),

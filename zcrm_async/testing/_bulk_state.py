@@ -197,16 +197,10 @@ class BulkState:
         return self.state.write_context(actor)
 
 
-_STATES: weakref.WeakKeyDictionary[FakeState, BulkState] = weakref.WeakKeyDictionary()
-
-
 def bulk_state(state: FakeState) -> BulkState:
     """The bulk engine of one fake (created on first use)."""
     with state.lock:
-        bulk = _STATES.get(state)
-        if bulk is None:
-            bulk = _STATES[state] = BulkState(state)
-        return bulk
+        return state.part(BulkState)
 
 
 def _default_row(index: int) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -76,15 +75,13 @@ class Extras:
     mass_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-_EXTRAS: weakref.WeakKeyDictionary[FakeState, Extras] = weakref.WeakKeyDictionary()
+def _new_extras(state: FakeState) -> Extras:
+    return Extras()
 
 
 def extras(state: FakeState) -> Extras:
     """The extras of one fake (created on first use)."""
-    found = _EXTRAS.get(state)
-    if found is None:
-        found = _EXTRAS[state] = Extras()
-    return found
+    return state.part(_new_extras)
 
 
 def record_or_400(state: FakeState, module: str, record_id: str) -> dict[str, Any]:

@@ -6,33 +6,24 @@ import copy
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from starlette.types import ASGIApp
 
-from ._app import Runtime, build_app
+from ._app import build_app
 from ._bulk_state import FakeBulk
+from ._control import DEFAULT_SCOPES, Control
 from ._faults import Fault, Stats
 from ._limits import Limits
+from ._runtime import Knobs, Runtime
+from ._socket import bind, running_in_thread
 from ._state import FakeState
-from ._store import ModuleStore, RecordError
 
 if TYPE_CHECKING:
     from zcrm_async._config import Config
 
 __all__ = ["DEFAULT_SCOPES", "FakeZohoCRM"]
-
-DEFAULT_SCOPES: Final = (
-    "ZohoCRM.modules.ALL",
-    "ZohoCRM.settings.ALL",
-    "ZohoCRM.users.ALL",
-    "ZohoCRM.org.ALL",
-    "ZohoCRM.coql.READ",
-    "ZohoCRM.bulk.ALL",
-    "ZohoFiles.files.ALL",
-    "AaaServer.profile.Read",
-)
 
 
 class FakeZohoCRM:
@@ -77,11 +68,14 @@ class FakeZohoCRM:
         )
         self._runtime = Runtime(
             self._state,
-            latency=latency,
-            max_concurrency=max_concurrency,
-            heavy_max_concurrency=heavy_max_concurrency,
+            Knobs(
+                latency=latency,
+                max_concurrency=max_concurrency,
+                heavy_max_concurrency=heavy_max_concurrency,
+                fail_429_rate=fail_429_rate,
+            ),
         )
-        self.fail_429_rate = fail_429_rate
+        self._control = Control(self._runtime)
         self.app: ASGIApp = build_app(self._runtime)
 
     def __repr__(self) -> str:
@@ -109,43 +103,49 @@ class FakeZohoCRM:
         return Config.from_dict(values, **overrides)
 
     @contextmanager
-    def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    def serve_in_thread(
+        self, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "error"
+    ) -> Iterator[str]:
         """Serve on a real socket (uvicorn in a thread) and yield the base URL.
 
         While serving, ``base_url`` (and so the ``api_domain`` of token answers) is that URL.
         """
-        from ._server import serve_in_thread
-
-        with serve_in_thread(self, host, port) as url:
-            yield url
+        sock, url = bind(host, port)
+        previous = self.base_url
+        self._set_base_url(url)
+        self._runtime.over_socket = True
+        try:
+            with running_in_thread(self.app, sock, log_level):
+                yield url
+        finally:
+            self._runtime.over_socket = False
+            self._set_base_url(previous)
 
     def _set_base_url(self, url: str) -> None:
         with self._state.lock:
             self.base_url = url.rstrip("/")
             self._state.oauth.api_domain = self.base_url
 
-    def _set_over_socket(self, value: bool) -> None:
-        self._runtime.over_socket = value
-
     # -- knobs -----------------------------------------------------------------------------------
 
     @property
     def latency(self) -> float:
         """Seconds added to every CRM API request."""
-        return self._runtime.latency
+        return float(self._control.knob("latency"))
 
     @latency.setter
     def latency(self, seconds: float) -> None:
-        self._runtime.latency = seconds
+        self._control.set_knob("latency", seconds)
 
     @property
     def max_concurrency(self) -> int | None:
         """In-flight CRM API requests beyond this get 429 ``TOO_MANY_REQUESTS``."""
-        return self._runtime.max_concurrency
+        limit: int | None = self._control.knob("max_concurrency")
+        return limit
 
     @max_concurrency.setter
     def max_concurrency(self, limit: int | None) -> None:
-        self._runtime.max_concurrency = limit
+        self._control.set_knob("max_concurrency", limit)
 
     @property
     def heavy_max_concurrency(self) -> int | None:
@@ -153,32 +153,30 @@ class FakeZohoCRM:
 
         Zoho's sub-limit is 10 in every edition; None (the default) does not enforce it.
         """
-        return self._runtime.heavy_max_concurrency
+        limit: int | None = self._control.knob("heavy_max_concurrency")
+        return limit
 
     @heavy_max_concurrency.setter
     def heavy_max_concurrency(self, limit: int | None) -> None:
-        self._runtime.heavy_max_concurrency = limit
+        self._control.set_knob("heavy_max_concurrency", limit)
 
     @property
     def fail_429_rate(self) -> float:
         """Fraction (0..1) of CRM API requests refused with 429 at random, before any work."""
-        return self._runtime.fail_429_rate
+        return float(self._control.knob("fail_429_rate"))
 
     @fail_429_rate.setter
     def fail_429_rate(self, rate: float) -> None:
-        if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"fail_429_rate must be between 0 and 1, got {rate!r}")
-        self._runtime.fail_429_rate = rate
+        self._control.set_knob("fail_429_rate", rate)
 
     @property
     def token_lifetime(self) -> float:
         """Seconds an access token lives (``expires_in`` is its whole part)."""
-        return self._state.oauth.token_lifetime
+        return self._control.token_lifetime
 
     @token_lifetime.setter
     def token_lifetime(self, seconds: float) -> None:
-        with self._state.lock:
-            self._state.oauth.token_lifetime = seconds
+        self._control.token_lifetime = seconds
 
     @property
     def limits(self) -> Limits:
@@ -204,28 +202,17 @@ class FakeZohoCRM:
 
         An e-mail that is not yet a CRM user is added as one.
         """
-        with self._state.lock:
-            email = self._ensure_user(user_email)
-            return self._state.oauth.issue_grant_code(scopes, email)
+        return self._control.issue_grant_code(scopes, user_email or self.user_email)
 
     def issue_tokens(
         self, user_email: str | None = None, scopes: Sequence[str] = DEFAULT_SCOPES
     ) -> dict[str, Any]:
         """Mint a refresh + access token pair directly (not counted as a mint in ``stats``)."""
-        with self._state.lock:
-            email = self._ensure_user(user_email)
-            return self._state.oauth.issue_tokens(email, scopes)
+        return self._control.issue_tokens(user_email or self.user_email, scopes)
 
     def expire_access_tokens(self) -> None:
         """Expire every access token issued so far (their next use gets 401 INVALID_TOKEN)."""
-        with self._state.lock:
-            self._state.oauth.expire_access_tokens()
-
-    def _ensure_user(self, email: str | None) -> str:
-        email = email or self.user_email
-        if self._state.directory.by_email(email) is None:
-            self._state.directory.add_user(email)
-        return email
+        self._control.expire_access_tokens()
 
     # -- data ------------------------------------------------------------------------------------
 
@@ -236,14 +223,7 @@ class FakeZohoCRM:
 
     def records(self, module: str) -> dict[str, dict[str, Any]]:
         """A copy of the stored records of ``module`` by id."""
-        with self._state.lock:
-            return copy.deepcopy(self._module(module).records)
-
-    def _module(self, name: str) -> ModuleStore:
-        store = self._state.modules.get(name)
-        if store is None:
-            raise ValueError(f"unknown module {name!r}; known: {', '.join(self._state.modules)}")
-        return store
+        return self._control.records(module)
 
     def add_records(
         self, module: str, records: Iterable[dict[str, Any]], *, owner_email: str | None = None
@@ -252,29 +232,23 @@ class FakeZohoCRM:
 
         Raises ``ValueError`` with Zoho's per-record error for a record an insert would refuse.
         """
-        with self._state.lock:
-            store = self._module(module)
-            actor = self._state.directory.by_email(self._ensure_user(owner_email))
-            assert actor is not None
-            ctx = self._state.write_context(actor)
-            ids = []
-            for index, record in enumerate(records):
-                try:
-                    entry = store.insert(record, index, ctx)
-                except RecordError as error:
-                    raise ValueError(f"record {index} refused: {error.entry}") from None
-                ids.append(entry["details"]["id"])
-            return ids
+        return self._control.add_records(module, records, owner_email)
+
+    def seed(self, module: str, count: int, *, owner_email: str | None = None) -> list[str]:
+        """Store ``count`` generated records in ``module`` (mandatory fields filled); their ids.
+
+        ``python -m zcrm_async.testing serve --seed Leads=N`` does this before serving.
+        """
+        return self._control.seed(module, count, owner_email)
 
     def set_unique_fields(self, module: str, fields: Iterable[str]) -> None:
         """Fields whose duplicate values make writes fail with DUPLICATE_DATA."""
-        with self._state.lock:
-            store = self._module(module)
-            names = tuple(fields)
-            unknown = [n for n in names if n not in store.spec.by_name]
-            if unknown:
-                raise ValueError(f"{module} has no field(s) {', '.join(unknown)}")
-            store.unique_fields = names
+        self._control.set_unique_fields(module, fields)
+
+    def reset(self) -> None:
+        """Back to the start: no records, tokens, jobs or faults; counters zeroed; the knobs
+        the fake was made with. The client, its secret and the admin stay."""
+        self._control.reset()
 
     # -- faults ----------------------------------------------------------------------------------
 
@@ -319,9 +293,7 @@ class FakeZohoCRM:
 
     def clear_faults(self) -> None:
         """Forget every pending fault."""
-        with self._state.lock:
-            self._runtime.faults.clear()
+        self._control.clear_faults()
 
     def _add(self, fault: Fault) -> None:
-        with self._state.lock:
-            self._runtime.faults.add(fault)
+        self._control.add_fault(fault)

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Literal
 
-__all__ = ["DEFAULT_ERRORS", "Fault", "FaultQueue", "Stats"]
+__all__ = ["DEFAULT_ERRORS", "FAULT_KINDS", "Fault", "FaultQueue", "Stats"]
 
 FaultKind = Literal["fail", "drop", "malformed", "slow"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("fail", "drop", "malformed", "slow")
 
 #: The code and message a status gets when ``fail_next`` is not told otherwise.
 DEFAULT_ERRORS: dict[int, tuple[str, str]] = {
@@ -30,7 +31,10 @@ def default_error(status: int) -> tuple[str, str]:
     """Zoho's code and message for an HTTP status (generic for undocumented ones)."""
     if status in DEFAULT_ERRORS:
         return DEFAULT_ERRORS[status]
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
     return phrase.upper().replace(" ", "_"), phrase
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from . import _handlers as base
-from ._handlers_records import OBJECT_PARENT_FROM, shape_note
+from ._bodies import batch_reply, body_items, each
+from ._handlers_actions import OBJECT_PARENT_FROM, shape_note
+from ._handlers_records import record_delete, record_get, records_delete, records_list
 from ._routes import ApiRoute, Handler
 from ._state import Call, FakeState, Reply
 from ._store import RecordError
@@ -26,12 +27,12 @@ def _shaped(reply: Reply, call: Call) -> Reply:
 
 def notes_list(state: FakeState, call: Call) -> Reply:
     """``GET /Notes`` (``fields`` mandatory from v3, as for records)."""
-    return _shaped(base.records_list(state, _as_notes(call)), call)
+    return _shaped(records_list(state, _as_notes(call)), call)
 
 
 def note_get(state: FakeState, call: Call) -> Reply:
     """``GET /Notes/{id}``."""
-    return _shaped(base.record_get(state, _as_notes(call)), call)
+    return _shaped(record_get(state, _as_notes(call)), call)
 
 
 def _problem(code: str, message: str, index: int, api_name: str, **extra: Any) -> RecordError:
@@ -88,7 +89,7 @@ def _link(state: FakeState, note_id: str, parent: tuple[str, str]) -> None:
 
 def _write(state: FakeState, call: Call, *, creating: bool, note_id: str | None = None) -> Reply:
     store = state.module("Notes")
-    _, items = base._data_items(state, call)
+    items = body_items(call, limit=state.limits.max_write_records)
     ctx = state.write_context(call.user)
 
     def write(index: int, raw: Any) -> dict[str, Any]:
@@ -109,7 +110,7 @@ def _write(state: FakeState, call: Call, *, creating: bool, note_id: str | None 
             _link(state, entry["details"]["id"], parent)
         return entry
 
-    return base._batch_reply(base._each(items, write), 201 if creating else 200)
+    return batch_reply(each(items, write), 201 if creating else 200)
 
 
 def notes_create(state: FakeState, call: Call) -> Reply:
@@ -129,12 +130,12 @@ def note_update(state: FakeState, call: Call) -> Reply:
 
 def notes_delete(state: FakeState, call: Call) -> Reply:
     """``DELETE /Notes?ids=``."""
-    return base.records_delete(state, _as_notes(call))
+    return records_delete(state, _as_notes(call))
 
 
 def note_delete(state: FakeState, call: Call) -> Reply:
     """``DELETE /Notes/{id}``."""
-    return base.record_delete(state, _as_notes(call))
+    return record_delete(state, _as_notes(call))
 
 
 _SCOPE: Final = "ZohoCRM.modules"

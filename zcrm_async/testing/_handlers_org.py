@@ -1,12 +1,12 @@
-"""Org taxes (``/org/taxes``), variables (``/settings/variables``) and variable groups."""
+"""The org (``/org``) and its taxes; variables (``/settings/variables``) and their groups."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Final
 
+from ._bodies import batch_reply, body_items, each, field_error
 from ._errors import invalid_param
-from ._handlers_users import batch_reply, body_items, each_item, field_error
 from ._listing import ids_param
 from ._routes import ApiRoute
 from ._settings import VARIABLE_TYPES
@@ -26,6 +26,11 @@ def _found_or_204(key: str, item: dict[str, Any] | None) -> Reply:
 
 def _unknown_id(item_id: str) -> RecordError:
     return RecordError("INVALID_DATA", "the id given seems to be invalid", {"id": item_id})
+
+
+def org_get(state: FakeState, call: Call) -> Reply:
+    """``GET /org``."""
+    return Reply(200, {"org": [state.directory.org]})
 
 
 # -- taxes ----------------------------------------------------------------------------------------
@@ -96,7 +101,7 @@ def taxes_create(state: FakeState, call: Call) -> Reply:
         _save_tax(state, tax, index)
         return success("tax added", {"id": tax["id"]})
 
-    return batch_reply("taxes", each_item(body_items(call, "taxes"), create), 201)
+    return batch_reply(each(body_items(call, "taxes"), create, objects=True), 201, "taxes")
 
 
 def taxes_update(state: FakeState, call: Call) -> Reply:
@@ -114,7 +119,7 @@ def taxes_update(state: FakeState, call: Call) -> Reply:
         _save_tax(state, {**current, **_tax_changes(item, index)}, index)
         return success("tax updated", {"id": tax_id})
 
-    return batch_reply("taxes", each_item(body_items(call, "taxes"), update), 200)
+    return batch_reply(each(body_items(call, "taxes"), update, objects=True), 200, "taxes")
 
 
 def taxes_delete(state: FakeState, call: Call) -> Reply:
@@ -126,7 +131,7 @@ def taxes_delete(state: FakeState, call: Call) -> Reply:
             raise _unknown_id(tax_id)
         return success("tax deleted", {"id": tax_id})
 
-    return batch_reply("taxes", each_item(ids, delete, objects=False), 200)
+    return batch_reply(each(ids, delete), 200, "taxes")
 
 
 # -- variables ------------------------------------------------------------------------------------
@@ -241,7 +246,7 @@ def variables_create(state: FakeState, call: Call) -> Reply:
         _save_variable(state, variable, index)
         return success("Variable created", {"id": variable["id"]})
 
-    return batch_reply("variables", each_item(body_items(call, "variables"), create), 201)
+    return batch_reply(each(body_items(call, "variables"), create, objects=True), 201, "variables")
 
 
 def _update_variable(state: FakeState, key: str, item: dict[str, Any], index: int) -> Any:
@@ -262,15 +267,17 @@ def variables_update(state: FakeState, call: Call) -> Reply:
             )
         return _update_variable(state, str(item["id"]), item, index)  # type: ignore[no-any-return]
 
-    return batch_reply("variables", each_item(body_items(call, "variables"), update), 201)
+    return batch_reply(each(body_items(call, "variables"), update, objects=True), 201, "variables")
 
 
 def variable_update(state: FakeState, call: Call) -> Reply:
     """``PUT /settings/variables/{id or api_name}``."""
     key = call.path["id"]
     items = body_items(call, "variables", limit=1)
-    entries = each_item(items, lambda index, item: _update_variable(state, key, item, index))
-    return batch_reply("variables", entries, 201)
+    entries = each(
+        items, lambda index, item: _update_variable(state, key, item, index), objects=True
+    )
+    return batch_reply(entries, 201, "variables")
 
 
 def _delete_variable(state: FakeState, variable_id: str) -> dict[str, Any]:
@@ -282,14 +289,14 @@ def _delete_variable(state: FakeState, variable_id: str) -> dict[str, Any]:
 def variables_delete(state: FakeState, call: Call) -> Reply:
     """``DELETE /settings/variables?ids=a,b``."""
     ids = ids_param(call, _MAX_IDS, required=True) or []
-    entries = each_item(ids, lambda _, i: _delete_variable(state, i), objects=False)
-    return batch_reply("variables", entries, 201)
+    entries = each(ids, lambda _, i: _delete_variable(state, i))
+    return batch_reply(entries, 201, "variables")
 
 
 def variable_delete(state: FakeState, call: Call) -> Reply:
     """``DELETE /settings/variables/{id}``."""
-    entries = each_item([call.path["id"]], lambda _, i: _delete_variable(state, i), objects=False)
-    return batch_reply("variables", entries, 201)
+    entries = each([call.path["id"]], lambda _, i: _delete_variable(state, i))
+    return batch_reply(entries, 201, "variables")
 
 
 def variable_groups_list(state: FakeState, call: Call) -> Reply:
@@ -303,6 +310,7 @@ def variable_group_get(state: FakeState, call: Call) -> Reply:
 
 
 ROUTES: Final = (
+    ApiRoute("/org", {"GET": org_get}, _ORG),
     ApiRoute(
         "/org/taxes",
         {"GET": taxes_list, "POST": taxes_create, "PUT": taxes_update, "DELETE": taxes_delete},

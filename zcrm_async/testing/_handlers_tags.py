@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from . import _handlers as base
+from ._bodies import batch_reply, each, json_body
 from ._directory import user_ref
 from ._errors import ApiError, invalid_module, limit_exceeded, required_param
 from ._extras import extras
@@ -42,7 +42,7 @@ def _by_name(tags: dict[str, dict[str, Any]], name: str) -> dict[str, Any] | Non
 
 
 def _tags_body(call: Call, limit: int) -> list[Any]:
-    body = base._json_body(call)
+    body = json_body(call)
     items = body.get("tags")
     if not isinstance(items, list) or not items:
         raise ApiError(400, "MANDATORY_NOT_FOUND", "required field not found", {"api_name": "tags"})
@@ -90,7 +90,7 @@ def _new_tag(state: FakeState, call: Call, name: str, color: str | None) -> dict
 
 
 def _tags_reply(entries: list[dict[str, Any]], all_ok: int) -> Reply:
-    reply = base._batch_reply(entries, all_ok)
+    reply = batch_reply(entries, all_ok)
     return Reply(reply.status, {"tags": reply.body["data"]})
 
 
@@ -112,7 +112,7 @@ def tags_create(state: FakeState, call: Call) -> Reply:
         tags[tag["id"]] = tag
         return success("tags created successfully", _details(tag))
 
-    return _tags_reply(base._each(_tags_body(call, MAX_TAGS_PER_CREATE), create), 201)
+    return _tags_reply(each(_tags_body(call, MAX_TAGS_PER_CREATE), create), 201)
 
 
 def _update(
@@ -134,9 +134,7 @@ def tags_update(state: FakeState, call: Call) -> Reply:
     """``PUT /settings/tags?module=`` with ``id`` in each tag."""
     _, tags = _module_tags(state, call)
     items = _tags_body(call, MAX_TAGS_PER_CREATE)
-    entries = base._each(
-        items, lambda i, it: _update(tags, (it or {}).get("id"), dict(it or {}), i)
-    )
+    entries = each(items, lambda i, it: _update(tags, (it or {}).get("id"), dict(it or {}), i))
     return _tags_reply(entries, 200)
 
 
@@ -144,7 +142,7 @@ def tag_update(state: FakeState, call: Call) -> Reply:
     """``PUT /settings/tags/{id}?module=``."""
     _, tags = _module_tags(state, call)
     items = _tags_body(call, 1)
-    entries = base._each(items, lambda i, it: _update(tags, call.path["id"], dict(it or {}), i))
+    entries = each(items, lambda i, it: _update(tags, call.path["id"], dict(it or {}), i))
     return _tags_reply(entries, 200)
 
 
@@ -221,7 +219,7 @@ def _request(call: Call) -> tuple[list[str], list[dict[str, Any]], bool]:
             raise required_param("ids")
         over_write = call.query.get("over_write", "false").lower() == "true"
         return ids, [{"name": n.strip()} for n in names], over_write
-    body = base._json_body(call)
+    body = json_body(call)
     tags = body.get("tags")
     if not isinstance(tags, list) or not tags:
         raise ApiError(400, "MANDATORY_NOT_FOUND", "required field not found", {"api_name": "tags"})
@@ -284,7 +282,7 @@ def _tag_records(state: FakeState, call: Call, adding: bool) -> Reply:
         record["Tag"] = current
         return success(message, {"id": record_id, "tags": list(current)})
 
-    return base._batch_reply(base._each(ids, apply), 200)
+    return batch_reply(each(ids, apply), 200)
 
 
 def add_tags(state: FakeState, call: Call) -> Reply:

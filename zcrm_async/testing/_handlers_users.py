@@ -1,23 +1,19 @@
-"""Users (list, get, create, update, delete, search, count), roles and profiles.
-
-Also the helpers of settings-style writes (``{"users": [...]}``, ``{"taxes": [...]}``): the body's
-array under a key, per-item results, and the 201/207/400 status of the batch.
-"""
+"""Users (list, get, create, update, delete, search, count), roles and profiles."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any, Final
 
+from ._bodies import batch_reply, body_items, each, field_error
 from ._criteria import count_conditions, matches, parse_criteria
-from ._errors import ApiError, limit_exceeded, required_param
+from ._errors import limit_exceeded, required_param
 from ._metadata import FieldSpec, ModuleSpec
 from ._pagination import basic_info, page_window, take
 from ._routes import ApiRoute
 from ._state import Call, FakeState, Reply
 from ._store import RecordError, success
 
-__all__ = ["ROUTES", "batch_reply", "body_items", "each_item"]
+__all__ = ["ROUTES"]
 
 _USERS: Final = "ZohoCRM.users"
 _SETTINGS: Final = "ZohoCRM.settings"
@@ -70,65 +66,6 @@ _USER_SPEC: Final = ModuleSpec(
     duplicate_check_fields=(),
     display_fields=("full_name",),
 )
-
-
-# -- settings-style batch writes ------------------------------------------------------------------
-
-
-def body_items(call: Call, key: str, limit: int = 100) -> list[Any]:
-    """The non-empty ``key`` array of the JSON body (at most ``limit`` items)."""
-    body = call.payload
-    if not isinstance(body, dict):
-        raise ApiError(400, "INVALID_DATA", "invalid data", {"expected_data_type": "jsonobject"})
-    items = body.get(key)
-    if items is None or items == []:
-        raise ApiError(400, "MANDATORY_NOT_FOUND", "required field not found", {"api_name": key})
-    if not isinstance(items, list):
-        raise ApiError(
-            400,
-            "INVALID_DATA",
-            "invalid data",
-            {"api_name": key, "expected_data_type": "jsonarray"},
-        )
-    if len(items) > limit:
-        raise limit_exceeded(limit, "Record count exceeded", api_name=key)
-    return items
-
-
-def each_item(
-    items: Iterable[Any], write: Callable[[int, Any], dict[str, Any]], *, objects: bool = True
-) -> list[Any]:
-    """``write(index, item)`` for each item; a :class:`RecordError` becomes its error entry.
-
-    ``objects``: the items must be JSON objects (false for the ids of a delete).
-    """
-    entries = []
-    for index, item in enumerate(items):
-        try:
-            if objects and not isinstance(item, dict):
-                raise RecordError(
-                    "INVALID_DATA",
-                    "invalid data",
-                    {"expected_data_type": "jsonobject", "json_path": f"$[{index}]"},
-                )
-            entries.append(write(index, item))
-        except RecordError as error:
-            entries.append(error.entry)
-    return entries
-
-
-def batch_reply(key: str, entries: list[dict[str, Any]], all_ok: int) -> Reply:
-    """All succeeded: ``all_ok``; some: 207; none: 400 — the same ``{key: [...]}`` body."""
-    succeeded = sum(entry["status"] == "success" for entry in entries)
-    status = all_ok if succeeded == len(entries) else 207 if succeeded else 400
-    return Reply(status, {key: entries})
-
-
-def field_error(code: str, message: str, key: str, api_name: str, index: int) -> RecordError:
-    """A per-item error about one key of item ``index`` of the ``key`` array."""
-    return RecordError(
-        code, message, {"api_name": api_name, "json_path": f"$.{key}[{index}].{api_name}"}
-    )
 
 
 # -- users ----------------------------------------------------------------------------------------
@@ -225,7 +162,7 @@ def users_create(state: FakeState, call: Call) -> Reply:
         user["full_name"] = _full_name(user)
         return success("User added", {"id": user["id"]})
 
-    return batch_reply("users", each_item(body_items(call, "users"), create), 201)
+    return batch_reply(each(body_items(call, "users"), create, objects=True), 201, "users")
 
 
 def _update_user(state: FakeState, user_id: str, item: dict[str, Any], index: int) -> Any:
@@ -247,15 +184,17 @@ def users_update(state: FakeState, call: Call) -> Reply:
             )
         return _update_user(state, str(item["id"]), item, index)  # type: ignore[no-any-return]
 
-    return batch_reply("users", each_item(body_items(call, "users"), update), 200)
+    return batch_reply(each(body_items(call, "users"), update, objects=True), 200, "users")
 
 
 def user_update(state: FakeState, call: Call) -> Reply:
     """``PUT /users/{id}``."""
     user_id = call.path["id"]
     items = body_items(call, "users", limit=1)
-    entries = each_item(items, lambda index, item: _update_user(state, user_id, item, index))
-    return batch_reply("users", entries, 200)
+    entries = each(
+        items, lambda index, item: _update_user(state, user_id, item, index), objects=True
+    )
+    return batch_reply(entries, 200, "users")
 
 
 def user_delete(state: FakeState, call: Call) -> Reply:
@@ -271,7 +210,7 @@ def user_delete(state: FakeState, call: Call) -> Reply:
         user["status"] = "deleted"
         return success("User deleted", {"id": user_id})
 
-    return batch_reply("users", each_item([{}], delete), 200)
+    return batch_reply(each([{}], delete), 200, "users")
 
 
 def _full_name(user: dict[str, Any]) -> str:

@@ -8,16 +8,14 @@ redirect names that centre's ``location`` and ``accounts-server`` (reference §1
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Final
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from .._datacenters import DATA_CENTERS
-
-if TYPE_CHECKING:
-    from ._app import Runtime
+from ._runtime import Runtime
 
 __all__ = ["CONSENT_HEADER", "DC_HEADER", "USER_HEADER", "authorize"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-__all__ = ["STANDARD_MODULES", "FieldSpec", "ModuleSpec"]
+__all__ = ["DEAL_STAGES", "STANDARD_MODULES", "FieldSpec", "ModuleSpec"]
 
 #: Default ``length`` per data type, as Zoho reports them in /settings/fields.
 _LENGTHS: Final = {
@@ -134,7 +134,8 @@ _SYSTEM: Final = (
 _LEAD_SOURCES: Final = ("-None-", "Advertisement", "Cold Call", "Employee Referral", "Web Download")
 _INDUSTRIES: Final = ("-None-", "ASP", "Data/Telecom OEM", "Education", "Government", "ERP")
 _RATINGS: Final = ("-None-", "Acquired", "Active", "Market Failed", "Project Cancelled")
-_STAGES: Final = (
+#: The Stage picklist of Deals, in the order a deal moves through it.
+DEAL_STAGES: Final = (
     "Qualification",
     "Needs Analysis",
     "Value Proposition",
@@ -268,7 +269,7 @@ _MODULES: Final = (
         (
             _f("Deal_Name", length=120, mandatory=True),
             _f("Amount", "currency"),
-            _f("Stage", "picklist", mandatory=True, picklist=_STAGES),
+            _f("Stage", "picklist", mandatory=True, picklist=DEAL_STAGES),
             _f("Closing_Date", "date", mandatory=True),
             _f("Probability", "integer", 3),
             _f("Expected_Revenue", "currency", read_only=True),

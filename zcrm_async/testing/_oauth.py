@@ -196,10 +196,13 @@ class OAuthState:
             return None
         return access
 
-    def expire_access_tokens(self) -> None:
-        """Make every issued access token expired."""
+    def expire_access_tokens(self) -> int:
+        """Make every issued access token expired; how many were still live."""
+        now, live = self.clock(), 0
         for access in self._access.values():
+            live += access.expires_at > now
             access.expires_at = float("-inf")
+        return live
 
 
 def _forget_before(times: deque[float], cutoff: float) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ._directory import Directory, IdSource
 from ._errors import invalid_module
@@ -17,6 +17,8 @@ from ._settings import SettingsStore
 from ._store import ModuleStore, WriteContext
 
 __all__ = ["Call", "FakeState", "Reply"]
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -70,10 +72,18 @@ class FakeState:
         clock: Callable[[], float],
     ) -> None:
         self.lock = threading.RLock()
-        self.limits = Limits()
         self.clock = clock
+        self._client = (client_id, client_secret, redirect_uri)
+        self._user_email = user_email
+        self._lifetimes = (token_lifetime, grant_code_lifetime)
+        self._build(base_url)
+
+    def _build(self, base_url: str) -> None:
+        client_id, client_secret, redirect_uri = self._client
+        token_lifetime, grant_code_lifetime = self._lifetimes
+        self.limits = Limits()
         self.ids = IdSource()
-        self.directory = Directory(self.ids, user_email)
+        self.directory = Directory(self.ids, self._user_email)
         self.settings = SettingsStore(self.ids, self.directory)
         self.oauth = OAuthState(
             client_id=client_id,
@@ -88,6 +98,21 @@ class FakeState:
         self.page_tokens = PageTokens(self.now, self.limits)
         self.modules = {name: ModuleStore(spec) for name, spec in STANDARD_MODULES.items()}
         self.module_ids = {name: self.ids() for name in self.modules}
+        self._parts: dict[Callable[[FakeState], Any], Any] = {}
+
+    def reset(self) -> None:
+        """Back to a fresh org: no records, tokens, jobs or extra users; default limits."""
+        self._build(self.oauth.api_domain)
+
+    def part(self, factory: Callable[[FakeState], T]) -> T:
+        """The state one topic keeps beside the records (bulk jobs, attachments...).
+
+        Made by ``factory(self)`` on first use, and dropped by :meth:`reset`.
+        """
+        found = self._parts.get(factory)
+        if found is None:
+            found = self._parts[factory] = factory(self)
+        return found
 
     def now(self) -> float:
         """The injectable clock (token expiry, throttling windows, page-token expiry)."""
