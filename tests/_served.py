@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -47,10 +47,13 @@ def _read_banner(process: subprocess.Popen[str]) -> str:
 
 
 @contextmanager
-def served_fake(*options: str) -> Iterator[ServedFake]:
-    """Run ``serve --port 0 *options`` until the block ends (then terminate it)."""
+def served_fake(*options: str, env: Mapping[str, str] | None = None) -> Iterator[ServedFake]:
+    """Run ``serve --port 0 *options`` until the block ends (then terminate it).
+
+    ``env``: the child's environment (default: this process's).
+    """
     command = [sys.executable, "-m", "zcrm_async.testing", "serve", "--port", "0", *options]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     try:
         banner = _read_banner(process)
         url = re.search(r"serving at (\S+)", banner)

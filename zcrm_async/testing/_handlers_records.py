@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from ._bodies import batch_reply, body_items, each, json_body
@@ -13,8 +15,9 @@ from ._listing import (
     list_window,
     modified_since,
     search_matcher,
-    sorted_records,
+    sort_params,
 )
+from ._order import RecordOrder
 from ._pagination import basic_info, page_window, take
 from ._routes import ApiRoute
 from ._state import Call, FakeState, Reply
@@ -33,8 +36,8 @@ def _store(state: FakeState, call: Call) -> ModuleStore:
 def record_get(state: FakeState, call: Call) -> Reply:
     """``GET /{module}/{id}``.
 
-    An unknown id answers 204 No Content: the classic SDKs map exactly that status to "the given
-    id seems to be invalid" (reference/official-sdks.md, 204), so that is what Zoho sends.
+    An unknown id answers 204 No Content: Zoho's classic SDKs read exactly that status as "the
+    given id seems to be invalid", so that is what Zoho sends.
     """
     store = _store(state, call)
     record = store.records.get(call.path["id"])
@@ -53,19 +56,29 @@ def records_list(state: FakeState, call: Call) -> Reply:
             {"ambiguity_due_to": ["cvid", "sort_by"]},
         )
     # cvid: the fake has no custom views beyond "all records", so any cvid lists everything.
-    records = list(store.records.values())
+    sort_by, sort_order = sort_params(call)
+    field = None if sort_by == "id" else sort_by
+    descending = sort_order == "desc"
     ids = ids_param(call, state.limits.max_list_ids, required=False)
-    if ids is not None:
-        records = [r for r in records if r["id"] in ids]
     since = modified_since(call)
-    if since is not None:
-        records = [r for r in records if _parse_time(r["Modified_Time"]) > since]
-        if not records:
-            return Reply(304)
-    ordered, sort_by, sort_order = sorted_records(call, records)
     binding = _binding(call)
-    window = list_window(state, call, binding)
-    items, more = take(ordered, window)
+    if ids is None and since is None:  # the whole module: a slice of a kept order
+        window = list_window(state, call, binding)
+        items = store.page(field, window.offset, window.per_page, descending=descending)
+        total = len(store.records)
+    else:
+        chosen: Iterable[dict[str, Any]] = store.records.values()
+        if ids is not None:
+            chosen = [store.records[i] for i in dict.fromkeys(ids) if i in store.records]
+        if since is not None:
+            chosen = [r for r in chosen if _parse_time(r["Modified_Time"]) > since]
+            if not chosen:
+                return Reply(304)
+        order = RecordOrder(field, chosen)
+        window = list_window(state, call, binding)
+        page_ids = order.window(window.offset, window.per_page, descending=descending)
+        items, total = [store.records[i] for i in page_ids], len(order)
+    more = window.offset + window.per_page < total
     if not items:
         return Reply(204)
     info = basic_info(window, len(items), more)
@@ -108,9 +121,11 @@ def records_search(state: FakeState, call: Call) -> Reply:
         raise ApiError(
             400, "LIMIT_REACHED", "Maximum response iteration limit reached", {"limit": limit}
         )
-    # Search answers in creation order; Zoho documents no sort parameters for it.
-    found = [r for r in store.records.values() if matcher(r)]
-    items, more = take(found, window)
+    # Search answers in creation order; Zoho documents no sort parameters for it. Matching stops
+    # one record past the page: that one only tells whether more follow.
+    end = window.offset + window.per_page
+    found = list(islice((r for r in store.records.values() if matcher(r)), end + 1))
+    items, more = found[window.offset : end], len(found) > end
     if not items:
         return Reply(204)
     info = basic_info(window, len(items), more)
@@ -129,7 +144,7 @@ def records_count(state: FakeState, call: Call) -> Reply:
             {"ambiguity_due_to": ["cvid", "criteria"]},
         )
     records = store.records.values()
-    count = sum(1 for r in records if matcher is None or matcher(r))
+    count = len(records) if matcher is None else sum(1 for r in records if matcher(r))
     return Reply(200, {"count": count})
 
 

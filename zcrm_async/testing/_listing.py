@@ -22,7 +22,7 @@ __all__ = [
     "list_window",
     "modified_since",
     "search_matcher",
-    "sorted_records",
+    "sort_params",
 ]
 
 Matcher = Callable[[dict[str, Any]], bool]
@@ -60,21 +60,15 @@ def ids_param(call: Call, limit: int, *, required: bool) -> list[str] | None:
     return ids
 
 
-def sorted_records(
-    call: Call, records: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], str, str]:
-    """Records in ``sort_by``/``sort_order`` order (default id, desc), with the two names."""
+def sort_params(call: Call) -> tuple[str, str]:
+    """``sort_by`` (default id) and ``sort_order`` (default desc), checked."""
     sort_by = call.query.get("sort_by", "id")
     sort_order = call.query.get("sort_order", "desc")
     if sort_by not in SORTABLE:
         raise invalid_param("sort_by", supported_values=list(SORTABLE))
     if sort_order not in ("asc", "desc"):
         raise invalid_param("sort_order", supported_values=["asc", "desc"])
-
-    def key(record: dict[str, Any]) -> tuple[str, int]:
-        return ("" if sort_by == "id" else str(record.get(sort_by))), int(record["id"])
-
-    return sorted(records, key=key, reverse=sort_order == "desc"), sort_by, sort_order
+    return sort_by, sort_order
 
 
 def modified_since(call: Call) -> datetime | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ._directory import user_ref
 from ._metadata import ModuleSpec
+from ._order import RecordOrder
 from ._validation import FieldError, LookupResolver, OwnerResolver, coerce_value, is_blank
 
 __all__ = ["ModuleStore", "RecordError", "WriteContext", "now_iso", "success"]
@@ -76,6 +77,8 @@ class ModuleStore:
         #: set: a dict of strings is not tracked by the garbage collector, so a large store
         #: does not slow down every full collection.
         self._index: dict[str, dict[Any, dict[str, None]]] = {}
+        #: The sort orders of listings (by id always; by a field from its first listing on).
+        self._orders: dict[str | None, RecordOrder] = {None: RecordOrder(None, ())}
         self._mandatory = tuple(f.api_name for f in spec.fields if f.system_mandatory)
 
     # -- reading ---------------------------------------------------------------------------------
@@ -84,6 +87,16 @@ class ModuleStore:
         """A record as the API returns it: always ``id``; missing fields are null."""
         names = [f.api_name for f in self.spec.fields] if fields is None else list(fields)
         return {"id": record["id"], **{n: record.get(n) for n in names if n != "id"}}
+
+    def page(
+        self, sort_by: str | None, offset: int, count: int, *, descending: bool
+    ) -> list[dict[str, Any]]:
+        """Records ``offset .. offset + count`` sorted by ``sort_by`` (None: id), ties by id."""
+        order = self._orders.get(sort_by)
+        if order is None:
+            order = self._orders[sort_by] = RecordOrder(sort_by, self.records.values())
+        records = self.records
+        return [records[i] for i in order.window(offset, count, descending=descending)]
 
     def find(
         self, api_name: str, value: Any, *, exclude: str | None = None
@@ -138,6 +151,8 @@ class ModuleStore:
         }
         self._apply(record, changes, ctx, now, stored=False)
         self.records[record["id"]] = record
+        for order in self._orders.values():
+            order.add(record)
         return success("record added", self._write_details(record))
 
     def update(self, record_id: str, item: Any, index: int, ctx: WriteContext) -> dict[str, Any]:
@@ -155,6 +170,8 @@ class ModuleStore:
         if record is None:
             raise RecordError("INVALID_DATA", "record not deleted", {"id": record_id})
         self._index_remove(record)
+        for order in self._orders.values():
+            order.remove(record)
         created_by = record.get("Created_By") or {}
         self.deleted.append(
             {
@@ -188,8 +205,13 @@ class ModuleStore:
         *,
         stored: bool = True,
     ) -> None:
-        if stored:  # a new record is in no index yet
+        # A new record is in no index or order yet; a stored one leaves the orders by a field
+        # (an update moves it there) but keeps its place by id.
+        moving = [o for f, o in self._orders.items() if f is not None] if stored else []
+        if stored:
             self._index_remove(record)
+            for order in moving:
+                order.remove(record)
         record.update(changes)
         for api_name in self._index:
             self._index_add(record, api_name)
@@ -197,6 +219,8 @@ class ModuleStore:
         record["Modified_Time"] = now
         if "Full_Name" in self.spec.by_name:
             record["Full_Name"] = self.spec.display_name(record)
+        for order in moving:
+            order.add(record)
 
     # -- validation ------------------------------------------------------------------------------
 
