@@ -65,8 +65,8 @@ class Extras:
 
     #: attachment id -> {"parent": (module, id), "meta": {...}, "content": bytes | None}
     attachments: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: (module, record id) -> (content type, bytes)
-    photos: dict[tuple[str, str], tuple[str, bytes]] = field(default_factory=dict)
+    #: (module, record id) -> (content type, file name, bytes)
+    photos: dict[tuple[str, str], tuple[str, str, bytes]] = field(default_factory=dict)
     #: (module a, id a, module b, id b) with a < b -> relation fields (e.g. List_Price)
     junctions: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
     #: module -> tag id -> tag JSON

@@ -177,6 +177,25 @@ def _photo_key(state: FakeState, call: Call) -> tuple[str, str]:
     return module, record_id
 
 
+#: The leading bytes of the image formats a record photo may be, and their media types.
+_IMAGE_MAGIC: Final = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"BM", "image/bmp"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+)
+
+
+def _image_type(content: bytes) -> str | None:
+    """The image's media type from its first bytes (WebP: ``RIFF....WEBP``), else None."""
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in _IMAGE_MAGIC if content.startswith(magic)), None)
+
+
 def photo_upload(state: FakeState, call: Call) -> Reply:
     """``POST /{module}/{id}/photo``, multipart ``file`` (an image, at most 10 MB)."""
     key = _photo_key(state, call)
@@ -191,9 +210,11 @@ def photo_upload(state: FakeState, call: Call) -> Reply:
             "the photo is larger than 10 MB",
             {"limit": MAX_PHOTO_BYTES},
         )
-    if not upload.content_type.startswith("image/"):
+    # Decided by content, as a server does: the SDKs send the part without a Content-Type.
+    image_type = _image_type(upload.content)
+    if image_type is None:
         raise ApiError(400, "INVALID_DATA", "the file is not an image", {"api_name": "file"})
-    extras(state).photos[key] = (upload.content_type, upload.content)
+    extras(state).photos[key] = (image_type, upload.filename or "photo", upload.content)
     return Reply(200, success("photo uploaded successfully", {}))
 
 
@@ -202,8 +223,13 @@ def photo_get(state: FakeState, call: Call) -> Reply:
     photo = extras(state).photos.get(_photo_key(state, call))
     if photo is None:
         return Reply(204)
-    content_type, content = photo
-    return Reply(200, content, {"Content-Type": content_type})
+    content_type, name, content = photo
+    return Reply(200, content, {"Content-Type": content_type, **_disposition(name)})
+
+
+def _disposition(file_name: str) -> dict[str, str]:
+    """The header naming a downloaded file (RFC 6266, UTF-8 names allowed)."""
+    return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(file_name)}"}
 
 
 def photo_delete(state: FakeState, call: Call) -> Reply:
@@ -316,7 +342,7 @@ def attachment_get(state: FakeState, call: Call) -> Reply:
     name = found["meta"]["File_Name"]
     headers = {
         "Content-Type": found["content_type"] or "application/octet-stream",
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+        **_disposition(name),
     }
     return Reply(200, found["content"], headers)
 

@@ -43,7 +43,7 @@ def fields_param(
     if len(names) > limits.max_fields:
         raise limit_exceeded(limits.max_fields, "Max field limit exceeded", param="fields")
     for name in names:
-        if name != "id" and name not in store.spec.by_name:
+        if name not in ("id", "Tag") and name not in store.spec.by_name:
             raise invalid_param("fields", api_name=name)
     return names
 

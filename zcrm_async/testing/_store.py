@@ -84,9 +84,26 @@ class ModuleStore:
     # -- reading ---------------------------------------------------------------------------------
 
     def view(self, record: dict[str, Any], fields: Iterable[str] | None = None) -> dict[str, Any]:
-        """A record as the API returns it: always ``id``; missing fields are null."""
-        names = [f.api_name for f in self.spec.fields] if fields is None else list(fields)
-        return {"id": record["id"], **{n: record.get(n) for n in names if n != "id"}}
+        """A record as the API returns it: always ``id``; missing fields are null.
+
+        A whole record also carries its ``Tag`` list (empty when untagged), as Zoho's do; with
+        ``fields`` only when asked for.
+        """
+        if fields is None:
+            view = {
+                "id": record["id"],
+                **{f.api_name: record.get(f.api_name) for f in self.spec.fields},
+            }
+            view["Tag"] = record.get("Tag") or []
+            return view
+        return {
+            "id": record["id"],
+            **{
+                n: (record.get(n) or []) if n == "Tag" else record.get(n)
+                for n in fields
+                if n != "id"
+            },
+        }
 
     def page(
         self, sort_by: str | None, offset: int, count: int, *, descending: bool
