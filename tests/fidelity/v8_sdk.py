@@ -23,30 +23,32 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _steps import V8_STEPS, main_args, run_steps  # noqa: E402
-
-from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken  # noqa: E402
-from zohocrmsdk.src.com.zoho.api.authenticator.store import FileStore  # noqa: E402
-from zohocrmsdk.src.com.zoho.api.logger import Logger  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import HeaderMap, ParameterMap  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import attachments as att  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import bulk_read as br  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import bulk_write as bw  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import convert_lead as cl  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import coql  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import fields as fl  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import layouts as ly  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import modules as md  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import notes as nt  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import org  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import record as rc  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import related_records as rr  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import tags as tg  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api import users as us  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api.dc.data_center import DataCenter  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api.sdk_config import SDKConfig  # noqa: E402
-from zohocrmsdk.src.com.zoho.crm.api.util import Choice, StreamWrapper  # noqa: E402
+from _steps import V8_STEPS, main_args, run_steps
+from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
+from zohocrmsdk.src.com.zoho.api.authenticator.store import FileStore
+from zohocrmsdk.src.com.zoho.api.logger import Logger
+from zohocrmsdk.src.com.zoho.crm.api import (
+    HeaderMap,
+    ParameterMap,
+    coql,
+    org,
+)
+from zohocrmsdk.src.com.zoho.crm.api import attachments as att
+from zohocrmsdk.src.com.zoho.crm.api import bulk_read as br
+from zohocrmsdk.src.com.zoho.crm.api import bulk_write as bw
+from zohocrmsdk.src.com.zoho.crm.api import convert_lead as cl
+from zohocrmsdk.src.com.zoho.crm.api import fields as fl
+from zohocrmsdk.src.com.zoho.crm.api import layouts as ly
+from zohocrmsdk.src.com.zoho.crm.api import modules as md
+from zohocrmsdk.src.com.zoho.crm.api import notes as nt
+from zohocrmsdk.src.com.zoho.crm.api import record as rc
+from zohocrmsdk.src.com.zoho.crm.api import related_records as rr
+from zohocrmsdk.src.com.zoho.crm.api import tags as tg
+from zohocrmsdk.src.com.zoho.crm.api import users as us
+from zohocrmsdk.src.com.zoho.crm.api.dc.data_center import DataCenter
+from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
+from zohocrmsdk.src.com.zoho.crm.api.sdk_config import SDKConfig
+from zohocrmsdk.src.com.zoho.crm.api.util import Choice, StreamWrapper
 
 CLIENT_ID, CLIENT_SECRET = "1000.FAKECLIENTID", "fake-client-secret"
 REDIRECT_URI = "http://localhost:8000/callback"
@@ -63,7 +65,8 @@ def describe(obj: Any) -> str:
         getter = getattr(obj, name, None)
         if getter is not None:
             value = getter()
-            parts.append(f"{name[4:]}={getattr(value, 'get_value', lambda: value)()}")
+            shown = value.get_value() if hasattr(value, "get_value") else value
+            parts.append(f"{name[4:]}={shown}")
     return f"{type(obj).__name__}({', '.join(parts)})"
 
 
@@ -146,9 +149,7 @@ def tokens_grant(ctx: dict[str, Any]) -> None:
 
 def users_current_and_by_id(ctx: dict[str, Any]) -> None:
     ops = us.UsersOperations()
-    found = answer(
-        ops.get_users(params(us.GetUsersParam, type="CurrentUser")), us.ResponseWrapper
-    )
+    found = answer(ops.get_users(params(us.GetUsersParam, type="CurrentUser")), us.ResponseWrapper)
     me = found.get_users()[0]
     assert me.get_email() == "admin@example.com", me.get_email()
     one = answer(ops.get_user(me.get_id()), us.ResponseWrapper)
@@ -211,7 +212,9 @@ def records_update(ctx: dict[str, Any]) -> None:
     record.add_key_value("Company", "Zylker Ltd")
     body = rc.BodyWrapper()
     body.set_data([record])
-    successes(rc.RecordOperations("Leads").update_records(body), rc.ActionWrapper, rc.SuccessResponse)
+    successes(
+        rc.RecordOperations("Leads").update_records(body), rc.ActionWrapper, rc.SuccessResponse
+    )
 
 
 def records_upsert(ctx: dict[str, Any]) -> None:
@@ -300,8 +303,12 @@ def related_records(ctx: dict[str, Any]) -> None:
     link.set_id(int(contact_id))
     body = rr.BodyWrapper()
     body.set_data([link])
-    successes(ops.update_related_records(int(account_id), body), rr.ActionWrapper, rr.SuccessResponse)
-    listed = ops.get_related_records(int(account_id), params(rr.GetRelatedRecordsParam, fields="Last_Name"))
+    successes(
+        ops.update_related_records(int(account_id), body), rr.ActionWrapper, rr.SuccessResponse
+    )
+    listed = ops.get_related_records(
+        int(account_id), params(rr.GetRelatedRecordsParam, fields="Last_Name")
+    )
     assert [str(r.get_id()) for r in answer(listed, rr.ResponseWrapper).get_data()] == [contact_id]
     delinked = ops.delink_records(int(account_id), params(rr.DelinkRecordsParam, ids=contact_id))
     successes(delinked, rr.ActionWrapper, rr.SuccessResponse)
@@ -359,7 +366,11 @@ def tags(ctx: dict[str, Any]) -> None:
     named.set_name("Fidelity")
     add.set_tags([named])
     add.set_ids([int(ctx["leads"][0])])
-    successes(ops.add_tags_to_multiple_records("Leads", add), tg.RecordActionWrapper, tg.RecordSuccessResponse)
+    successes(
+        ops.add_tags_to_multiple_records("Leads", add),
+        tg.RecordActionWrapper,
+        tg.RecordSuccessResponse,
+    )
     got = answer(rc.RecordOperations("Leads").get_record(int(ctx["leads"][0])), rc.ResponseWrapper)
     assert [t.get_name() for t in got.get_data()[0].get_tag()] == ["Fidelity"]
 
@@ -369,12 +380,22 @@ def attachments(ctx: dict[str, Any]) -> None:
     record_id = int(ctx["leads"][0])
     body = att.FileBodyWrapper()
     body.set_file(StreamWrapper(name="hello.txt", stream=io.BytesIO(b"hello, fidelity")))
-    [uploaded] = successes(ops.upload_attachments(record_id, "Leads", body), att.ActionWrapper, att.SuccessResponse)
-    listed = ops.get_attachments(record_id, "Leads", params(att.GetAttachmentsParam, fields="id,File_Name"))
+    [uploaded] = successes(
+        ops.upload_attachments(record_id, "Leads", body), att.ActionWrapper, att.SuccessResponse
+    )
+    listed = ops.get_attachments(
+        record_id, "Leads", params(att.GetAttachmentsParam, fields="id,File_Name")
+    )
     assert answer(listed, att.ResponseWrapper).get_data()
-    download = answer(ops.get_attachment(int(uploaded["id"]), record_id, "Leads"), att.FileBodyWrapper)
+    download = answer(
+        ops.get_attachment(int(uploaded["id"]), record_id, "Leads"), att.FileBodyWrapper
+    )
     assert download.get_file().get_stream().content == b"hello, fidelity"
-    successes(ops.delete_attachment(int(uploaded["id"]), record_id, "Leads"), att.ActionWrapper, att.SuccessResponse)
+    successes(
+        ops.delete_attachment(int(uploaded["id"]), record_id, "Leads"),
+        att.ActionWrapper,
+        att.SuccessResponse,
+    )
 
 
 def photo(ctx: dict[str, Any]) -> None:
@@ -403,7 +424,9 @@ def bulk_read(ctx: dict[str, Any]) -> None:
     body = br.BodyWrapper()
     body.set_query(query)
     body.set_file_type("csv")
-    [created] = successes(ops.create_bulk_read_job(body), br.ActionWrapper, br.SuccessResponse, (201,))
+    [created] = successes(
+        ops.create_bulk_read_job(body), br.ActionWrapper, br.SuccessResponse, (201,)
+    )
     job_id = int(created["id"])
     for _ in range(50):
         job = answer(ops.get_bulk_read_job_details(job_id), br.ResponseWrapper).get_data()[0]
@@ -429,7 +452,9 @@ def bulk_write(ctx: dict[str, Any]) -> None:
     ops = bw.BulkWriteOperations()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("leads.csv", "Last_Name,Email\nBulk One,bulk1@example.com\nBulk Two,bulk2@example.com\n")
+        archive.writestr(
+            "leads.csv", "Last_Name,Email\nBulk One,bulk1@example.com\nBulk Two,bulk2@example.com\n"
+        )
     buffer.seek(0)
     upload = bw.FileBodyWrapper()
     upload.set_file(StreamWrapper(name="leads.zip", stream=buffer))
@@ -472,7 +497,9 @@ def records_delete(ctx: dict[str, Any]) -> None:
 
 
 def deleted_records(ctx: dict[str, Any]) -> None:
-    found = rc.RecordOperations("Leads").get_deleted_records(params(rc.GetDeletedRecordsParam, type="all"))
+    found = rc.RecordOperations("Leads").get_deleted_records(
+        params(rc.GetDeletedRecordsParam, type="all")
+    )
     ids = {str(r.get_id()) for r in answer(found, rc.DeletedRecordsWrapper).get_data()}
     assert set(ctx["leads"][1:3]) <= ids, ids
 

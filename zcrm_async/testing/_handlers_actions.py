@@ -23,14 +23,19 @@ __all__ = [
     "OBJECT_PARENT_FROM",
     "ROUTES",
     "note_view",
+    "related_delete",
+    "related_list",
     "shape_note",
 ]
 
 MAX_MASS_UPDATE_IDS: Final = 500
 MAX_ATTACHMENT_BYTES: Final = 20 * 1024 * 1024
 MAX_PHOTO_BYTES: Final = 10 * 1024 * 1024
-#: The Notes ``Parent_Id`` is an object from this version (reference §2.7).
+#: The Notes ``Parent_Id`` is an object from this version on (an id + ``se_module`` before).
 OBJECT_PARENT_FROM: Final = (6, 0)
+#: A convert answers ``{"code","details":{"Contacts":{"name","id"},...},...}`` from this version
+#: on; v2 and v2.1 answer the new ids bare: ``{"Contacts": "<id>", "Accounts": ..., "Deals": ...}``.
+CONVERT_DETAILS_FROM: Final = (3, 0)
 
 
 def _module(state: FakeState, call: Call) -> ModuleStore:
@@ -139,15 +144,14 @@ def convert_lead(state: FakeState, call: Call) -> Reply:
     lead["$converted"] = True
     lead["$converted_detail"] = {"contact": contact_id, "account": account_id, "deal": deal_id}
 
-    def ref(store: ModuleStore, record_id: str | None) -> dict[str, Any] | None:
-        if record_id is None:
-            return None
-        return {"name": store.spec.display_name(store.records[record_id]), "id": record_id}
-
+    made = {"Contacts": (contacts, contact_id), "Accounts": (accounts, account_id)}
+    made["Deals"] = (deals, deal_id)
+    if call.version_tuple < CONVERT_DETAILS_FROM:  # v2, v2.1: the bare ids (null: not made)
+        return Reply(200, {"data": [{module: rid for module, (_, rid) in made.items()}]})
     details = {
-        "Contacts": ref(contacts, contact_id),
-        "Accounts": ref(accounts, account_id),
-        "Deals": ref(deals, deal_id),
+        module: {"name": store.spec.display_name(store.records[rid]), "id": rid}
+        for module, (store, rid) in made.items()
+        if rid is not None
     }
     converted = success("The record has been converted successfully", details)
     return Reply(200, {"data": [converted]})
@@ -468,21 +472,37 @@ def blueprint_update(state: FakeState, call: Call) -> Reply:
 # -- related records ------------------------------------------------------------------------------
 
 
-def note_view(record: dict[str, Any], call: Call, fields: list[str] | None) -> dict[str, Any]:
-    """A stored note as the caller's API version shows it (Parent_Id shapes, reference §2.7)."""
-    names = fields or ["Note_Title", "Note_Content", "Parent_Id", "Owner", "Created_Time"]
-    view = {"id": record["id"], **{n: record.get(n) for n in names if n != "id"}}
-    return shape_note(view, call)
+#: What Zoho says of every note beside its fields (a note without attachments or voice).
+_NOTE_PROPERTIES: Final = {
+    "$attachments": None,
+    "$editable": True,
+    "$is_shared_to_client": False,
+    "$size": None,
+    "$state": "save",
+    "$voice_note": False,
+}
+
+
+def note_view(
+    store: ModuleStore, record: dict[str, Any], call: Call, fields: list[str] | None
+) -> dict[str, Any]:
+    """A stored note as the caller's API version shows it (see :func:`shape_note`)."""
+    return shape_note(store.view(record, fields), call)
 
 
 def shape_note(view: dict[str, Any], call: Call) -> dict[str, Any]:
-    """Rewrite a note's stored ``Parent_Id`` object to the caller's version's shape."""
+    """A note's view in the caller's version's shape, with the ``$`` properties of a note.
+
+    ``Parent_Id`` is stored as the object of v6 on (``{"module", "name", "id"}``); before v6
+    it is ``{"name", "id"}`` and the parent's module is ``$se_module``.
+    """
     parent = view.get("Parent_Id")
     if isinstance(parent, dict) and call.version_tuple < OBJECT_PARENT_FROM:
         view["Parent_Id"] = {"name": parent.get("name"), "id": parent.get("id")}
         view["$se_module"] = (parent.get("module") or {}).get("api_name")
     view.pop("se_module", None)
-    return view
+    view.pop("Tag", None)  # notes are not tagged
+    return {**view, **{k: v for k, v in _NOTE_PROPERTIES.items() if k not in view}}
 
 
 class _Relation:
@@ -583,7 +603,7 @@ def related_list(state: FakeState, call: Call) -> Reply:
     if not items:
         return Reply(204)
     if relation.notes:
-        views = [note_view(r, call, fields) for r in items]
+        views = [note_view(relation.child, r, call, fields) for r in items]
     else:
         views = [relation.child.view(r, fields) for r in items]
     for view, record in zip(views, items, strict=True):

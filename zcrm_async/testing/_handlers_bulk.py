@@ -133,7 +133,8 @@ def upload(state: FakeState, call: Call) -> Reply:
             "status": "success",
             "code": "FILE_UPLOAD_SUCCESS",
             "message": "file uploaded.",
-            "details": {"file_id": file_id, "created_time": now_iso()},
+            # An int64 here (bulk_write.json), though the job then names the file as a string.
+            "details": {"file_id": int(file_id), "created_time": now_iso()},
         },
     )
 

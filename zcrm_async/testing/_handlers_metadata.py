@@ -6,6 +6,7 @@ from typing import Any, Final
 
 from ._errors import invalid_module, invalid_param, required_param
 from ._routes import ApiRoute
+from ._shapes import CONVERSIONS, field_details, layout_details, module_details
 from ._state import Call, FakeState, Reply
 from ._store import ModuleStore
 
@@ -33,29 +34,21 @@ def _module_param(state: FakeState, call: Call) -> ModuleStore:
 # -- modules and fields ---------------------------------------------------------------------------
 
 
+def _profiles(state: FakeState) -> list[dict[str, Any]]:
+    return [{"name": name, "id": pid} for name, pid in state.directory.profiles.items()]
+
+
 def module_info(state: FakeState, store: ModuleStore, call: Call) -> dict[str, Any]:
     """A module as ``/settings/modules`` shows it: ``status`` from v5 on, ``visible`` before."""
     spec = store.spec
-    info: dict[str, Any] = {
-        "api_name": spec.api_name,
-        "module_name": spec.api_name,
-        "id": state.module_ids[spec.api_name],
-        "singular_label": spec.singular_label,
-        "plural_label": spec.plural_label,
-        "api_supported": True,
-        "creatable": True,
-        "editable": True,
-        "deletable": True,
-        "viewable": True,
-        "generated_type": "default",
-        "modified_time": state.settings.created_time,
-        "modified_by": None,
-    }
-    if call.version_tuple >= (5, 0):
-        info["status"] = "visible"
-    else:
-        info["visible"] = True
-    return info
+    return module_details(
+        spec,
+        state.module_ids[spec.api_name],
+        list(state.modules).index(spec.api_name) + 1,
+        _profiles(state),
+        state.settings.created_time,
+        status_from_v5=call.version_tuple >= (5, 0),
+    )
 
 
 def modules_list(state: FakeState, call: Call) -> Reply:
@@ -78,8 +71,20 @@ def module_get(state: FakeState, call: Call) -> Reply:
 
 def describe_fields(state: FakeState, store: ModuleStore) -> list[dict[str, Any]]:
     """Every field of a module as ``/settings/fields`` shows it (stable ids)."""
-    module_id = int(state.module_ids[store.spec.api_name])
-    return [f.describe(str(module_id + 1000 + i)) for i, f in enumerate(store.spec.fields)]
+    spec = store.spec
+    module_id = int(state.module_ids[spec.api_name])
+    profiles = _profiles(state)
+    return [
+        field_details(
+            field,
+            str(module_id + 1000 + index),
+            index,
+            spec,
+            profiles,
+            state.module_ids.get(field.lookup_module or ""),
+        )
+        for index, field in enumerate(spec.fields)
+    ]
 
 
 def fields_list(state: FakeState, call: Call) -> Reply:
@@ -98,57 +103,21 @@ def field_get(state: FakeState, call: Call) -> Reply:
 
 def _layout(state: FakeState, store: ModuleStore) -> dict[str, Any]:
     spec, settings = store.spec, state.settings
-    name = spec.api_name
-    profiles = [
-        {"name": pname, "id": pid, "default": True, "_default_view": None}
-        for pname, pid in state.directory.profiles.items()
-    ]
-    section = {
-        "display_label": f"{spec.singular_label} Information",
-        "sequence_number": 1,
-        "isSubformSection": False,
-        "tab_traversal": 1,
-        "api_name": f"{spec.singular_label.replace(' ', '_')}_Information",
-        "column_count": 2,
-        "name": f"{spec.singular_label} Information",
-        "generated_type": "default",
-        "id": settings.meta_id(("section", name)),
-        "type": "used",
-        "fields": describe_fields(state, store),
-        "properties": None,
+    targets: dict[str, dict[str, Any]] = {
+        target.replace("_", ""): {"name": "Standard", "id": settings.meta_id(("layout", target))}
+        for target in CONVERSIONS.get(spec.api_name, ())
     }
-    return {
-        "id": settings.meta_id(("layout", name)),
-        "name": "Standard",
-        "api_name": "Standard",
-        "display_label": "Standard",
-        "display_type": -1,
-        "status": "active",
-        "visible": True,
-        "source": "crm",
-        "mode": None,
-        "generated_type": "default",
-        "show_business_card": False,
-        "has_more_profiles": False,
-        "subform_properties": None,
-        "created_for": None,
-        "convert_mapping": None,
-        "created_time": settings.created_time,
-        "modified_time": settings.created_time,
-        "created_by": settings.admin_ref(),
-        "modified_by": None,
-        "profiles": profiles,
-        "sections": [section],
-        "actions_allowed": {
-            "edit": True,
-            "rename": True,
-            "clone": True,
-            "downgrade": False,
-            "delete": False,
-            "deactivate": False,
-            "set_layout_permissions": True,
-        },
-    }
+    if "Deals" in targets:  # the fields a conversion asks for the deal (none are mapped here)
+        targets["Deals"]["fields"] = []
+    return layout_details(
+        spec,
+        settings.meta_id(("layout", spec.api_name)),
+        settings.meta_id(("section", spec.api_name)),
+        describe_fields(state, store),
+        _profiles(state),
+        targets,
+        (settings.created_time, settings.admin_ref()),
+    )
 
 
 def layouts_list(state: FakeState, call: Call) -> Reply:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, Final
 
 from ._bodies import batch_reply, body_items, each
-from ._handlers_actions import OBJECT_PARENT_FROM, shape_note
+from ._errors import invalid_module
+from ._extras import record_or_400
+from ._handlers_actions import OBJECT_PARENT_FROM, related_delete, related_list, shape_note
 from ._handlers_records import record_delete, record_get, records_delete, records_list
 from ._routes import ApiRoute, Handler
 from ._state import Call, FakeState, Reply
@@ -87,7 +89,15 @@ def _link(state: FakeState, note_id: str, parent: tuple[str, str]) -> None:
     state.modules["Notes"].records[note_id]["se_module"] = module
 
 
-def _write(state: FakeState, call: Call, *, creating: bool, note_id: str | None = None) -> Reply:
+def _write(
+    state: FakeState,
+    call: Call,
+    *,
+    creating: bool,
+    note_id: str | None = None,
+    record: tuple[str, str] | None = None,
+) -> Reply:
+    """Create or update notes; ``record``: the parent named by the path, for every item."""
     store = state.module("Notes")
     items = body_items(call, limit=state.limits.max_write_records)
     ctx = state.write_context(call.user)
@@ -96,7 +106,7 @@ def _write(state: FakeState, call: Call, *, creating: bool, note_id: str | None 
         if not isinstance(raw, dict):
             return store.insert(raw, index, ctx) if creating else store.update("", raw, index, ctx)
         item = dict(raw)
-        parent = _parent(state, call, item, index) if "Parent_Id" in item else None
+        parent = _parent(state, call, item, index) if "Parent_Id" in item else record
         if creating and parent is None:
             raise _problem("MANDATORY_NOT_FOUND", "required field not found", index, "Parent_Id")
         if creating:
@@ -118,6 +128,27 @@ def notes_create(state: FakeState, call: Call) -> Reply:
     return _write(state, call, creating=True)
 
 
+def record_notes_list(state: FakeState, call: Call) -> Reply:
+    """``GET /{module}/{id}/Notes``: the record's notes, as any related list."""
+    call.path = {**call.path, "related_list": "Notes"}
+    return related_list(state, call)
+
+
+def record_notes_unlink(state: FakeState, call: Call) -> Reply:
+    """``DELETE /{module}/{id}/Notes?ids=``."""
+    call.path = {**call.path, "related_list": "Notes"}
+    return related_delete(state, call)
+
+
+def record_notes_create(state: FakeState, call: Call) -> Reply:
+    """``POST /{module}/{id}/Notes``: notes of the record in the path (at most 100)."""
+    module, record_id = call.path["module"], call.path["id"]
+    record_or_400(state, module, record_id)
+    if module == "Notes":
+        raise invalid_module(0)
+    return _write(state, call, creating=True, record=(module, record_id))
+
+
 def notes_update(state: FakeState, call: Call) -> Reply:
     """``PUT /Notes`` with ``id`` in each item."""
     return _write(state, call, creating=False)
@@ -128,14 +159,33 @@ def note_update(state: FakeState, call: Call) -> Reply:
     return _write(state, call, creating=False, note_id=call.path["id"])
 
 
+def _with_audit(state: FakeState, reply: Reply) -> Reply:
+    """A note's delete answers its audit fields too (a record's: its id alone)."""
+    gone = {entry["id"]: entry["record"] for entry in state.module("Notes").deleted[-100:]}
+    for item in reply.body["data"]:
+        note = gone.get(item["details"].get("id")) if item["status"] == "success" else None
+        if note is not None:
+            item["details"] = {
+                "Modified_Time": note["Modified_Time"],
+                "Modified_By": {
+                    "name": note["Modified_By"]["name"],
+                    "id": note["Modified_By"]["id"],
+                },
+                "Created_Time": note["Created_Time"],
+                "id": note["id"],
+                "Created_By": {"name": note["Created_By"]["name"], "id": note["Created_By"]["id"]},
+            }
+    return reply
+
+
 def notes_delete(state: FakeState, call: Call) -> Reply:
     """``DELETE /Notes?ids=``."""
-    return records_delete(state, _as_notes(call))
+    return _with_audit(state, records_delete(state, _as_notes(call)))
 
 
 def note_delete(state: FakeState, call: Call) -> Reply:
     """``DELETE /Notes/{id}``."""
-    return record_delete(state, _as_notes(call))
+    return _with_audit(state, record_delete(state, _as_notes(call)))
 
 
 _SCOPE: Final = "ZohoCRM.modules"
@@ -148,5 +198,11 @@ _SPECS: Final[tuple[tuple[str, dict[str, Handler], str], ...]] = (
         _SCOPE,
     ),
     ("/Notes/{id}", {"GET": note_get, "PUT": note_update, "DELETE": note_delete}, _SCOPE),
+    # Listed and unlinked like any related list.
+    (
+        "/{module}/{id}/Notes",
+        {"GET": record_notes_list, "POST": record_notes_create, "DELETE": record_notes_unlink},
+        _SCOPE,
+    ),
 )
 ROUTES: Final = tuple(ApiRoute(*spec) for spec in _SPECS)

@@ -10,6 +10,7 @@ from ._errors import invalid_param
 from ._listing import ids_param
 from ._routes import ApiRoute
 from ._settings import VARIABLE_TYPES
+from ._shapes import org_details
 from ._state import Call, FakeState, Reply
 from ._store import RecordError, success
 
@@ -30,7 +31,10 @@ def _unknown_id(item_id: str) -> RecordError:
 
 def org_get(state: FakeState, call: Call) -> Reply:
     """``GET /org``."""
-    return Reply(200, {"org": [state.directory.org]})
+    directory = state.directory
+    admin = directory.by_email(str(directory.org["primary_email"]))
+    zuid = str(admin["zuid"]) if admin else ""
+    return Reply(200, {"org": [org_details(directory.org, zuid, state.settings.created_time)]})
 
 
 # -- taxes ----------------------------------------------------------------------------------------

@@ -88,11 +88,17 @@ def records_list(state: FakeState, call: Call) -> Reply:
             if more
             else (None, None)
         )
+        # A token for the page before this one; null on the first page (as Zoho's sample).
+        previous = (
+            state.page_tokens.issue(binding, max(0, window.offset - window.per_page))[0]
+            if window.offset > 0
+            else None
+        )
         info.update(
             sort_by=sort_by,
             sort_order=sort_order,
             next_page_token=token,
-            previous_page_token=None,
+            previous_page_token=previous,
             page_token_expiry=expiry,
         )
     return Reply(200, {"data": [store.view(r, fields) for r in items], "info": info})

@@ -280,7 +280,9 @@ def _tag_records(state: FakeState, call: Call, adding: bool) -> Reply:
         else:
             current = [t for t in current if t["id"] not in ids_now]
         record["Tag"] = current
-        return success(message, {"id": record_id, "tags": list(current)})
+        # v2 and v2.1 name the record's tags; v3 on gives each as {name, id, color_code}.
+        shown = list(current) if call.version_tuple >= (3, 0) else [t["name"] for t in current]
+        return success(message, {"id": record_id, "tags": shown})
 
     return batch_reply(each(ids, apply), 200)
 

@@ -27,17 +27,6 @@ _LENGTHS: Final = {
     "ownerlookup": 120,
 }
 
-_JSON_TYPES: Final = {
-    "integer": "integer",
-    "bigint": "string",
-    "double": "double",
-    "currency": "double",
-    "boolean": "boolean",
-    "lookup": "jsonobject",
-    "ownerlookup": "jsonobject",
-    "multiselectpicklist": "jsonarray",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
@@ -50,33 +39,6 @@ class FieldSpec:
     read_only: bool = False
     lookup_module: str | None = None
     pick_list_values: tuple[str, ...] = ()
-
-    def describe(self, field_id: str) -> dict[str, Any]:
-        """The field as ``GET /settings/fields`` shows it."""
-        info: dict[str, Any] = {
-            "api_name": self.api_name,
-            "id": field_id,
-            "field_label": self.api_name.replace("_", " "),
-            "display_label": self.api_name.replace("_", " "),
-            "data_type": self.data_type,
-            "json_type": _JSON_TYPES.get(self.data_type, "string"),
-            "length": self.length,
-            "system_mandatory": self.system_mandatory,
-            "read_only": self.read_only,
-            "custom_field": False,
-            "visible": True,
-            "pick_list_values": [
-                {
-                    "id": f"{field_id}{i + 1:02d}",
-                    "display_value": v,
-                    "actual_value": v,
-                    "sequence_number": i + 1,
-                }
-                for i, v in enumerate(self.pick_list_values)
-            ],
-            "lookup": {"module": {"api_name": self.lookup_module}} if self.lookup_module else {},
-        }
-        return info
 
 
 @dataclass(frozen=True, slots=True)

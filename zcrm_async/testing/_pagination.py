@@ -44,9 +44,12 @@ def int_param(query: Mapping[str, str], name: str, default: int, minimum: int = 
 
 
 def page_window(query: Mapping[str, str], limits: Limits) -> Window:
-    """``page`` (default 1) and ``per_page`` (default and maximum 200; larger is clamped)."""
+    """``page`` (default 1) and ``per_page`` (default and maximum 200; larger is clamped).
+
+    ``page=0`` is the first page: Zoho's classic SDKs send it by default, and Zoho answers it.
+    """
     per_page = min(int_param(query, "per_page", limits.max_per_page), limits.max_per_page)
-    page = int_param(query, "page", 1)
+    page = max(1, int_param(query, "page", 1, minimum=0))
     return Window((page - 1) * per_page, per_page)
 
 
