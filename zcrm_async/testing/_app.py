@@ -124,7 +124,7 @@ class _Endpoints:
         return JSONResponse({"status": "failure", "error": "invalid_token"}, status_code=400)
 
     async def user_info(self, request: Request) -> Response:
-        # Not in the CRM docs (reference §1.7); the error shape here is the fake's choice.
+        # Not in the CRM docs; the error shape here is the fake's choice.
         state = self.rt.state
         with state.lock:
             self.rt.stats.by_route["GET /oauth/user/info"] += 1

@@ -35,7 +35,7 @@ RowFactory = Callable[[int], dict[str, Any]]
 
 @dataclass(slots=True)
 class BulkLimits:
-    """Zoho's bulk limits (reference §4, §5.4); tests may shrink them."""
+    """Zoho's bulk limits; tests may shrink them."""
 
     read_per_page: int = 200_000
     downloads_per_minute: int = 10

@@ -1,8 +1,8 @@
 """A COQL subset: ``select`` columns ``from`` a module, ``where``, ``order by``, ``limit``.
 
 Conditions: ``=``, ``!=``/``<>``, ``<``, ``>``, ``<=``, ``>=``, ``[not] like``, ``[not] in (..)``,
-``is [not] null``, ``[not] between a and b``, joined by ``and``/``or``. As Zoho documents
-(reference §2.8), more than two conditions need explicit parentheses (``((A and B) and C)``),
+``is [not] null``, ``[not] between a and b``, joined by ``and``/``or``. As Zoho documents,
+more than two conditions need explicit parentheses (``((A and B) and C)``),
 at most 25 conditions, 50 columns, 10 ORDER BY fields and 50 values in ``in``; strings are
 quoted with ``'`` and a quote inside is doubled. Columns may follow one lookup
 (``Account_Name.Account_Name``).
@@ -46,7 +46,7 @@ class CoqlLimits:
 
 
 def coql_limits(version: tuple[int, int]) -> CoqlLimits:
-    """v7+: 2,000 per call and 100,000 in all; older versions 200 and 10,000 (reference §2.8)."""
+    """v7+: 2,000 per call and 100,000 in all; older versions 200 and 10,000."""
     return CoqlLimits(2000, 100_000) if version >= (7, 0) else CoqlLimits(200, 10_000)
 
 

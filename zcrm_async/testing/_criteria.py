@@ -1,4 +1,4 @@
-"""Search criteria: ``((Field:operator:value)and(Field:operator:value))`` (reference §2.5)."""
+"""Search criteria: ``((Field:operator:value)and(Field:operator:value))``."""
 
 from __future__ import annotations
 

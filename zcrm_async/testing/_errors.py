@@ -27,7 +27,7 @@ class ApiError(Exception):
         self.details: dict[str, Any] = details or {}
 
     def envelope(self) -> dict[str, Any]:
-        """Zoho's error envelope (reference §2.9)."""
+        """Zoho's error envelope."""
         return {
             "code": self.code,
             "details": self.details,
@@ -37,7 +37,7 @@ class ApiError(Exception):
 
 
 class OAuthError(Exception):
-    """An accounts-server error: Zoho answers HTTP 200 with this body (reference §1.3)."""
+    """An accounts-server error: Zoho answers HTTP 200 with this body."""
 
     def __init__(self, body: dict[str, str]) -> None:
         super().__init__(body.get("error", "error"))
@@ -45,7 +45,7 @@ class OAuthError(Exception):
 
 
 def invalid_module(resource_path_index: int = 0) -> ApiError:
-    """``INVALID_MODULE`` as documented in reference §2.9."""
+    """``INVALID_MODULE`` as Zoho documents it."""
     return ApiError(
         400,
         "INVALID_MODULE",

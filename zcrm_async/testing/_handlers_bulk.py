@@ -1,4 +1,4 @@
-"""Bulk Read / Bulk Write endpoints and the file upload (reference §4).
+"""Bulk Read / Bulk Write endpoints and the file upload.
 
 ``ROUTES`` go under ``/crm/{version}`` (the upload, served on the fake's base URL, which plays
 the data centre's upload host); ``BULK_ROUTES`` under ``/crm/bulk/{version}``.

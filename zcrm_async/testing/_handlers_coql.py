@@ -13,7 +13,7 @@ __all__ = ["ROUTES"]
 
 
 def coql(state: FakeState, call: Call) -> Reply:
-    """Run ``{"select_query": ...}``; 204 when no row matches (reference §2.8)."""
+    """Run ``{"select_query": ...}``; 204 when no row matches."""
     body = call.payload
     if not isinstance(body, dict):
         raise ApiError(400, "INVALID_DATA", "invalid data", {"expected_data_type": "jsonobject"})

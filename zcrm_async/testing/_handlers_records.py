@@ -222,7 +222,7 @@ def record_update(state: FakeState, call: Call) -> Reply:
 def records_upsert(state: FakeState, call: Call) -> Reply:
     """``POST /{module}/upsert``.
 
-    Zoho's status for upsert is unclear (reference §8 item 4): 201 when every item was
+    Zoho's status for upsert is not documented clearly: 201 when every item was
     inserted, 200 as soon as one updated an existing record, 207/400 as for other writes.
     """
     store = _store(state, call)

@@ -1,4 +1,4 @@
-"""Tags: module tags under ``/settings/tags`` and tags on records (reference §2.7).
+"""Tags: module tags under ``/settings/tags`` and tags on records.
 
 Records are tagged with query parameters ``ids``/``tag_names`` on v2 and v2.1, and with a JSON
 body ``{"tags": [{"name"|"id"}], "ids": [...]}`` from v3; each version refuses the other shape.

@@ -3,7 +3,7 @@
 A real browser would see Zoho's sign-in and consent screens; the fake skips them. Who signs in
 is the ``X-Fake-Zoho-User`` header (default: the fake's admin), ``X-Fake-Zoho-Consent: deny``
 declines, and ``X-Fake-Zoho-DC: eu`` makes the user live in another data centre, so the
-redirect names that centre's ``location`` and ``accounts-server`` (reference §1.1-1.2).
+redirect names that centre's ``location`` and ``accounts-server``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ __all__ = ["Limits"]
 
 @dataclass(slots=True)
 class Limits:
-    """Zoho's limits (reference §1.5, §2, §5.4). Mutable so tests can shrink them."""
+    """Zoho's limits. Mutable so tests can shrink them."""
 
     max_write_records: int = 100
     max_delete_ids: int = 100

@@ -92,7 +92,7 @@ def list_window(state: FakeState, call: Call, binding: tuple[Any, ...]) -> Windo
     limits = state.limits
     token = call.query.get("page_token") if call.uses_page_tokens else None
     # v2/v2.1 have no page_token (it is ignored like any unknown parameter) and, since the v2
-    # docs offer no way past it, no 2,000-record cap either (reference §8 item 5).
+    # docs offer no way past it, no 2,000-record cap either.
     if token:
         if "page" in call.query:
             raise ApiError(

@@ -388,7 +388,7 @@ _MODULES: Final = (
         ),
         duplicate_check=("Price_Book_Name",),
     ),
-    # Parent_Id is a plain id string in v2-v4 and an object in v6+ (reference §2.7): "lookup"
+    # Parent_Id is a plain id string in v2-v4 and an object in v6+: "lookup"
     # validation accepts both shapes.
     _module(
         "Notes",

@@ -91,7 +91,7 @@ class OAuthState:
         return code
 
     def issue_tokens(self, user_email: str, scopes: Iterable[str]) -> dict[str, Any]:
-        """A refresh + access token pair, shaped like the grant answer (reference §1.3)."""
+        """A refresh + access token pair, shaped like the grant answer."""
         refresh = self._new_refresh_token(user_email, tuple(scopes))
         answer = self._mint_access(refresh)
         return {**answer, "refresh_token": refresh.token}
@@ -117,7 +117,7 @@ class OAuthState:
         self._access[token.token] = token
         refresh.active = deque(t for t in refresh.active if self._is_live(t, now))
         refresh.active.append(token.token)
-        # Only 15 may be active: the 16th invalidates the oldest (reference §1.5).
+        # Only 15 may be active: the 16th invalidates the oldest.
         while len(refresh.active) > self.limits.max_active_access_tokens:
             self._access.pop(refresh.active.popleft(), None)
         return {

@@ -55,7 +55,7 @@ class SettingsStore:
         return self._ids()
 
     def admin_ref(self) -> dict[str, Any]:
-        """``{"name","id"}`` of the org's first user (who "created" the seeded settings)."""
+        """``{"name","id"}`` of the org's first user (who "made" the starting settings)."""
         admin = next(iter(self._directory.users.values()))
         return user_ref(admin, email=False)
 

@@ -43,7 +43,7 @@ class Call:
 
     @property
     def uses_page_tokens(self) -> bool:
-        """From v3 on: ``fields`` mandatory, ``page_token``, the 2,000 rule (reference §6)."""
+        """From v3 on: ``fields`` mandatory, ``page_token``, the 2,000 rule."""
         return self.version_tuple >= (3, 0)
 
 

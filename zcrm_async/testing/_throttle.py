@@ -7,7 +7,7 @@ from typing import Any, Final
 
 __all__ = ["HEAVY_WRITE_SIZE", "is_heavy"]
 
-#: Inserts, updates and upserts of more than this many records are heavy (reference §5.2).
+#: Inserts, updates and upserts of more than this many records are heavy.
 HEAVY_WRITE_SIZE: Final = 10
 _HEAVY_PATH = re.compile(
     r"/(search|coql|actions/convert|actions/mass_update|__composite_requests)$"
