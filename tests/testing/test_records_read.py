@@ -129,6 +129,21 @@ async def test_v8_pagination_past_2000_needs_page_token(fake: FakeZohoCRM, api: 
     assert sorted(seen) == sorted(ids)
 
 
+async def test_previous_page_token_leads_back_one_page(fake: FakeZohoCRM, api: Api) -> None:
+    fake.add_records("Leads", leads(2250))
+    params = {"fields": "Last_Name", "per_page": 200}
+    first = (await api.get("/Leads", params={**params, "page": 1})).json()["info"]
+    assert first["previous_page_token"] is None  # nothing before the first page
+    page10 = (await api.get("/Leads", params={**params, "page": 10})).json()
+    after = await api.get(
+        "/Leads", params={**params, "page_token": page10["info"]["next_page_token"]}
+    )
+    back = after.json()["info"]["previous_page_token"]
+    assert isinstance(back, str) and back
+    again = await api.get("/Leads", params={**params, "page_token": back})
+    assert [r["id"] for r in again.json()["data"]] == [r["id"] for r in page10["data"]]
+
+
 async def test_page_token_rules(fake: FakeZohoCRM, api: Api) -> None:
     fake.add_records("Leads", leads(5))
     params = {"fields": "Last_Name", "per_page": 2}
