@@ -9,6 +9,7 @@ __all__ = [
     "APIError",
     "ArchiveError",
     "AuthenticationError",
+    "ClientClosedError",
     "ConfigError",
     "NotFoundError",
     "OAuthError",
@@ -137,3 +138,7 @@ class RateLimitError(APIError):
 
 class ServerError(APIError):
     """HTTP 5xx from Zoho."""
+
+
+class ClientClosedError(ZCRMError, RuntimeError):
+    """The client was closed: the call was refused, or cancelled while it was in flight."""
