@@ -51,6 +51,7 @@ def bench(session: nox.Session) -> None:
         "bench_records.py",
         "bench_bulk_read.py",
         "bench_sync.py",
+        "bench_blocking.py",
     ]
     for script in scripts:
         session.run("python", f"benchmarks/{script}")

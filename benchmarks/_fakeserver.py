@@ -8,9 +8,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-__all__ = ["FakeServer", "NullServer", "fake_server", "null_server"]
+if TYPE_CHECKING:
+    import zcrm_async as zc
+
+__all__ = ["FakeServer", "NullServer", "fake_config", "fake_server", "null_server"]
 
 
 class FakeServer(NamedTuple):
@@ -72,3 +75,20 @@ def null_server(latency: float) -> Iterator[NullServer]:
         if found is None:
             raise RuntimeError("the null server did not start")
         yield NullServer(found.group(1), proc.pid)
+
+
+def fake_config(url: str, **overrides: Any) -> zc.Config:
+    """A client config for a fake served at ``url``: its default client and user, memory store."""
+    import zcrm_async as zc
+    from zcrm_async.testing import FakeZohoCRM
+
+    defaults = FakeZohoCRM()  # only for its default client credentials
+    values: dict[str, Any] = {
+        "client_id": defaults.client_id,
+        "client_secret": defaults.client_secret,
+        "redirect_uri": defaults.redirect_uri,
+        "accounts_url": url,
+        "current_user_email": defaults.user_email,
+        "persistence": "memory",
+    }
+    return zc.Config(**{**values, **overrides})
