@@ -1,8 +1,9 @@
 """The programs in docs/examples run against the fake: the trio script, the nightly export
-worker and the FastAPI app."""
+worker, the blocking script and the FastAPI app."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import subprocess
 import sys
@@ -103,6 +104,30 @@ async def test_the_nightly_export_only_exports_what_changed(
     path, count = await worker.nightly(crm, tmp_path)
     assert count == 1
     assert '"Last_Name": "Changed"' in path.read_text("utf-8")
+
+
+# -- the blocking script ----------------------------------------------------------------------
+
+
+def test_the_blocking_script_runs_as_a_program_with_no_async_code() -> None:
+    source = (EXAMPLES / "blocking_script.py").read_text("utf-8")
+    tree = ast.parse(source)
+    assert not [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.AsyncFunctionDef, ast.Await, ast.AsyncFor, ast.AsyncWith))
+    ]
+    output = run_script("blocking_script", "--fake")
+    summary = ast.literal_eval(output.strip().splitlines()[-1])
+    assert summary == {
+        "user": "admin@example.com",
+        "created": 3,
+        "names": ["Blocking 0", "Blocking 1", "Blocking 2"],
+        "first_page": 2,
+        "counts": {"Leads": 3, "Contacts": 0, "Accounts": 0},
+        "download": "called from plain Python",
+        "missing": "RECORD_NOT_FOUND",
+    }
 
 
 # -- the FastAPI app -------------------------------------------------------------------------
