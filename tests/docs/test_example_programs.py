@@ -1,5 +1,6 @@
 """The programs in docs/examples run against the fake: the trio script, the nightly export
-worker, the blocking script and the FastAPI app."""
+worker, the blocking script and the FastAPI app (in-process here; served by uvicorn in
+test_example_servers.py, with the aiohttp app)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import ast
 import importlib.util
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -134,22 +137,28 @@ def test_the_blocking_script_runs_as_a_program_with_no_async_code() -> None:
 
 
 @pytest.mark.anyio
-async def test_the_fastapi_app_serves_logged_in_users(fake: FakeZohoCRM) -> None:
+async def test_the_fastapi_app_serves_logged_in_users() -> None:
     example = load("fastapi_app")
-    app = example.create_app(fake.config(), secret_key=SECRET, transport=fake.transport())
+    fake = FakeZohoCRM(redirect_uri=f"{APP_URL}/zoho/callback")
+
+    @asynccontextmanager
+    async def in_process_fake() -> AsyncIterator[zc.Config]:
+        yield fake.config()
+
+    app = example.create_app(in_process_fake, secret_key=SECRET, transport=fake.transport())
     async with (
         LifespanManager(app) as manager,
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=manager.app), base_url=APP_URL
         ) as browser,
     ):
-        assert (await browser.get("/")).json() == {"login": "/zoho/login"}
+        assert 'href="/zoho/login"' in (await browser.get("/")).text
         assert (await browser.get("/leads")).status_code == 401
         start = await browser.get("/zoho/login")
         callback = await consent(fake, start.headers["location"], "ann@example.com")
         done = await browser.get(str(callback.copy_with(scheme=None, host=None, port=None)))
-        assert done.headers["location"] == "/leads"
-        assert (await browser.get("/")).json() == {"user": "ann@example.com", "leads": "/leads"}
+        assert done.headers["location"] == "/"
+        assert "Signed in as ann@example.com" in (await browser.get("/")).text
 
         created = await browser.post("/leads", json={"last_name": "Lovelace"})
         assert created.status_code == 201
@@ -160,3 +169,8 @@ async def test_the_fastapi_app_serves_logged_in_users(fake: FakeZohoCRM) -> None
         refused = await browser.post("/leads", json={"last_name": "X", "email": "not-an-email"})
         assert refused.status_code == 422
         assert refused.json()["detail"]["code"] == "INVALID_DATA"
+
+        logged_out = await browser.post("/zoho/logout")
+        assert logged_out.headers["location"] == "/"
+        home = await browser.get("/")
+        assert home.status_code == 200 and 'href="/zoho/login"' in home.text
