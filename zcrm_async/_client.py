@@ -77,7 +77,12 @@ class ZohoCRM:
         self.store = store if store is not None else build_store(config)
         retry = retry or RetryPolicy(max_retries=config.max_retries)
         accounts = AccountsClient(config, self.http, retry)
-        self.tokens = TokenManager(self.store, accounts, skew=config.refresh_skew)
+        self.tokens = TokenManager(
+            self.store,
+            accounts,
+            skew=config.refresh_skew,
+            refresh_timeout=config.refresh_timeout,
+        )
         self.oauth = OAuth(config, accounts, self.tokens, self.http)
         self.limiter = anyio.CapacityLimiter(config.max_concurrency)
         self.core = HttpCore(config, self.http, self.tokens, self.limiter, retry)
@@ -117,6 +122,7 @@ class ZohoCRM:
         if self._is_view:
             return
         with anyio.CancelScope(shield=True):
+            await self.tokens.aclose()  # a refresh in flight still saves its token
             if self._owns_http:
                 await self.http.aclose()
             await self.store.aclose()

@@ -15,7 +15,14 @@ from ._datacenters import DATA_CENTERS, ENVIRONMENTS, DataCenter
 from ._exceptions import ConfigError
 from ._urls import check_postgres_url, check_redis_url, redact_url
 
-__all__ = ["API_VERSIONS", "STORE_KINDS", "Config", "ConfigWarning", "default_sqlite_path"]
+__all__ = [
+    "API_VERSIONS",
+    "REFRESH_LOCK_WAIT",
+    "STORE_KINDS",
+    "Config",
+    "ConfigWarning",
+    "default_sqlite_path",
+]
 
 API_VERSIONS: Final = ("v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8")
 STORE_KINDS: Final = ("custom", "file", "sqlite", "mysql", "postgres", "redis", "memory")
@@ -33,6 +40,9 @@ ALIASES: Final = {
     "mysql_host": "db_host",
     "db_address": "db_host",
 }
+
+#: How long a worker waits for another's refresh lock (seconds); a refresh must take less.
+REFRESH_LOCK_WAIT: Final = 60.0
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
@@ -107,6 +117,17 @@ def _timeout(value: Any) -> float:
 
 def _refresh_skew(value: Any) -> float:
     return _as_seconds("refresh_skew", value)
+
+
+def _refresh_timeout(value: Any) -> float:
+    seconds = _as_seconds("refresh_timeout", value)
+    if seconds >= REFRESH_LOCK_WAIT:
+        raise ConfigError(
+            "refresh_timeout",
+            f"expected less than {REFRESH_LOCK_WAIT:g} seconds (how long other workers wait for "
+            f"the refresh lock before giving up), got {value!r}",
+        )
+    return seconds
 
 
 def _lower(value: Any) -> str:
@@ -209,6 +230,8 @@ class Config:
     timeout: float = attrs.field(default=30.0, converter=_timeout)
     max_retries: int = attrs.field(default=3, converter=_max_retries)
     refresh_skew: float = attrs.field(default=60.0, converter=_refresh_skew)
+    #: The most a token refresh may take, mint and save together (seconds).
+    refresh_timeout: float = attrs.field(default=30.0, converter=_refresh_timeout)
     #: The bulk-write file-upload host; None: the data centre's (reference §1.1).
     upload_url: str | None = attrs.field(default=None, converter=_url)
 

@@ -186,14 +186,16 @@ async def test_a_caller_cancelled_during_refresh_does_not_lose_the_token(
     store = await seeded_store(fake, expired=True)
     slow = DelayedTokenEndpoint(fake.transport(), delay=0.3)
     async with client(fake, store, transport=slow) as crm:
-        async with anyio.create_task_group() as group:
-            group.start_soon(crm.org.get)
-            await slow.token_started.wait()
-            group.cancel_scope.cancel()  # the caller gives up mid-refresh
+        with anyio.fail_after(0.2) as scope:  # the caller leaves at once, mid-refresh
+            async with anyio.create_task_group() as group:
+                group.start_soon(crm.org.get)
+                await slow.token_started.wait()
+                group.cancel_scope.cancel()
+        assert not scope.cancel_called
+        await crm.org.get()  # joins the refresh still in flight: no second mint
         assert fake.stats.token_mints == 1
         saved = await store.load(fake.user_email)
         assert saved is not None and not saved.expires_within(60)
-        await crm.org.get()  # uses the saved token: no second mint
     assert fake.stats.token_mints == 1
 
 

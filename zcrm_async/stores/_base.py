@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol, runtime_checkable
 
+from .._config import REFRESH_LOCK_WAIT
 from .._models import OAuthTokens
 
 __all__ = ["BaseTokenStore", "TokenStore"]
 
-#: How long a refresh lock is waited for, and how long a holder may keep it (seconds).
-LOCK_TIMEOUT = 60.0
+#: How long a refresh lock is waited for (seconds). A holder keeps it less: the token manager
+#: bounds a refresh by ``refresh_timeout``, which the config keeps below this.
+LOCK_TIMEOUT = REFRESH_LOCK_WAIT
 
 
 @runtime_checkable
