@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-__all__ = ["configure_logging", "logger", "redact"]
+__all__ = ["configure_logging", "logger", "protect_driver_logger", "redact"]
 
 logger = logging.getLogger("zcrm_async")
 
@@ -41,6 +44,41 @@ class _RedactingFilter(logging.Filter):
 
 
 logger.addFilter(_RedactingFilter())
+
+
+def _describe(argument: Any) -> Any:
+    """A log argument without the values it carries: a call is shown by its function's name."""
+    if isinstance(argument, functools.partial):
+        name = getattr(argument.func, "__qualname__", None) or type(argument.func).__name__
+        return f"{name}(...)"
+    if isinstance(argument, (int, float)) or argument is None:
+        return argument
+    return redact(str(argument))
+
+
+class _DriverFilter(logging.Filter):
+    """For the loggers of drivers the token stores use: no statement parameter is ever logged.
+
+    aiosqlite, for one, logs each call it runs with its arguments at DEBUG, and the arguments
+    of a token save are the tokens.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, Mapping):
+            record.args = {key: _describe(value) for key, value in record.args.items()}
+        elif record.args:
+            record.args = tuple(_describe(argument) for argument in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+def protect_driver_logger(name: str) -> None:
+    """Install the filter that keeps statement parameters out of ``name``'s records (once)."""
+    driver = logging.getLogger(name)
+    if not any(isinstance(existing, _DriverFilter) for existing in driver.filters):
+        driver.addFilter(_DriverFilter())
+
 
 _FORMAT = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 _configured: set[str] = set()

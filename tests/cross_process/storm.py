@@ -49,6 +49,23 @@ def build_store(spec: dict[str, Any]) -> zc.TokenStore:
     raise ValueError(f"unknown store kind {kind!r}")
 
 
+def start_python(args: list[str]) -> subprocess.Popen[str]:
+    """A Python OS process running from the repository, with piped text stdout and stderr."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    return subprocess.Popen(
+        [sys.executable, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=env,
+        text=True,
+    )
+
+
 @attrs.define
 class StormResult:
     """What the storm did: token mints at the fake, calls made, wall time from go to done."""
@@ -104,25 +121,12 @@ def run_storm(
             "tasks": tasks,
             "ready_dir": str(barrier),
         }
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-        }
         workers = []
         for index in range(processes):
             spec_file = barrier / f"spec-{index}.json"
             spec_file.write_text(json.dumps({**spec, "index": index}))
             spec_file.chmod(0o600)  # it holds the database password
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "tests.cross_process.storm_worker", str(spec_file)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                cwd=REPO,
-                env=env,
-                text=True,
-            )
-            workers.append(proc)
+            workers.append(start_python(["-m", "tests.cross_process.storm_worker", str(spec_file)]))
         try:
             deadline = time.monotonic() + 30
             while len(list(barrier.glob("ready-*"))) < processes:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import stat
 import time
 from pathlib import Path
 
@@ -67,12 +69,40 @@ async def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) ->
     await store.aclose()
 
 
-async def test_an_expired_lease_of_a_dead_holder_is_taken_over(tmp_path: Path) -> None:
-    path = tmp_path / "t.db"
+async def test_a_world_readable_database_and_its_wal_are_made_private(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "tokens.sqlite3"
+    keeper = sqlite3.connect(path)  # another process keeps the WAL files in place
+    keeper.execute("PRAGMA journal_mode=WAL")
+    keeper.execute("CREATE TABLE t (x)")
+    keeper.execute("INSERT INTO t VALUES (1)")
+    keeper.commit()
+    sides = [tmp_path / "tokens.sqlite3-wal", tmp_path / "tokens.sqlite3-shm"]
+    for file in (path, *sides):
+        file.chmod(0o644)  # made before by a tool with umask 022
     store = SQLiteStore(path)
-    await store.load("x@example.com")  # creates the schema
-    with sqlite3.connect(path) as db:  # a holder that crashed an hour ago
-        db.execute("INSERT INTO zcrm_refresh_locks VALUES ('ada@example.com', 'dead', 1)")
-    async with store.refresh_lock("ada@example.com"):
-        pass
-    await store.aclose()
+    try:
+        with caplog.at_level(logging.WARNING, logger="zcrm_async"):
+            await store.save(tokens())
+        for file in (path, *sides):
+            assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+        assert "readable by other users (mode 644): made it 600" in caplog.text
+    finally:
+        await store.aclose()
+        keeper.close()
+
+
+async def test_the_refresh_lock_is_a_lock_file_per_user_beside_the_database(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    try:
+        # Other users are not blocked:
+        async with store.refresh_lock("ada@example.com"), store.refresh_lock("bob@example.com"):
+            pass
+        folder = tmp_path / "t.db.locks"
+        assert len(list(folder.iterdir())) == 2
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    finally:
+        await store.aclose()

@@ -21,6 +21,7 @@ import anyio
 
 from .._backend import current_backend
 from .._exceptions import TokenStoreError, UnsupportedBackendError
+from .._logging import protect_driver_logger
 from .._models import OAuthTokens
 from ._base import LOCK_TIMEOUT, BaseTokenStore
 
@@ -66,6 +67,7 @@ def _asyncmy() -> Any:
         import asyncmy
     except ImportError as exc:
         raise TokenStoreError("MySQLStore needs asyncmy: pip install 'zcrm_async[mysql]'") from exc
+    protect_driver_logger("asyncmy")  # its statement log would show the tokens
     return asyncmy
 
 

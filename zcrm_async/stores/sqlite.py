@@ -1,4 +1,4 @@
-"""The SQLite token store, the embedded default: the seed's columns, WAL, a lease lock row.
+"""The SQLite token store, the embedded default: the seed's columns, WAL, an OS-level lock.
 
 Under asyncio it runs on aiosqlite; under trio (where aiosqlite cannot run) on stdlib
 ``sqlite3`` in a worker thread. Both run the same statements through :class:`_Connection`.
@@ -6,10 +6,10 @@ Under asyncio it runs on aiosqlite; under trio (where aiosqlite cannot run) on s
 
 from __future__ import annotations
 
+import hashlib
 import os
-import secrets
 import sqlite3
-import time
+import stat
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,8 +19,10 @@ import anyio
 
 from .._backend import current_backend
 from .._exceptions import TokenStoreError
+from .._logging import logger, protect_driver_logger
 from .._models import OAuthTokens
 from ._base import LOCK_TIMEOUT, BaseTokenStore
+from ._filelock import file_lock
 
 __all__ = ["SQLiteStore"]
 
@@ -31,11 +33,6 @@ _SCHEMA = (
         refreshtoken VARCHAR(100) NOT NULL,
         expirytime BIGINT NOT NULL,
         api_domain VARCHAR(255)
-    )""",
-    """CREATE TABLE IF NOT EXISTS zcrm_refresh_locks (
-        useridentifier VARCHAR(100) PRIMARY KEY,
-        holder VARCHAR(64) NOT NULL,
-        expires_at BIGINT NOT NULL
     )""",
 )
 
@@ -82,8 +79,10 @@ class _ThreadConnection:
 class SQLiteStore(BaseTokenStore):
     """Tokens in a SQLite database (table ``oauthtokens``, the seed's columns plus api_domain).
 
-    The connection opens lazily inside the running event loop. ``refresh_lock`` is a lease row in
-    ``zcrm_refresh_locks`` taken under ``BEGIN IMMEDIATE``; a crashed holder's lease expires.
+    The connection opens lazily inside the running event loop. ``refresh_lock`` is an ``flock``
+    on a lock file of the user's in ``<database>.locks/``: the OS releases it the moment its
+    holder exits, however it exits (even SIGKILL), so nobody waits out a dead holder. The
+    database and its ``-wal``/``-shm`` files are kept private (mode 0600).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
@@ -133,25 +132,12 @@ class SQLiteStore(BaseTokenStore):
 
     @asynccontextmanager
     async def refresh_lock(self, user_email: str) -> AsyncIterator[None]:
-        """A lease row per user: taken when absent or expired, released by its holder."""
-        holder = secrets.token_hex(8)  # per acquisition: tasks of one process exclude each other
-        with anyio.move_on_after(LOCK_TIMEOUT) as scope:
-            delay = 0.005
-            while not await self._try_lock(user_email, holder):
-                await anyio.sleep(delay)
-                delay = min(delay * 2, 0.05)
-        if scope.cancelled_caught:
-            raise TokenStoreError(
-                f"timed out waiting for the refresh lock of {user_email!r} in {self.path}"
-            )
-        try:
+        """An ``flock`` on the user's lock file beside the database (dies with its holder)."""
+        name = hashlib.sha256(user_email.encode()).hexdigest()[:40]
+        folder = self.path.with_name(f"{self.path.name}.locks")
+        await anyio.to_thread.run_sync(_private_folder, folder)
+        async with file_lock(folder / f"{name}.lock", LOCK_TIMEOUT):
             yield
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self._execute(
-                    "DELETE FROM zcrm_refresh_locks WHERE useridentifier = ? AND holder = ?",
-                    (user_email, holder),
-                )
 
     async def aclose(self) -> None:
         """Close the connection."""
@@ -160,36 +146,6 @@ class SQLiteStore(BaseTokenStore):
             await conn.close()
 
     # -- internals ----------------------------------------------------------------------------
-
-    async def _try_lock(self, user_email: str, holder: str) -> bool:
-        conn = await self._connection()
-        try:
-            async with self._serial():
-                return await self._take_lease(conn, user_email, holder)
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                return False
-            raise self._error(exc) from exc
-
-    async def _take_lease(self, conn: _Connection, user_email: str, holder: str) -> bool:
-        now = int(time.time() * 1000)
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            await conn.execute(
-                "DELETE FROM zcrm_refresh_locks WHERE useridentifier = ? AND expires_at < ?",
-                (user_email, now),
-            )
-            await conn.execute(
-                "INSERT OR IGNORE INTO zcrm_refresh_locks VALUES (?, ?, ?)",
-                (user_email, holder, now + int(LOCK_TIMEOUT * 1000)),
-            )
-            rows = await conn.execute(
-                "SELECT holder FROM zcrm_refresh_locks WHERE useridentifier = ?", (user_email,)
-            )
-        finally:
-            with anyio.CancelScope(shield=True):
-                await conn.execute("COMMIT")
-        return bool(rows) and rows[0][0] == holder
 
     def _serial(self) -> anyio.Lock:
         """One statement or transaction at a time on the shared connection."""
@@ -230,6 +186,7 @@ class SQLiteStore(BaseTokenStore):
         if current_backend() == "asyncio":
             import aiosqlite  # deferred: importing it costs more than the rest of the SDK
 
+            protect_driver_logger("aiosqlite")  # it logs statement parameters at DEBUG
             raw = await aiosqlite.connect(
                 self.path, timeout=self._busy_timeout, isolation_level=None
             )
@@ -244,6 +201,7 @@ class SQLiteStore(BaseTokenStore):
             columns = {row[1] for row in await conn.execute("PRAGMA table_info(oauthtokens)")}
             if "api_domain" not in columns:  # a table made by an older tool: widen it
                 await conn.execute("ALTER TABLE oauthtokens ADD COLUMN api_domain VARCHAR(255)")
+            await anyio.to_thread.run_sync(self._tighten_modes)  # WAL made -wal and -shm
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await conn.close()
@@ -260,3 +218,38 @@ class SQLiteStore(BaseTokenStore):
         if not self.path.exists():
             fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
+        self._tighten_modes()
+
+    def _tighten_modes(self) -> None:
+        """Tokens are secrets: a database (or -wal, -shm) others may read is made 0600."""
+        for path in (self.path, *(self.path.with_name(self.path.name + s) for s in _SIDE_FILES)):
+            try:
+                mode = stat.S_IMODE(path.stat().st_mode)
+            except FileNotFoundError:
+                continue
+            if mode & 0o077 == 0:
+                continue
+            try:
+                path.chmod(mode & 0o700)
+            except OSError as exc:
+                logger.warning(
+                    "token database file %s is readable by other users (mode %o) and could not "
+                    "be made private: %s; chmod 600 it",
+                    path,
+                    mode,
+                    exc,
+                )
+            else:
+                logger.warning(
+                    "token database file %s was readable by other users (mode %o): made it %o",
+                    path,
+                    mode,
+                    mode & 0o700,
+                )
+
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _private_folder(folder: Path) -> None:
+    folder.mkdir(mode=0o700, exist_ok=True)
