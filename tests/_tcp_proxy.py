@@ -7,8 +7,9 @@ It runs its own asyncio loop in a thread, so tests under any backend can use it:
         proxy.mode = "silent"   # connections stay open, nothing is forwarded either way
         proxy.resume()          # forward again; connections that went silent are reset
 
-Modes: ``forward``; ``drip`` (answers reach the client one byte every ``drip_interval``
-seconds, as from a server that trickles); ``silent`` (what crosses is dropped, as on a network
+Modes: ``forward``; ``delay`` (answers reach the client ``delay`` seconds late, as from a far
+server); ``drip`` (answers reach the client one byte every ``drip_interval`` seconds, as from a
+server that trickles); ``silent`` (what crosses is dropped, as on a network
 that stopped answering without closing anything).
 """
 
@@ -37,9 +38,17 @@ class _Link:
 class TcpProxy:
     """Forwards ``127.0.0.1:port`` to ``host:port`` of the upstream, in the chosen mode."""
 
-    def __init__(self, upstream_host: str, upstream_port: int, *, drip_interval: float = 2.0):
+    def __init__(
+        self,
+        upstream_host: str,
+        upstream_port: int,
+        *,
+        drip_interval: float = 2.0,
+        delay: float = 0.3,
+    ):
         self.upstream = (upstream_host, upstream_port)
         self.drip_interval = drip_interval
+        self.delay = delay
         self.mode = "forward"
         self.accepted = 0
         self.port = 0
@@ -131,6 +140,8 @@ class TcpProxy:
                         await writer.drain()
                         await asyncio.sleep(self.drip_interval)
                     continue
+                if self.mode == "delay" and downstream:
+                    await asyncio.sleep(self.delay)
                 writer.write(data)
                 await writer.drain()
         except (OSError, asyncio.IncompleteReadError):

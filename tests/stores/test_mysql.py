@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Awaitable, Sequence
+import time
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Any
 
 import anyio
+import attrs
+import httpx
 import pytest
 
 import zcrm_async as zc
+from tests._tcp_proxy import TcpProxy
 from tests.stores.mysql_support import (
     RUN_TAG,
     fresh_database_name,
@@ -19,6 +23,7 @@ from tests.stores.mysql_support import (
     server_args,
 )
 from zcrm_async.stores.mysql import MySQLStore
+from zcrm_async.testing import FakeZohoCRM
 
 pytestmark = pytest.mark.mysql
 
@@ -105,7 +110,7 @@ async def test_first_use_creates_database_and_seed_table_with_api_domain(
         "expirytime",
         "api_domain",
     }
-    assert cols["useridentifier"] == ("varchar", 100)
+    assert cols["useridentifier"] == ("varchar", 255)  # e-mail addresses reach 254
     assert cols["accesstoken"] == ("varchar", 255) and cols["refreshtoken"] == ("varchar", 255)
     assert cols["expirytime"][0] == "bigint"
     assert ("PRIMARY", "useridentifier") in await unique_keys(store.database)
@@ -135,6 +140,7 @@ async def test_classic_sdk_table_is_adopted_and_keeps_working_for_classic_reader
         )
         cols = await columns(database)
         assert "api_domain" in cols and cols["accesstoken"] == ("varchar", 255)
+        assert cols["useridentifier"] == ("varchar", 255)
         assert ("zcrm_useridentifier", "useridentifier") in await unique_keys(database)
 
         long_token = "1000." + "x" * 200  # wider than the seed's varchar(100)
@@ -150,6 +156,13 @@ async def test_classic_sdk_table_is_adopted_and_keeps_working_for_classic_reader
         assert len(rows) == 1 and rows[0][1] == long_token
         bob = await store.load("bob@example.com")
         assert bob is not None and bob.expiry_time == 1 and bob.api_domain is None
+        longest = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".com"
+        await store.save(tokens(longest))
+        rows = await run_sql(
+            ["SELECT useridentifier FROM oauthtokens WHERE LENGTH(useridentifier) > 100"],
+            database=database,
+        )
+        assert rows == [(longest,)] and len(longest) == 254
     finally:
         await store.aclose()
 
@@ -417,3 +430,81 @@ def test_trio_is_refused_clearly() -> None:
         assert "asyncio only" in message
         assert all(kind in message for kind in ("FileStore", "SQLiteStore", "MemoryStore"))
         assert "custom handler" in message
+
+
+# -- a server that stops answering (a half-open connection, made by a TCP proxy) --------------
+
+
+@pytest.fixture
+def proxy(server: dict[str, Any]) -> Iterator[TcpProxy]:
+    with TcpProxy(server["host"], server["port"]) as running:
+        yield running
+
+
+def proxied_store(server: dict[str, Any], proxy: TcpProxy, **overrides: Any) -> MySQLStore:
+    args = {**server, "host": "127.0.0.1", "port": proxy.port, "database": fresh_database_name()}
+    return MySQLStore(**{**args, "query_timeout": 1.5, **overrides})
+
+
+@pytest.mark.anyio
+async def test_a_server_that_stops_answering_is_a_bounded_clear_error_then_recovers(
+    server: dict[str, Any], proxy: TcpProxy
+) -> None:
+    store = proxied_store(server, proxy)
+    try:
+        await store.save(tokens())
+        proxy.mode = "silent"
+        started = time.monotonic()
+        with anyio.fail_after(10):  # hung forever before
+            with pytest.raises(zc.TokenStoreError) as caught:
+                await store.load("ada@example.com")
+        assert time.monotonic() - started < 1.5 + 2
+        message = str(caught.value)
+        assert f"127.0.0.1:{proxy.port}" in message and "no answer within 1.5s" in message
+
+        proxy.resume()  # the network is back; the half-open connections are gone
+        with anyio.fail_after(10):
+            assert await store.load("ada@example.com") == tokens()
+    finally:
+        await store.aclose()
+
+
+class GoSilentOnTokenRequest(httpx.AsyncBaseTransport):
+    """The fake in-process; the database proxy goes silent as the token request is made."""
+
+    def __init__(self, fake: FakeZohoCRM, proxy: TcpProxy) -> None:
+        self.inner = fake.transport()
+        self.proxy = proxy
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/v2/token":
+            self.proxy.mode = "silent"  # the save that follows the mint will hang
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.anyio
+async def test_a_save_that_hangs_during_a_refresh_is_bounded_and_the_token_kept(
+    server: dict[str, Any], proxy: TcpProxy
+) -> None:
+    fake = FakeZohoCRM()
+    store = proxied_store(server, proxy)
+    issued = zc.OAuthTokens.from_token_response(fake.issue_tokens(), user_email=fake.user_email)
+    await store.save(attrs.evolve(issued, expiry_time=int(time.time() * 1000) - 1000))
+    transport = GoSilentOnTokenRequest(fake, proxy)
+    try:
+        async with zc.ZohoCRM(fake.config(), store=store, transport=transport) as crm:
+            started = time.monotonic()
+            with anyio.fail_after(5):  # neither fail_after(5) nor wait_for(20) returned before
+                with pytest.raises(zc.TokenStoreError, match=f"127.0.0.1:{proxy.port}"):
+                    await crm.org.get()
+            assert time.monotonic() - started < 2 * 1.5 + 2  # the save, then the lock release
+            assert fake.stats.token_mints == 1
+
+            proxy.resume()
+            assert (await crm.org.get()).zgid  # the minted token, kept in memory: no new mint
+            assert fake.stats.token_mints == 1
+            with anyio.fail_after(5):  # the lock was freed
+                async with store.refresh_lock(fake.user_email):
+                    pass
+    finally:
+        await store.aclose()

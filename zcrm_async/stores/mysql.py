@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ _UPSERT = (
 )
 _DELETE = "DELETE FROM oauthtokens WHERE useridentifier = %s"
 _TOKEN_WIDTH = 255  # the seed's varchar(100) holds today's tokens, with little room to spare
+_USER_WIDTH = 255  # the seed's varchar(100) is short: an e-mail address may have 254 characters
 _UNIQUE_KEY = "zcrm_useridentifier"
 _SEED_COLUMNS = ("useridentifier", "accesstoken", "refreshtoken", "expirytime")
 
@@ -79,7 +80,7 @@ def _errno(exc: BaseException) -> int | None:
 def _table_ddl(database: str) -> str:
     return (
         f"CREATE TABLE IF NOT EXISTS {_quote(database)}.{_TABLE} (\n"
-        "  useridentifier varchar(100) NOT NULL,\n"
+        f"  useridentifier varchar({_USER_WIDTH}) NOT NULL,\n"
         f"  accesstoken varchar({_TOKEN_WIDTH}),\n"
         f"  refreshtoken varchar({_TOKEN_WIDTH}),\n"
         "  expirytime bigint,\n"
@@ -101,6 +102,11 @@ class MySQLStore(BaseTokenStore):
     ``refresh_lock`` is ``GET_LOCK`` on a name derived from the database and the user, held by
     a connection of its own, so processes and hosts sharing the database refresh one at a time.
     Needs the ``mysql`` extra (asyncmy) and asyncio.
+
+    Every exchange with the server is bounded: ``connect_timeout`` to connect, ``query_timeout``
+    per statement (plus ``lock_timeout`` for the lock wait). A server or network that stops
+    answering (a half-open connection) is a :class:`TokenStoreError` naming host and port; the
+    connections are dropped, and the next call opens new ones.
     """
 
     def __init__(
@@ -115,6 +121,7 @@ class MySQLStore(BaseTokenStore):
         connect_timeout: float = 10.0,
         lock_timeout: float = LOCK_TIMEOUT,
         pool_recycle: int = 3600,
+        query_timeout: float = 10.0,
     ) -> None:
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
@@ -127,6 +134,7 @@ class MySQLStore(BaseTokenStore):
         self.connect_timeout = connect_timeout
         self.lock_timeout = lock_timeout
         self.pool_recycle = pool_recycle
+        self.query_timeout = query_timeout
         self._pool: Any = None
         self._pool_loop: asyncio.AbstractEventLoop | None = None
         self._open_lock: anyio.Lock | None = None
@@ -194,9 +202,12 @@ class MySQLStore(BaseTokenStore):
         name = self.lock_name(user_email)
         conn = await self._connect()
         try:
-            got = await self._query(conn, "SELECT GET_LOCK(%s, %s)", (name, self.lock_timeout))
+            with self._bounded("taking the refresh lock", self.lock_timeout + self.query_timeout):
+                got = await self._query(conn, "SELECT GET_LOCK(%s, %s)", (name, self.lock_timeout))
         except BaseException as exc:
             conn.close()  # cancelled or failed mid-wait: ending the session drops any lock
+            if isinstance(exc, TokenStoreError):
+                raise
             if isinstance(exc, Exception):
                 raise self._error(exc, "taking the refresh lock") from exc
             raise
@@ -209,7 +220,8 @@ class MySQLStore(BaseTokenStore):
             yield
         finally:
             with anyio.CancelScope(shield=True):
-                with contextlib.suppress(Exception):  # closing the session releases it too
+                # Closing the session releases the lock too: a failed release is no loss.
+                with contextlib.suppress(Exception), self._bounded("releasing the refresh lock"):
                     await self._query(conn, "SELECT RELEASE_LOCK(%s)", (name,))
                 await self._close_connection(conn)
 
@@ -241,6 +253,27 @@ class MySQLStore(BaseTokenStore):
     def _where(self) -> str:
         return f"{self.host}:{self.port} (user {self.user!r}, database {self.database!r})"
 
+    @contextlib.contextmanager
+    def _bounded(self, doing: str, seconds: float | None = None) -> Iterator[None]:
+        """At most ``seconds`` (default ``query_timeout``); past it, the pool is dropped."""
+        limit = self.query_timeout if seconds is None else seconds
+        try:
+            with anyio.fail_after(limit):
+                yield
+        except TimeoutError:
+            self._drop_pool()  # its connections may all be half-open: start afresh next call
+            raise TokenStoreError(
+                f"MySQL token store at {self._where()}: {doing}: no answer within {limit:g}s "
+                "(the server or the network stopped answering); the connections were dropped "
+                "and the next call opens new ones"
+            ) from None
+
+    def _drop_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        self._pool_loop = None
+        if pool is not None:
+            pool.terminate()
+
     def _error(self, exc: BaseException, doing: str) -> TokenStoreError:
         code = _errno(exc)
         if code in _ACCESS_DENIED:
@@ -271,7 +304,8 @@ class MySQLStore(BaseTokenStore):
         if database:
             args["database"] = self.database
         try:
-            return await asyncmy.connect(**args)
+            with self._bounded("connecting", self.connect_timeout + self.query_timeout):
+                return await asyncmy.connect(**args)
         except (asyncmy.errors.Error, OSError) as exc:
             raise self._error(exc, "connecting") from exc
 
@@ -285,7 +319,8 @@ class MySQLStore(BaseTokenStore):
     @staticmethod
     async def _close_connection(conn: Any) -> None:
         try:
-            await conn.ensure_closed()
+            with anyio.fail_after(1):  # says goodbye to the server; a silent one is not waited
+                await conn.ensure_closed()
         except Exception:
             conn.close()
 
@@ -297,11 +332,13 @@ class MySQLStore(BaseTokenStore):
         pool = await self._ensure_pool()
         for attempt in (1, 2):
             try:
-                conn = await pool.acquire()
+                with self._bounded("connecting", self.connect_timeout + self.query_timeout):
+                    conn = await pool.acquire()
             except (asyncmy.errors.Error, OSError) as exc:
                 raise self._error(exc, "connecting") from exc
             try:
-                return await self._query(conn, sql, params)
+                with self._bounded("a query"):
+                    return await self._query(conn, sql, params)
             except (asyncmy.errors.Error, OSError) as exc:
                 conn.close()  # never hand a broken or mid-statement connection back
                 if attempt == 1 and self._is_disconnect(exc):
@@ -337,16 +374,18 @@ class MySQLStore(BaseTokenStore):
                 self._pool = None
             asyncmy = _asyncmy()
 
-            await self._prepare_schema()
+            with self._bounded("preparing the token table", self.lock_timeout + self.query_timeout):
+                await self._prepare_schema()
             args = self._connect_args()
             try:
-                pool = await asyncmy.create_pool(
-                    minsize=1,
-                    maxsize=self.pool_size,
-                    pool_recycle=self.pool_recycle,
-                    database=self.database,
-                    **args,
-                )
+                with self._bounded("connecting", self.connect_timeout + self.query_timeout):
+                    pool = await asyncmy.create_pool(
+                        minsize=1,
+                        maxsize=self.pool_size,
+                        pool_recycle=self.pool_recycle,
+                        database=self.database,
+                        **args,
+                    )
             except (asyncmy.errors.Error, OSError) as exc:
                 raise self._error(exc, "connecting") from exc
             self._pool, self._pool_loop = pool, loop
@@ -408,11 +447,13 @@ class MySQLStore(BaseTokenStore):
         changes = []
         if "api_domain" not in columns:
             changes.append("ADD COLUMN api_domain varchar(255) NULL")
-        for column in ("accesstoken", "refreshtoken"):
+        widths = {"useridentifier": _USER_WIDTH, "accesstoken": _TOKEN_WIDTH}
+        for column in ("useridentifier", "accesstoken", "refreshtoken"):
+            wanted = widths.get(column, _TOKEN_WIDTH)
             _, kind, width, nullable = columns[column]
-            if str(kind).lower() in {"varchar", "char"} and int(width or 0) < _TOKEN_WIDTH:
+            if str(kind).lower() in {"varchar", "char"} and int(width or 0) < wanted:
                 null = "NULL" if str(nullable).upper() == "YES" else "NOT NULL"
-                changes.append(f"MODIFY {column} varchar({_TOKEN_WIDTH}) {null}")
+                changes.append(f"MODIFY {column} varchar({wanted}) {null}")
         if not await self._has_unique_user_key(conn):
             await self._check_no_duplicates(conn)
             changes.append(f"ADD UNIQUE KEY {_UNIQUE_KEY} (useridentifier)")
