@@ -9,6 +9,7 @@ from ._datacenters import DATA_CENTERS, DataCenter
 from ._exceptions import (
     APIError,
     ArchiveError,
+    ArgumentError,
     AuthenticationError,
     ConfigError,
     NotFoundError,
@@ -76,7 +77,7 @@ if TYPE_CHECKING:
     from .incremental import Batch, CheckpointStore, IncrementalSync
     from .managers._files import Download
     from .managers.coql import CoqlLimitError, CoqlQuery, coql_value
-    from .stores.custom import CustomStore
+    from .stores.custom import CustomStore, TokenHandlerError
     from .stores.file import FileStore
     from .sync import bounded_map, create_in_chunks, pipeline, upsert_in_chunks
 
@@ -110,6 +111,7 @@ _LAZY = {
         "._entities",
     ),
     "CustomStore": ".stores.custom",
+    "TokenHandlerError": ".stores.custom",
     "FileStore": ".stores.file",
     "Batch": ".incremental",
     "CheckpointStore": ".incremental",
@@ -159,6 +161,7 @@ __all__ = [
     "APIError",
     "ArchiveError",
     "ArchiveLimits",
+    "ArgumentError",
     "Attachment",
     "AuthenticationError",
     "BaseTokenStore",
@@ -190,6 +193,7 @@ __all__ = [
     "ServerError",
     "Tag",
     "TokenStore",
+    "TokenHandlerError",
     "TokenStoreError",
     "TransportError",
     "UnsupportedBackendError",

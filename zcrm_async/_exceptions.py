@@ -8,6 +8,7 @@ from typing import Any
 __all__ = [
     "APIError",
     "ArchiveError",
+    "ArgumentError",
     "AuthenticationError",
     "ClientClosedError",
     "ConfigError",
@@ -38,6 +39,10 @@ class ConfigError(ZCRMError, ValueError):
 class ArchiveError(ZCRMError):
     """A downloaded archive (a Bulk Read result) is corrupt, truncated, over a limit of
     :class:`~zcrm_async.bulk.ArchiveLimits`, or does not hold the rows the job reported."""
+
+
+class ArgumentError(ZCRMError, ValueError):
+    """A call lacks an argument it needs, or cannot use one it got (the message names it)."""
 
 
 class TokenStoreError(ZCRMError):

@@ -53,6 +53,33 @@ class OAuthTokens:
         """True if the access token expires within ``seconds`` from now (or already has)."""
         return self.expiry_time - _now_ms() <= seconds * 1000
 
+    # The names classic token handlers read: the Ruby SDK's and the classic Python SDK's.
+
+    @property
+    def user_identifier(self) -> str:
+        """``user_email``, by the classic Ruby SDK's name."""
+        return self.user_email
+
+    @property
+    def userEmail(self) -> str:
+        """``user_email``, by the classic Python SDK's name."""
+        return self.user_email
+
+    @property
+    def accessToken(self) -> str:
+        """``access_token``, by the classic Python SDK's name."""
+        return self.access_token
+
+    @property
+    def refreshToken(self) -> str:
+        """``refresh_token``, by the classic Python SDK's name."""
+        return self.refresh_token
+
+    @property
+    def expiryTime(self) -> int:
+        """``expiry_time`` (epoch milliseconds), by the classic Python SDK's name."""
+        return self.expiry_time
+
     @classmethod
     def from_token_response(
         cls,

@@ -61,10 +61,39 @@ async def test_foreign_or_corrupt_file_is_a_clear_error_and_untouched(
     assert path.read_bytes() == content  # nothing overwritten
 
 
-async def test_missing_folder_is_named(tmp_path: Path) -> None:
-    store = zc.FileStore(tmp_path / "nope")
-    assert await store.load("ada@example.com") is None
-    with pytest.raises(zc.TokenStoreError, match=r"nope.*is not an existing folder"):
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("tokens", "tokens/zcrm_oauthtokens.txt"),  # a folder, created on the first save
+        ("relativepath/to/zcrm_oauthtokens.txt", "relativepath/to/zcrm_oauthtokens.txt"),
+        ("deep/er/my-tokens.json", "deep/er/my-tokens.json"),  # any file name with a suffix
+    ],
+)
+async def test_token_persistence_path_names_a_folder_or_the_token_file(
+    tmp_path: Path, given: str, expected: str
+) -> None:
+    store = zc.FileStore(tmp_path / given)
+    assert store.path == tmp_path / expected
+    assert await store.load("ada@example.com") is None  # nothing created by a read
+    assert not store.folder.exists()
+    saved = tokens()
+    await store.save(saved)
+    assert (tmp_path / expected).is_file()
+    assert stat.S_IMODE(store.folder.stat().st_mode) == 0o700
+    assert await zc.FileStore(tmp_path / given).load("ada@example.com") == saved
+
+
+async def test_an_existing_file_without_a_suffix_is_the_token_file(tmp_path: Path) -> None:
+    saved = tokens()
+    await zc.FileStore(tmp_path / "tokens.txt").save(saved)
+    (tmp_path / "tokens.txt").rename(tmp_path / "mytokens")
+    assert await zc.FileStore(tmp_path / "mytokens").load("ada@example.com") == saved
+
+
+async def test_a_folder_that_cannot_be_created_is_named(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("in the way")
+    store = zc.FileStore(tmp_path / "a-file" / "sub")
+    with pytest.raises(zc.TokenStoreError, match=r"cannot create the folder .*a-file/sub"):
         await store.save(tokens())
 
 

@@ -102,7 +102,8 @@ def test_every_api_version_from_v2_to_v8() -> None:
     [
         ({"client_id": ""}, "client_id", "mandatory"),
         ({"client_secret": None}, "client_secret", "mandatory"),
-        ({"redirect_uri": "not a url"}, "redirect_uri", "http(s) URL"),
+        ({"refresh_timeout": 60}, "refresh_timeout", "less than 60 seconds"),
+        ({"refresh_timeout": "0"}, "refresh_timeout", "seconds > 0"),
         ({"api_version": "v9"}, "api_version", "v2, v2.1, v3"),
         ({"data_center": "mars"}, "data_center", "us, eu, in, cn, au, jp, ca, sa"),
         ({"environment": "staging"}, "environment", "production, sandbox, developer"),

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 import httpx
 
 from .._config import Config
-from .._exceptions import ConfigError, OAuthError
+from .._exceptions import ArgumentError, ConfigError, OAuthError
 from .._logging import logger
 from .._models import OAuthTokens
+from ..stores import ListsUsers
 from ._accounts import AccountsClient
 from ._tokens import TokenManager
 
@@ -68,7 +69,11 @@ class OAuth:
         *,
         prompt: str | None = "consent",
     ) -> str:
-        """The "Login with Zoho" URL: redirect a user there; Zoho returns a grant code."""
+        """The "Login with Zoho" URL: redirect a user there; Zoho returns a grant code.
+
+        Needs ``redirect_uri`` to be the real registered URL (:class:`ConfigError` otherwise).
+        """
+        self._config.web_redirect_uri()  # a self client's dummy value cannot do here
         return self._accounts.authorization_url(tuple(scopes), state, prompt=prompt)
 
     async def generate_access_token(
@@ -124,8 +129,43 @@ class OAuth:
         return tokens
 
     async def is_token_generated(self, user_email: str | None = None) -> bool:
-        """True if the store holds tokens for the user (the seed's ``isTokenGenerated``)."""
-        return await self._tokens.store.load(self.user_or_default(user_email)) is not None
+        """True if the store holds tokens for the user (the classic ``isTokenGenerated``).
+
+        The user is ``user_email``, else the default user. With neither, the store answers:
+        False if it holds no tokens; True if it holds one user's (who becomes the default
+        user); with several users, or a store that cannot list them, :class:`ArgumentError`
+        asks for ``user_email=``. A classic token handler that raises because it has no row
+        for the user means False here, as it did in the classic SDKs; other store failures
+        raise :class:`TokenStoreError`.
+        """
+        from ..stores.custom import TokenHandlerError  # custom handlers import on first use
+
+        user = user_email or self.default_user
+        if not user:
+            return await self._any_tokens_generated()
+        try:
+            return await self._tokens.store.load(user) is not None
+        except TokenHandlerError as exc:
+            logger.info("is_token_generated(%r): %s; taken as no tokens", user, exc)
+            return False
+
+    async def _any_tokens_generated(self) -> bool:
+        store = self._tokens.store
+        users = await store.user_emails() if isinstance(store, ListsUsers) else None
+        if users == []:
+            return False
+        if users is not None and len(users) == 1:
+            self.default_user = users[0]
+            return True
+        held = (
+            f"the token store holds tokens for {len(users)} users ({', '.join(users[:5])})"
+            if users
+            else f"{store!r} cannot list the users whose tokens it holds"
+        )
+        raise ArgumentError(
+            f"is_token_generated(): {held} and no user was named: pass user_email= "
+            "(or set current_user_email in the config)"
+        )
 
     async def refresh(self, user_email: str | None = None) -> OAuthTokens:
         """Mint a new access token now (normally automatic, on expiry or ``INVALID_TOKEN``)."""

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from .._config import Config
 from .._exceptions import ConfigError
-from ._base import BaseTokenStore, TokenStore
+from ._base import BaseTokenStore, ListsUsers, TokenStore
 from .memory import MemoryStore
 
 if TYPE_CHECKING:
-    from .custom import CustomStore
+    from .custom import CustomStore, TokenHandlerError
     from .file import FileStore
     from .mysql import MySQLStore
     from .postgres import PostgresStore
@@ -26,17 +26,20 @@ _LAZY = {
     "PostgresStore": ".postgres",
     "RedisStore": ".redis",
     "SQLiteStore": ".sqlite",
+    "TokenHandlerError": ".custom",
 }
 
 __all__ = [
     "BaseTokenStore",
     "CustomStore",
     "FileStore",
+    "ListsUsers",
     "MemoryStore",
     "MySQLStore",
     "PostgresStore",
     "RedisStore",
     "SQLiteStore",
+    "TokenHandlerError",
     "TokenStore",
     "build_store",
 ]

@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 from .._config import REFRESH_LOCK_WAIT
 from .._models import OAuthTokens
 
-__all__ = ["BaseTokenStore", "TokenStore"]
+__all__ = ["BaseTokenStore", "ListsUsers", "TokenStore"]
 
 #: How long a refresh lock is waited for (seconds). A holder keeps it less: the token manager
 #: bounds a refresh by ``refresh_timeout``, which the config keeps below this.
@@ -43,6 +43,18 @@ class TokenStore(Protocol):
 
     async def aclose(self) -> None:
         """Release connections and files."""
+        ...
+
+
+@runtime_checkable
+class ListsUsers(Protocol):
+    """An optional capability of a store: naming the users whose tokens it holds.
+
+    ``crm.oauth.is_token_generated()`` with no user and no ``current_user_email`` uses it.
+    """
+
+    async def user_emails(self) -> list[str]:
+        """The e-mail of every user with stored tokens, sorted."""
         ...
 
 

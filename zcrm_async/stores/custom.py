@@ -1,5 +1,5 @@
-"""User-supplied token handlers: the seed's ``save_oauth_data`` / ``get_oauth_tokens`` /
-``delete_oauth_tokens``, sync or async, passed as an object or loaded from a file + class name.
+"""User-supplied token handlers, as the classic SDKs had them: sync or async, passed as an
+object or loaded from a file + class name, with any of the classic method-name families.
 """
 
 from __future__ import annotations
@@ -13,17 +13,47 @@ from typing import Any
 import anyio
 
 from .._exceptions import ConfigError, TokenStoreError
+from .._logging import redact
 from .._models import OAuthTokens
 from ._base import BaseTokenStore
 
-__all__ = ["HANDLER_METHODS", "CustomStore", "load_handler_class"]
+__all__ = ["HANDLER_METHODS", "CustomStore", "TokenHandlerError", "load_handler_class"]
 
-#: The seed's method names, with the classic Python SDK's spellings accepted as aliases.
+#: The method names a handler may use, by role: this SDK's (the first), the classic articles'
+#: camelCase, the classic Ruby SDK's and the classic Python SDK's.
 HANDLER_METHODS: dict[str, tuple[str, ...]] = {
-    "save_oauth_data": ("save_oauth_data", "save_oauthtokens", "save_oauth_tokens"),
-    "get_oauth_tokens": ("get_oauth_tokens", "get_oauthtokens"),
-    "delete_oauth_tokens": ("delete_oauth_tokens", "delete_oauthtokens"),
+    "save_oauth_data": (
+        "save_oauth_data",
+        "saveOAuthData",
+        "save_oauth_tokens",
+        "save_oauthtokens",
+    ),
+    "get_oauth_tokens": ("get_oauth_tokens", "getOAuthTokens", "get_oauthtokens"),
+    "delete_oauth_tokens": ("delete_oauth_tokens", "deleteOAuthTokens", "delete_oauthtokens"),
 }
+
+#: Where each token field may be found on what a handler returns (attribute or key names).
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "user_email": ("user_email", "user_identifier", "userEmail", "useridentifier"),
+    "access_token": ("access_token", "accessToken", "accesstoken"),
+    "refresh_token": ("refresh_token", "refreshToken", "refreshtoken"),
+    "expiry_time": ("expiry_time", "expiryTime", "expirytime"),
+    "api_domain": ("api_domain", "apiDomain"),
+}
+
+
+class TokenHandlerError(TokenStoreError):
+    """A custom token handler's method raised; ``handler`` and ``method`` say which.
+
+    The handler's own exception is the ``__cause__``. Classic handlers raise from
+    ``get_oauth_tokens`` when they hold no row for the user: ``is_token_generated`` reads that
+    as "no tokens", as the classic SDKs did.
+    """
+
+    def __init__(self, handler: str, method: str, message: str) -> None:
+        self.handler = handler
+        self.method = method
+        super().__init__(message)
 
 
 def load_handler_class(path: str, class_name: str) -> type[Any]:
@@ -60,9 +90,14 @@ class CustomStore(BaseTokenStore):
     """Adapts a user's handler object to the :class:`TokenStore` protocol.
 
     Plain (sync) methods run in a worker thread so that a blocking database call does not stall
-    the event loop. ``get_oauth_tokens`` may return :class:`OAuthTokens`, a mapping with its
-    fields (or the seed's column names), or None. Handlers run inside the refresh lock: they must
-    not call back into the client.
+    the event loop. The handler's methods may have this SDK's names or any classic family's
+    (``saveOAuthData``/``getOAuthTokens``/``deleteOAuthTokens``, ``save_oauth_tokens``...,
+    ``save_oauthtokens``...). ``get_oauth_tokens`` may return :class:`OAuthTokens`, a classic
+    token object or a mapping (this SDK's names, the classic attributes ``user_identifier``,
+    ``accessToken``... or the table's column names), or None. The token object handed to
+    ``save_oauth_data`` answers to the classic attribute names too. Whatever a handler raises
+    comes out as :class:`TokenHandlerError` naming the handler and the method. Handlers run
+    inside the refresh lock: they must not call back into the client.
     """
 
     def __init__(self, handler: Any) -> None:
@@ -85,56 +120,74 @@ class CustomStore(BaseTokenStore):
                 "persistence_handler_class",
                 f"{type(handler).__name__} lacks {', '.join(missing)}; a custom token handler "
                 "needs save_oauth_data(tokens), get_oauth_tokens(user_email) and "
-                "delete_oauth_tokens(user_email), sync or async",
+                "delete_oauth_tokens(user_email), sync or async (or the classic names: "
+                "saveOAuthData/getOAuthTokens/deleteOAuthTokens, save_oauth_tokens/..., "
+                "save_oauthtokens/...)",
             )
 
     def __repr__(self) -> str:
         return f"CustomStore(handler={type(self.handler).__name__})"
 
     async def load(self, user_email: str) -> OAuthTokens | None:
-        """Call ``get_oauth_tokens(user_email)``."""
-        found = await self._call("get_oauth_tokens", user_email)
+        """Call the handler's ``get_oauth_tokens(user_email)`` (under whichever name it has)."""
+        found = await self._call("get_oauth_tokens", user_email, repr(user_email))
         if found is None or isinstance(found, OAuthTokens):
             return found
-        if isinstance(found, Mapping):
-            return _tokens_from_mapping(found, user_email)
-        raise TokenStoreError(
-            f"{type(self.handler).__name__}.get_oauth_tokens returned {type(found).__name__}; "
-            "return OAuthTokens, a dict of its fields, or None"
-        )
+        try:
+            return _tokens_from_classic(found, user_email)
+        except (TypeError, ValueError) as exc:
+            raise TokenStoreError(
+                f"{self._name('get_oauth_tokens')} returned {type(found).__name__} without "
+                f"usable tokens ({exc}); return OAuthTokens, an object or a mapping with "
+                "access_token, refresh_token and expiry_time (or the classic names), or None",
+            ) from exc
 
     async def save(self, tokens: OAuthTokens) -> None:
-        """Call ``save_oauth_data(tokens)``."""
-        with anyio.CancelScope(shield=True):
-            await self._call("save_oauth_data", tokens)
+        """Call the handler's ``save_oauth_data(tokens)``."""
+        await self._call("save_oauth_data", tokens, f"<tokens of {tokens.user_email!r}>")
 
     async def delete(self, user_email: str) -> None:
-        """Call ``delete_oauth_tokens(user_email)``."""
-        await self._call("delete_oauth_tokens", user_email)
+        """Call the handler's ``delete_oauth_tokens(user_email)``."""
+        await self._call("delete_oauth_tokens", user_email, repr(user_email))
 
-    async def _call(self, name: str, argument: Any) -> Any:
-        method = self._methods[name]
-        if inspect.iscoroutinefunction(method):
-            return await method(argument)
-        result = await anyio.to_thread.run_sync(method, argument)
-        return await result if inspect.isawaitable(result) else result
+    def _name(self, role: str) -> str:
+        return f"{type(self.handler).__name__}.{self._methods[role].__name__}"
+
+    async def _call(self, role: str, argument: Any, shown: str) -> Any:
+        method = self._methods[role]
+        try:
+            if inspect.iscoroutinefunction(method):
+                return await method(argument)
+            # A blocking handler may hang (a dead database): its caller's deadline still works.
+            result = await anyio.to_thread.run_sync(method, argument, abandon_on_cancel=True)
+            return await result if inspect.isawaitable(result) else result
+        except Exception as exc:
+            raise TokenHandlerError(
+                type(self.handler).__name__,
+                method.__name__,
+                f"token handler {self._name(role)}({shown}) raised "
+                f"{type(exc).__name__}: {redact(str(exc))}",
+            ) from exc
 
 
-def _tokens_from_mapping(data: Mapping[str, Any], user_email: str) -> OAuthTokens:
-    """Accept this SDK's field names or the seed's column names."""
+def _tokens_from_classic(found: Any, user_email: str) -> OAuthTokens:
+    """Tokens from a mapping or any object with this SDK's or the classic SDKs' names."""
 
-    def pick(*keys: str) -> Any:
-        return next((data[k] for k in keys if data.get(k) is not None), None)
+    def pick(field: str) -> Any:
+        for name in _FIELDS[field]:
+            value = found.get(name) if isinstance(found, Mapping) else getattr(found, name, None)
+            if value is not None:
+                return value
+        return None
 
-    try:
-        return OAuthTokens(
-            user_email=str(pick("user_email", "useridentifier") or user_email),
-            access_token=str(pick("access_token", "accesstoken")),
-            refresh_token=str(pick("refresh_token", "refreshtoken")),
-            expiry_time=int(pick("expiry_time", "expirytime")),
-            api_domain=pick("api_domain"),
-        )
-    except (TypeError, ValueError) as exc:
-        raise TokenStoreError(
-            f"custom handler returned tokens without access_token/refresh_token/expiry_time: {exc}"
-        ) from exc
+    access, refresh, expiry = pick("access_token"), pick("refresh_token"), pick("expiry_time")
+    if access is None or refresh is None or expiry is None:
+        raise ValueError("no access_token, refresh_token or expiry_time")
+    api_domain = pick("api_domain")
+    return OAuthTokens(
+        user_email=str(pick("user_email") or user_email),
+        access_token=str(access),
+        refresh_token=str(refresh),
+        expiry_time=int(expiry),
+        api_domain=str(api_domain) if api_domain else None,
+    )

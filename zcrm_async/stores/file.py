@@ -25,17 +25,22 @@ _FORMAT = "zcrm_async.tokens"
 
 
 class FileStore(BaseTokenStore):
-    """Tokens of every user in one JSON file, ``<folder>/zcrm_oauthtokens.txt``.
+    """Tokens of every user in one JSON file.
 
-    Writes go to a temporary file in the same folder, then ``os.replace`` it (atomic), under an
-    ``flock`` so that processes sharing the file never lose each other's users.
+    ``path`` is a folder (the file is ``zcrm_oauthtokens.txt`` in it) or the token file itself:
+    an existing file, or a name with a suffix such as ``tokens/zcrm_oauthtokens.txt``. A missing
+    folder is created (mode 0700) on the first save. Writes go to a temporary file in the same
+    folder, then ``os.replace`` it (atomic), under an ``flock`` so that processes sharing the
+    file never lose each other's users.
     """
 
-    def __init__(self, folder: str | os.PathLike[str]) -> None:
-        self.folder = Path(folder).expanduser()
-        self.path = self.folder / FILE_NAME
-        self._write_lock_path = self.folder / f".{FILE_NAME}.lock"
-        self._refresh_lock_path = self.folder / f".{FILE_NAME}.refresh.lock"
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        given = Path(path).expanduser()
+        names_a_file = given.is_file() or (not given.is_dir() and bool(given.suffix))
+        self.path = given if names_a_file else given / FILE_NAME
+        self.folder = self.path.parent
+        self._write_lock_path = self.folder / f".{self.path.name}.lock"
+        self._refresh_lock_path = self.folder / f".{self.path.name}.refresh.lock"
 
     def __repr__(self) -> str:
         return f"FileStore(path={str(self.path)!r})"
@@ -45,6 +50,10 @@ class FileStore(BaseTokenStore):
         entries = await anyio.to_thread.run_sync(self._read)
         entry = entries.get(user_email)
         return self._parse(entry) if entry is not None else None
+
+    async def user_emails(self) -> list[str]:
+        """The users with an entry in the file."""
+        return sorted(await anyio.to_thread.run_sync(self._read))
 
     async def save(self, tokens: OAuthTokens) -> None:
         """Replace the user's entry, keeping every other user's."""
@@ -57,21 +66,23 @@ class FileStore(BaseTokenStore):
     @asynccontextmanager
     async def refresh_lock(self, user_email: str) -> AsyncIterator[None]:
         """An ``flock`` on a lock file beside the token file (one for all users of this file)."""
-        self._check_folder()
+        self._check_folder()  # a quick syscall, no checkpoint: the save below is shielded
         async with file_lock(self._refresh_lock_path, LOCK_TIMEOUT):
             yield
 
     # -- internals ----------------------------------------------------------------------------
 
     def _check_folder(self) -> None:
-        if not self.folder.is_dir():
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
             raise TokenStoreError(
-                f"token_persistence_path {str(self.folder)!r} is not an existing folder; "
-                "create it or point token_persistence_path at one"
-            )
+                f"token_persistence_path: cannot create the folder {str(self.folder)!r} for "
+                f"{self.path.name}: {exc}; point token_persistence_path at a writable folder"
+            ) from exc
 
     async def _modify(self, change: Any) -> None:
-        self._check_folder()
+        self._check_folder()  # a quick syscall, no checkpoint: the save below is shielded
         async with file_lock(self._write_lock_path, LOCK_TIMEOUT):
 
             def read_change_write() -> None:
@@ -117,7 +128,7 @@ class FileStore(BaseTokenStore):
 
     def _write(self, entries: dict[str, Any]) -> None:
         document = {"format": _FORMAT, "version": 1, "tokens": entries}
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{FILE_NAME}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{self.path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 os.fchmod(handle.fileno(), 0o600)

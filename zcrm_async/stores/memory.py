@@ -31,3 +31,7 @@ class MemoryStore(BaseTokenStore):
     async def delete(self, user_email: str) -> None:
         """Forget the user's tokens."""
         self._tokens.pop(user_email, None)
+
+    async def user_emails(self) -> list[str]:
+        """The users with stored tokens."""
+        return sorted(self._tokens)

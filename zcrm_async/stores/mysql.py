@@ -43,6 +43,10 @@ _UPSERT = (
     "api_domain = VALUES(api_domain)"
 )
 _DELETE = "DELETE FROM oauthtokens WHERE useridentifier = %s"
+_USERS = (
+    "SELECT useridentifier FROM oauthtokens WHERE accesstoken IS NOT NULL "
+    "AND refreshtoken IS NOT NULL AND expirytime IS NOT NULL ORDER BY 1"
+)
 _TOKEN_WIDTH = 255  # the seed's varchar(100) holds today's tokens, with little room to spare
 _USER_WIDTH = 255  # the seed's varchar(100) is short: an e-mail address may have 254 characters
 _UNIQUE_KEY = "zcrm_useridentifier"
@@ -188,6 +192,11 @@ class MySQLStore(BaseTokenStore):
     async def delete(self, user_email: str) -> None:
         """Delete the user's row."""
         await self._execute(_DELETE, (user_email,))
+
+    async def user_emails(self) -> list[str]:
+        """The users with a complete row."""
+        rows = await self._execute(_USERS)
+        return [str(row[0]) for row in rows]
 
     @asynccontextmanager
     async def refresh_lock(self, user_email: str) -> AsyncIterator[None]:

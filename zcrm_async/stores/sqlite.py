@@ -130,6 +130,11 @@ class SQLiteStore(BaseTokenStore):
         """Delete the user's row."""
         await self._execute("DELETE FROM oauthtokens WHERE useridentifier = ?", (user_email,))
 
+    async def user_emails(self) -> list[str]:
+        """The users with a row."""
+        rows = await self._execute("SELECT useridentifier FROM oauthtokens ORDER BY 1")
+        return [str(row[0]) for row in rows]
+
     @asynccontextmanager
     async def refresh_lock(self, user_email: str) -> AsyncIterator[None]:
         """An ``flock`` on the user's lock file beside the database (dies with its holder)."""
