@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 import anyio
 
 from ._backend import current_backend
-from ._exceptions import ZCRMError
+from ._exceptions import ClientClosedError
 
 __all__ = ["Detached", "Outcome"]
 
@@ -48,7 +48,7 @@ class Outcome(Generic[T]):
             with self.scope:
                 self._value = await work()
             if self.scope.cancelled_caught:
-                self._error = ZCRMError("the client was closed before this work finished")
+                self._error = ClientClosedError("the client was closed before this work finished")
         except Exception as exc:  # handed to the waiters, who raise it
             self._error = exc
         finally:

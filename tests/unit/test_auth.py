@@ -315,3 +315,35 @@ async def test_tokens_of_a_grant_whose_user_is_unknown_are_kept_for_a_retry(
         assert await crm.store.load(fake.user_email) == tokens
         assert (await crm.records("Leads").list(fields=["Last_Name"])).items == []
     assert fake.stats.by_route["POST /oauth/v2/token"] == 1
+
+
+class LateTokenAnswers(httpx.AsyncBaseTransport):
+    """Token answers that arrive ``delay`` seconds after Zoho minted the token."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, delay: float) -> None:
+        self.inner = inner
+        self.delay = delay
+        self.minted = anyio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path == "/oauth/v2/token":
+            self.minted.set()
+            await anyio.sleep(self.delay)
+        return response
+
+
+async def test_closing_the_client_lets_a_refresh_in_flight_save_its_token(
+    fake: FakeZohoCRM,
+) -> None:
+    store = await seeded_store(fake, expired=True)
+    late = LateTokenAnswers(fake.transport(), delay=0.3)
+    crm = client(fake, store, transport=late)
+    async with anyio.create_task_group() as group:
+        group.start_soon(crm.org.get)
+        await late.minted.wait()
+        group.cancel_scope.cancel()  # the only caller is gone; the refresh is not
+    await crm.aclose()
+    saved = await store.load(fake.user_email)
+    assert saved is not None and not saved.expires_within(60)
+    assert fake.stats.token_mints == 1
