@@ -8,14 +8,15 @@ outcome and may give up waiting at any time; the work goes on, bounded by its ow
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import anyio
 
-from ._backend import current_backend
 from ._exceptions import ClientClosedError
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Detached", "Outcome"]
 
@@ -73,7 +74,12 @@ class Detached:
             finally:
                 self._running.discard(outcome)
 
+        # Imported here: asyncio is loaded by then whenever it runs, and costs ~20 ms otherwise.
+        from ._backend import current_backend
+
         if current_backend() == "asyncio":
+            import asyncio
+
             task = asyncio.get_running_loop().create_task(run())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
