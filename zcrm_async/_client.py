@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
 
 import anyio
 import httpx
 
 from ._config import Config
+from ._exceptions import InvalidArgumentError
+from ._hooks import Hooks, HookSet
 from ._http._core import HttpCore
+from ._http._limiter import AdaptiveLimiter
+from ._http._options import (
+    OPTION_NAMES,
+    RequestArgs,
+    RequestOptions,
+    RequestOptionsDict,
+    check_options,
+    merge_options,
+)
 from ._http._retry import RetryPolicy
 from ._logging import configure_logging
 from .auth._accounts import USER_AGENT, AccountsClient
 from .auth._oauth import OAuth
 from .auth._tokens import TokenManager
 from .managers._base import Session
+from .managers._cache import MetadataCache
 from .managers.records import RecordsManager
 from .stores import TokenStore, build_store
 
@@ -32,6 +46,8 @@ if TYPE_CHECKING:  # the other managers import on first use: `import zcrm_async`
 
 __all__ = ["ZohoCRM"]
 
+M = TypeVar("M")
+
 
 class ZohoCRM:
     """An async Zoho CRM client. Create one per service and share it between tasks::
@@ -42,7 +58,9 @@ class ZohoCRM:
                 ...
 
     ``transport=`` or ``http_client=`` inject the HTTP layer (tests, proxies); ``store=``
-    overrides the token store the config selects.
+    overrides the token store the config selects; ``hooks=`` attaches :class:`Hooks` that
+    observe every call. :meth:`as_user` and :meth:`with_options` make views of the client
+    (see :meth:`copy`).
     """
 
     def __init__(
@@ -53,21 +71,22 @@ class ZohoCRM:
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
         retry: RetryPolicy | None = None,
+        hooks: Hooks | Sequence[Hooks] | None = None,
     ) -> None:
         if not isinstance(config, Config):
             config = Config.from_dict(config)
         if transport is not None and http_client is not None:
-            raise ValueError("pass transport= or http_client=, not both")
+            raise InvalidArgumentError("pass transport= or http_client=, not both")
         configure_logging(config.application_log_file_path, config.log_in_console)
         self.config = config
         self._owns_http = http_client is None
-        self._is_view = False  # as_user() views share everything and close nothing
         from ._http._transport import default_transport  # imports httpcore, as httpx does here
 
         limits = httpx.Limits(
             max_connections=max(config.max_concurrency, 10) + 5,
             max_keepalive_connections=max(config.max_concurrency, 10),
         )
+        #: The ``httpx.AsyncClient`` every request goes through.
         self.http = http_client or httpx.AsyncClient(
             transport=transport or default_transport(limits),
             timeout=config.timeout,
@@ -75,23 +94,40 @@ class ZohoCRM:
             limits=limits,
         )
         self.store = store if store is not None else build_store(config)
-        retry = retry or RetryPolicy(max_retries=config.max_retries)
-        accounts = AccountsClient(config, self.http, retry)
+        hook_set = HookSet.of(hooks)
+        #: The client-wide concurrency limit, adapted to Zoho's 429s (``current``, ``maximum``).
+        self.limiter = AdaptiveLimiter(
+            anyio.CapacityLimiter(config.max_concurrency), hooks=hook_set
+        )
+        #: When and how failed calls are retried (a per-call ``max_retries=`` overrides its count).
+        self.retry = retry or RetryPolicy(max_retries=config.max_retries)
+        core = HttpCore(config, self.http, self.retry, self.limiter, hook_set)
+        accounts = AccountsClient(config, core)
         self.tokens = TokenManager(
             self.store,
             accounts,
             skew=config.refresh_skew,
             refresh_timeout=config.refresh_timeout,
         )
-        self.oauth = OAuth(config, accounts, self.tokens, self.http)
-        self.limiter = anyio.CapacityLimiter(config.max_concurrency)
-        self.core = HttpCore(config, self.http, self.tokens, self.limiter, retry)
-        self._user: str | None = None
-        self._session = Session(self.core, self._resolve_user)
+        self.oauth = OAuth(config, accounts, self.tokens, core)
+        self._core = core
+        self._metadata = MetadataCache()
+        self._bind(None, {}, is_view=False)
+
+    def _bind(self, user: str | None, options: RequestOptionsDict, *, is_view: bool) -> None:
+        """Set what belongs to this client or view alone: its user, options and managers."""
+        self._user = user
+        self._options = options
+        self._is_view = is_view
+        self._managers: dict[Hashable, Any] = {}
+        self._session = Session(
+            self._core, self.tokens, self._resolve_user, options, self._metadata
+        )
 
     def __repr__(self) -> str:
         user = self._user or self.oauth.default_user
-        return f"ZohoCRM(data_center={self.config.data_center!r}, user={user!r})"
+        view = f", options={self._options!r}" if self._options else ""
+        return f"ZohoCRM(data_center={self.config.data_center!r}, user={user!r}{view})"
 
     def _resolve_user(self) -> str:
         return self.oauth.user_or_default(self._user)
@@ -100,6 +136,11 @@ class ZohoCRM:
     def user_email(self) -> str | None:
         """The user this client acts as (None until known)."""
         return self._user or self.oauth.default_user
+
+    @property
+    def options(self) -> RequestOptionsDict:
+        """The per-call options this client (or view) applies to every call."""
+        return dict(self._options)  # type: ignore[return-value]
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -117,7 +158,8 @@ class ZohoCRM:
     async def aclose(self) -> None:
         """Close the connection pool (if this client created it) and the token store.
 
-        On an :meth:`as_user` view this does nothing: the client that made it owns them.
+        On a view (:meth:`as_user`, :meth:`with_options`) this does nothing: the client that
+        made it owns them.
         """
         if self._is_view:
             return
@@ -127,90 +169,116 @@ class ZohoCRM:
                 await self.http.aclose()
             await self.store.aclose()
 
-    # -- users --------------------------------------------------------------------------------
+    # -- views --------------------------------------------------------------------------------
+
+    def copy(
+        self, *, user_email: str | None = None, **options: Unpack[RequestOptionsDict]
+    ) -> ZohoCRM:
+        """A view of this client: same pool, limiter, token manager, store and metadata cache;
+        its own user (``user_email``, else this one's) and per-call options (``options`` on top
+        of this one's: ``headers``/``params`` merged, ``timeout``/``max_retries`` replaced).
+
+        Views are cheap and need no closing; closing one leaves the client open.
+        """
+        if user_email is not None and (not isinstance(user_email, str) or "@" not in user_email):
+            raise InvalidArgumentError(f"user_email must be an e-mail address, got {user_email!r}")
+        check_options(options)
+        view = copy.copy(self)
+        view._bind(user_email or self._user, merge_options(self._options, options), is_view=True)
+        return view
 
     def as_user(self, user_email: str) -> ZohoCRM:
         """A view acting as another user: same pool, limiter and store; that user's tokens."""
-        if not user_email or "@" not in user_email:
-            raise ValueError(f"user_email must be an e-mail address, got {user_email!r}")
-        view = object.__new__(ZohoCRM)
-        view.__dict__.update(self.__dict__)
-        view._owns_http = False
-        view._is_view = True
-        view._user = user_email
-        view._session = Session(self.core, view._resolve_user, self._session.metadata)
-        return view
+        if not user_email:
+            raise InvalidArgumentError(f"user_email must be an e-mail address, got {user_email!r}")
+        return self.copy(user_email=user_email)
+
+    def with_options(self, **options: Unpack[RequestOptionsDict]) -> ZohoCRM:
+        """A view whose every call uses these options (``timeout=``, ``max_retries=``,
+        ``headers=``, ``params=``), e.g. ``crm.with_options(timeout=5).records("Leads")``."""
+        return self.copy(**options)
 
     # -- managers -----------------------------------------------------------------------------
 
+    def _manager(self, key: Hashable, build: Callable[[Session], M]) -> M:
+        manager: M | None = self._managers.get(key)
+        if manager is None:
+            manager = self._managers[key] = build(self._session)
+        return manager
+
     def records(self, module: str) -> RecordsManager:
         """The records of ``module`` (an API name such as ``Leads``)."""
-        return RecordsManager(self._session, module)
+        manager: RecordsManager | None = self._managers.get(module)
+        if manager is None:
+            manager = self._managers[module] = RecordsManager(self._session, module)
+        return manager
 
     @property
     def users(self) -> UsersManager:
         """CRM users."""
         from .managers.users import UsersManager
 
-        return UsersManager(self._session)
+        return self._manager(UsersManager, UsersManager)
 
     @property
     def org(self) -> OrgManager:
         """The organisation."""
         from .managers.org import OrgManager
 
-        return OrgManager(self._session)
+        return self._manager(OrgManager, OrgManager)
 
     @property
     def notes(self) -> NotesManager:
         """The Notes module (a record's notes: ``crm.records(m).notes(record_id)``)."""
         from .managers.notes import NotesManager
 
-        return NotesManager(self._session)
+        return self._manager(NotesManager, NotesManager)
 
     @property
     def tags(self) -> TagsManager:
         """Module tags (``/settings/tags``); tag records with ``crm.records(m).add_tags``."""
         from .managers.tags import TagsManager
 
-        return TagsManager(self._session)
+        return self._manager(TagsManager, TagsManager)
 
     @property
     def bulk(self) -> BulkManager:
         """Zoho's bulk engine: Bulk Read exports and Bulk Write imports (ZIP'd CSV jobs)."""
         from .bulk import BulkManager
 
-        return BulkManager(self._session)
+        return self._manager(BulkManager, BulkManager)
 
     @property
     def modules(self) -> ModulesManager:
         """Module metadata (modules, fields, layouts, custom views, related lists), cached."""
         from .managers.metadata import ModulesManager
 
-        return ModulesManager(self._session)
+        return self._manager(ModulesManager, ModulesManager)
 
     @property
     def roles(self) -> RolesManager:
         """Roles (``/settings/roles``)."""
         from .managers.settings import RolesManager
 
-        return RolesManager(self._session)
+        return self._manager(RolesManager, RolesManager)
 
     @property
     def profiles(self) -> ProfilesManager:
         """Profiles (``/settings/profiles``)."""
         from .managers.settings import ProfilesManager
 
-        return ProfilesManager(self._session)
+        return self._manager(ProfilesManager, ProfilesManager)
 
     @property
     def variables(self) -> VariablesManager:
         """Org variables and variable groups (``/settings/variables``)."""
         from .managers.settings import VariablesManager
 
-        return VariablesManager(self._session)
+        return self._manager(VariablesManager, VariablesManager)
 
-    def coql(self, query: str, *, page_size: int | None = None) -> CoqlQuery:
+    def coql(
+        self, query: str, *, page_size: int | None = None, **options: Unpack[RequestOptionsDict]
+    ) -> CoqlQuery:
         """A COQL SELECT: ``await`` it for the first page, ``async for`` for every row.
 
         Paged with LIMIT/OFFSET (2,000 rows per call, 100,000 in all on v7+; 200 and 10,000
@@ -219,8 +287,49 @@ class ZohoCRM:
         """
         from .managers.coql import CoqlQuery
 
-        return CoqlQuery(self._session, query, page_size=page_size)
+        return CoqlQuery(self._session, query, page_size=page_size, options=options)
 
-    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Call any endpoint (``path`` relative to ``/crm/{version}/``); the decoded JSON."""
-        return await self._session.request_json(method, path, **kwargs)
+    # -- any endpoint ---------------------------------------------------------------------------
+
+    @overload
+    async def request(
+        self, method: str, path: str, *, raw: Literal[False] = False, **args: Unpack[RequestArgs]
+    ) -> Any: ...
+
+    @overload
+    async def request(
+        self, method: str, path: str, *, raw: Literal[True], **args: Unpack[RequestArgs]
+    ) -> httpx.Response: ...
+
+    async def request(
+        self, method: str, path: str, *, raw: bool = False, **args: Unpack[RequestArgs]
+    ) -> Any:
+        """Call any endpoint: the decoded JSON (None for 204/304), or with ``raw=True`` the
+        ``httpx.Response`` (body read; its request's ``Authorization`` masked).
+
+        ``path`` is relative to ``/crm/{version}/`` (``"Leads/actions/count"``), from the API
+        domain's root when it starts with ``/``, or a full URL on a Zoho host. ``args`` are the
+        body (``json=``, ``content=``, ``files=``), ``idempotent=``, ``heavy=`` and the per-call
+        options (see :class:`RequestArgs`). Error statuses raise :class:`APIError` subclasses as
+        everywhere else.
+        """
+        request = self._request_options(method, path, args)
+        if raw:
+            return await self._session.raw(request)
+        return (await self._session.send(request)).json()
+
+    def stream(
+        self, method: str, path: str, **args: Unpack[RequestArgs]
+    ) -> AbstractAsyncContextManager[httpx.Response]:
+        """``async with crm.stream("GET", path) as response:`` a streamed body (a download).
+
+        ``response.aiter_bytes()`` reads it chunk by chunk; nothing is held in memory. Retried
+        until the headers arrive, never after the body started; the limiter slot is held until
+        the block exits. ``args`` as for :meth:`request`.
+        """
+        return self._session.stream(self._request_options(method, path, args))
+
+    def _request_options(self, method: str, path: str, args: RequestArgs) -> RequestOptions:
+        options = {name: value for name, value in args.items() if name in OPTION_NAMES}
+        fields = {name: value for name, value in args.items() if name not in OPTION_NAMES}
+        return self._session.prepare(method, path, options, **fields)  # type: ignore[arg-type]

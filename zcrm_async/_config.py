@@ -112,6 +112,14 @@ def _max_retries(value: Any) -> int:
     return _as_int("max_retries", value, 0, 20)
 
 
+def _max_response_bytes(value: Any) -> int:
+    return _as_int("max_response_bytes", value, 1024, 2**40)
+
+
+def _allow_untrusted_hosts(value: Any) -> bool:
+    return _as_bool("allow_untrusted_hosts", value)
+
+
 def _timeout(value: Any) -> float:
     return _as_seconds("timeout", value)
 
@@ -233,8 +241,13 @@ class Config:
     refresh_skew: float = attrs.field(default=60.0, converter=_refresh_skew)
     #: The most a token refresh may take, mint and save together (seconds).
     refresh_timeout: float = attrs.field(default=30.0, converter=_refresh_timeout)
-    #: The bulk-write file-upload host; None: the data centre's (reference §1.1).
+    #: The bulk-write file-upload host; None: the data centre's.
     upload_url: str | None = attrs.field(default=None, converter=_url)
+    #: The most bytes an answer read into memory may have (downloads are streamed, unbounded).
+    max_response_bytes: int = attrs.field(default=64 * 1024 * 1024, converter=_max_response_bytes)
+    #: Accept plain-http URLs and any host a token answer names as its ``api_domain``. For the
+    #: fake server and proxies you run only: tokens may then travel in clear or leave Zoho.
+    allow_untrusted_hosts: bool = attrs.field(default=False, converter=_allow_untrusted_hosts)
 
     def __attrs_post_init__(self) -> None:
         for key in ("client_id", "client_secret", "redirect_uri"):
@@ -245,6 +258,16 @@ class Config:
                 "current_user_email",
                 f"expected an e-mail address, got {self.current_user_email!r}",
             )
+        if not self.allow_untrusted_hosts:
+            for key in ("api_base_url", "accounts_url", "upload_url"):
+                url = getattr(self, key)
+                if url is not None and not url.lower().startswith("https://"):
+                    raise ConfigError(
+                        key,
+                        f"{url!r} is not https: the client secret and tokens would travel in "
+                        "clear; use https, or set allow_untrusted_hosts=true for a local test "
+                        "server",
+                    )
         self._check_choice("data_center", self.data_center, tuple(DATA_CENTERS))
         self._check_choice("environment", self.environment, ENVIRONMENTS)
         self._check_choice("api_version", self.api_version, API_VERSIONS)

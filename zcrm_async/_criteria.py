@@ -15,6 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
+from ._exceptions import InvalidArgumentError, InvalidArgumentTypeError
+
 __all__ = [
     "MAX_CONDITIONS",
     "MAX_IN_VALUES",
@@ -63,14 +65,14 @@ def _text(value: Value) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"datetime {value!r} has no time zone: Zoho compares datetimes with an offset, "
                 "e.g. datetime(2024, 1, 2, 9, 0, tzinfo=timezone.utc)"
             )
         return value.isoformat(timespec="seconds")
     if isinstance(value, (date, int, float, Decimal, str)):
         return value.isoformat() if isinstance(value, date) else str(value)
-    raise TypeError(
+    raise InvalidArgumentTypeError(
         f"criteria value {value!r} is a {type(value).__name__}; use str, a number, bool, "
         "date or datetime"
     )
@@ -87,10 +89,12 @@ class Criteria:
 
     def __init__(self, field: str, operator: str, value: Value | Iterable[Value]) -> None:
         if not isinstance(field, str) or not _FIELD.match(field):
-            raise ValueError(f"criteria field {field!r} is not a field API name (e.g. 'Last_Name')")
+            raise InvalidArgumentError(
+                f"criteria field {field!r} is not a field API name (e.g. 'Last_Name')"
+            )
         op = operator.lower() if isinstance(operator, str) else operator
         if op not in OPERATORS:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"criteria operator {operator!r} (field {field!r}) is not one of "
                 f"{', '.join(sorted(OPERATORS))}"
             )
@@ -103,10 +107,10 @@ class Criteria:
     def _joined(cls, join: str, parts: Iterable[Criteria]) -> Criteria:
         items = list(parts)
         if not items or not all(isinstance(p, Criteria) for p in items):
-            raise TypeError(f"{join} joins Criteria objects, got {items!r}")
+            raise InvalidArgumentTypeError(f"{join} joins Criteria objects, got {items!r}")
         total = sum(p._conditions for p in items)
         if total > MAX_CONDITIONS:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"criteria has {total} conditions; Zoho allows at most {MAX_CONDITIONS} "
                 "per search (split the search, or use COQL)"
             )
@@ -158,22 +162,22 @@ class Criteria:
 def _values(field: str, op: str, value: Value | Iterable[Value]) -> list[Value]:
     if op not in _MULTI:
         if isinstance(value, (list, tuple, set, frozenset)):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"criteria operator {op!r} (field {field!r}) takes one value, got {value!r}; "
                 "use 'in' for a list"
             )
         return [value]  # type: ignore[list-item]
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"criteria operator {op!r} (field {field!r}) takes a list of values, got {value!r}"
         )
     values = list(value)
     if op == "between" and len(values) != 2:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"'between' (field {field!r}) takes two values (low, high), got {len(values)}"
         )
     if op == "in" and not 1 <= len(values) <= MAX_IN_VALUES:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"'in' (field {field!r}) takes 1 to {MAX_IN_VALUES} values, got {len(values)}"
         )
     return values
@@ -191,12 +195,12 @@ def check_criteria(text: str) -> str:
 
 def _check(text: str) -> tuple[str, frozenset[str]]:
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"criteria must be a non-empty string, got {text!r}")
+        raise InvalidArgumentError(f"criteria must be a non-empty string, got {text!r}")
     text = text.strip()
     checker = _RawChecker(text)
     conditions = checker.run()
     if conditions > MAX_CONDITIONS:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"criteria has {conditions} conditions; Zoho allows at most {MAX_CONDITIONS} "
             "per search (split the search, or use COQL)"
         )
@@ -210,7 +214,7 @@ def criteria_param(criteria: Criteria | str, api_version: str) -> str:
     else:
         text, operators = _check(criteria)
     if api_version == "v2" and not operators <= V2_OPERATORS:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"API v2 search accepts only equals and starts_with; criteria {text!r} uses "
             f"{', '.join(sorted(operators - V2_OPERATORS))} (use api_version v2.1 or later)"
         )
@@ -274,20 +278,20 @@ class _RawChecker:
             raise self.fail(f"{raw!r} does not read Field:operator:value")
         field, op, value = parts[0].strip(), parts[1].strip().lower(), parts[2]
         if self.text[self.pos : self.pos + 1] == "(":
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"criteria value {_whole_value(self.text, start + len(raw) - len(value))!r} "
                 f"of field {field!r} contains an unescaped '(' or ')': escape them as '\\(' "
                 "and '\\)', or build the criteria with zcrm_async.Criteria"
             )
         if op not in OPERATORS:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"criteria operator {parts[1]!r} (field {field!r}) is not one of "
                 f"{', '.join(sorted(OPERATORS))}"
             )
         if op == "in":
             count = len(re.findall(r"(?<!\\),", value)) + 1
             if count > MAX_IN_VALUES:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"'in' (field {field!r}) takes at most {MAX_IN_VALUES} values, got {count}"
                 )
         self.conditions += 1

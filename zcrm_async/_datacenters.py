@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import attrs
 
-__all__ = ["DATA_CENTERS", "ENVIRONMENTS", "DataCenter", "data_center_of"]
+__all__ = [
+    "DATA_CENTERS",
+    "ENVIRONMENTS",
+    "DataCenter",
+    "data_center_of",
+    "origin",
+    "trusted_origins",
+]
 
 ENVIRONMENTS = ("production", "sandbox", "developer")
 
 
 @attrs.frozen
 class DataCenter:
-    """One Zoho data centre (see reference/zoho-crm-api.md §1.1)."""
+    """One Zoho data centre: its accounts server, API domains and file-upload host."""
 
     code: str
     accounts_url: str
@@ -22,6 +31,11 @@ class DataCenter:
         """The API domain for ``production``, ``sandbox`` or ``developer``."""
         prefix = {"production": "www", "sandbox": "sandbox", "developer": "developer"}[environment]
         return f"https://{prefix}.zohoapis.{self.api_suffix}"
+
+    @property
+    def api_domains(self) -> frozenset[str]:
+        """The API domains of every environment."""
+        return frozenset(self.api_domain(env) for env in ENVIRONMENTS)
 
 
 DATA_CENTERS: dict[str, DataCenter] = {
@@ -47,9 +61,24 @@ def data_center_of(url: str | None) -> DataCenter | None:
     """The data centre whose accounts server or API domain (any environment) ``url`` is."""
     if not url:
         return None
-    origin = url.strip().rstrip("/").lower()
+    base = url.strip().rstrip("/").lower()
     for dc in DATA_CENTERS.values():
-        domains = {dc.accounts_url} | {dc.api_domain(env) for env in ENVIRONMENTS}
-        if origin in domains:
+        if base == dc.accounts_url or base in dc.api_domains:
             return dc
     return None
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower-cased."""
+    scheme, _, rest = url.strip().partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}".lower()
+
+
+def trusted_origins(configured: Iterable[str | None]) -> frozenset[str]:
+    """Hosts a Zoho token may be sent to: every data centre's API, accounts and upload hosts,
+    and the URLs the configuration names itself."""
+    known: set[str] = set()
+    for dc in DATA_CENTERS.values():
+        known |= dc.api_domains | {dc.accounts_url, dc.upload_url}
+    known |= {origin(url) for url in configured if url}
+    return frozenset(known)

@@ -18,7 +18,7 @@ def _say(step: str, text: str) -> None:
 
 
 async def demo(sqlite_path: Path) -> None:
-    """Run the seed's steps: generate tokens, persist them, call the API, survive expiry."""
+    """Run the classic SDKs' steps: generate tokens, persist them, call the API, survive expiry."""
     from .testing import FakeZohoCRM  # the fake needs the 'testing' extra
 
     fake = FakeZohoCRM()
@@ -28,6 +28,7 @@ async def demo(sqlite_path: Path) -> None:
         redirect_uri=fake.redirect_uri,
         accounts_url=fake.base_url,
         sqlite_path=str(sqlite_path),
+        allow_untrusted_hosts=True,  # the in-process fake answers on plain http
     )
     _say("setup", f"fake Zoho CRM in-process at {fake.base_url}; tokens go to {sqlite_path}")
     async with ZohoCRM(config, transport=fake.transport()) as crm:

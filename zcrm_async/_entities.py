@@ -34,6 +34,7 @@ __all__ = [
     "Tax",
     "Variable",
     "VariableGroup",
+    "parent_of",
 ]
 
 
@@ -185,7 +186,7 @@ class Org(Entity):
     type: str | None = None
 
 
-def _parent_of(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+def parent_of(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """``(module, id)`` of a note's or attachment's parent, from either Parent_Id shape.
 
     v2-v4 send ``Parent_Id`` as an id string (or ``{name, id}``) beside ``se_module``/
@@ -218,7 +219,7 @@ class Note(Entity):
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Build from Zoho's JSON object, whichever Parent_Id shape it uses."""
-        module, parent = _parent_of(data)
+        module, parent = parent_of(data)
         return cls(
             id=None if data.get("id") is None else str(data["id"]),
             title=data.get("Note_Title"),

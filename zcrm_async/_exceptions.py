@@ -1,31 +1,88 @@
-"""The exception tree. Every error zcrm_async raises derives from :class:`ZCRMError`."""
+"""Every exception zcrm_async raises, in one tree under :class:`ZCRMError`::
+
+    ZCRMError
+    ├── ConfigError                 (also ValueError) a configuration key is wrong
+    ├── InvalidArgumentError        (also ValueError) a bad argument, found before sending
+    │   ├── InvalidArgumentTypeError    (also TypeError) an argument of the wrong type
+    │   └── BulkWriteInputError         unusable Bulk Write input (unknown column, bad row)
+    ├── OAuthError                  the accounts server refused a token request
+    ├── TokenStoreError             the token store could not be read or written
+    ├── UnsupportedBackendError     (also RuntimeError) e.g. the MySQL store under trio
+    ├── ClientClosedError           (also RuntimeError) the client was closed under the call
+    ├── TransportError              no HTTP answer: refused, DNS, timeout, dropped
+    ├── ResponseTooLargeError       an answer longer than ``max_response_bytes``
+    ├── APIError                    Zoho answered with an error (status, code, body, headers)
+    │   ├── AuthenticationError         401
+    │   ├── PermissionDeniedError       403
+    │   ├── NotFoundError               404
+    │   ├── RateLimitError              429 (``retry_after``)
+    │   ├── ServerError                 5xx
+    │   ├── RedirectError               3xx: never followed, the ``location`` is named
+    │   ├── EmptyResultError            no record or object where the call expects one
+    │   └── UnexpectedResponseError     an answer the SDK cannot read
+    ├── WriteFailedError            records of a multi-record write failed (``failed``)
+    ├── CoqlLimitError              a COQL query matches more rows than COQL returns
+    ├── ArchiveError                a Bulk Read archive is corrupt, truncated or over a limit
+    ├── BulkJobError                a Bulk Read/Write job did not finish well
+    │   ├── BulkJobFailedError          Zoho failed the job
+    │   └── BulkJobTimeoutError         still running after the poll timeout
+    └── LoginError                  the web login flow cannot go on
+
+Messages say what to do next and never contain tokens or secrets.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ._headers import RateLimitInfo, request_id
+
+if TYPE_CHECKING:
+    from ._models import WriteResult
+    from .bulk import BulkWriteResult
 
 __all__ = [
     "APIError",
     "ArchiveError",
     "ArgumentError",
     "AuthenticationError",
+    "BulkJobError",
+    "BulkJobFailedError",
+    "BulkJobTimeoutError",
+    "BulkWriteError",
+    "BulkWriteInputError",
     "ClientClosedError",
     "ConfigError",
+    "CoqlLimitError",
+    "EmptyResultError",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
+    "LoginError",
     "NotFoundError",
     "OAuthError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
+    "ResponseTooLargeError",
     "ServerError",
     "TokenStoreError",
     "TransportError",
+    "UnexpectedResponseError",
     "UnsupportedBackendError",
+    "WriteFailedError",
     "ZCRMError",
 ]
 
 
 class ZCRMError(Exception):
     """Base class of every zcrm_async error."""
+
+    #: True once the SDK has written this error to its log (each error is logged once, at
+    #: ERROR, where it leaves the SDK; re-raising it through other layers logs nothing more).
+    logged: bool = False
 
 
 class ConfigError(ZCRMError, ValueError):
@@ -36,13 +93,18 @@ class ConfigError(ZCRMError, ValueError):
         super().__init__(f"config key {key!r}: {message}")
 
 
-class ArchiveError(ZCRMError):
-    """A downloaded archive (a Bulk Read result) is corrupt, truncated, over a limit of
-    :class:`~zcrm_async.bulk.ArchiveLimits`, or does not hold the rows the job reported."""
+class InvalidArgumentError(ZCRMError, ValueError):
+    """An argument is missing, or has a value the call cannot use or Zoho would refuse; raised
+    before anything is sent, the message naming it (also known as ``ArgumentError``)."""
 
 
-class ArgumentError(ZCRMError, ValueError):
-    """A call lacks an argument it needs, or cannot use one it got (the message names it)."""
+class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument has the wrong type; raised before anything is sent."""
+
+
+#: Another name of :class:`InvalidArgumentError` (a call lacks an argument it needs, or cannot
+#: use one it got).
+ArgumentError = InvalidArgumentError
 
 
 class TokenStoreError(ZCRMError):
@@ -51,6 +113,10 @@ class TokenStoreError(ZCRMError):
 
 class UnsupportedBackendError(ZCRMError, RuntimeError):
     """A component was used under an async backend it does not support (e.g. MySQL under trio)."""
+
+
+class ClientClosedError(ZCRMError, RuntimeError):
+    """The client was closed: the call was refused, or cancelled while it was in flight."""
 
 
 _OAUTH_HINTS = {
@@ -97,8 +163,31 @@ class TransportError(ZCRMError):
         super().__init__(message)
 
 
+class ResponseTooLargeError(ZCRMError):
+    """An answer was longer than the ``max_response_bytes`` the client reads into memory.
+
+    Downloads (attachments, Bulk Read results) are streamed and never hit this limit.
+    """
+
+    def __init__(self, *, method: str, url: str, limit: int, size: int | None = None) -> None:
+        self.method = method
+        self.url = url
+        self.limit = limit
+        self.size = size
+        told = f" (Content-Length {size:,})" if size is not None else ""
+        super().__init__(
+            f"{method} {url}: the answer is longer than max_response_bytes={limit:,} bytes"
+            f"{told}; raise max_response_bytes in the config if such answers are expected"
+        )
+
+
 class APIError(ZCRMError):
-    """Zoho answered with an error status. Carries Zoho's ``code``, ``message`` and ``details``."""
+    """Zoho answered with an error: its ``code``, ``message`` and ``details``, and the answer.
+
+    ``response`` is the ``httpx.Response`` (its body already read; the ``Authorization``
+    header of ``response.request`` is masked) and ``body`` its decoded JSON (or text, or
+    None). ``method`` and ``url`` name the request, without the query string.
+    """
 
     def __init__(
         self,
@@ -109,6 +198,8 @@ class APIError(ZCRMError):
         *,
         method: str | None = None,
         url: str | None = None,
+        response: httpx.Response | None = None,
+        body: Any = None,
     ) -> None:
         self.status_code = status_code
         self.code = code
@@ -116,9 +207,26 @@ class APIError(ZCRMError):
         self.details: dict[str, Any] = dict(details or {})
         self.method = method
         self.url = url
+        self.response = response
+        self.body = body
         where = f" ({method} {url})" if method and url else ""
         detail = f" details={self.details}" if self.details else ""
         super().__init__(f"HTTP {status_code} {code}: {message}{detail}{where}")
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The answer's headers (empty when the error was not made from an answer)."""
+        return self.response.headers if self.response is not None else httpx.Headers()
+
+    @property
+    def request_id(self) -> str | None:
+        """The request-identifying header of the answer, when it has one."""
+        return request_id(self.headers)
+
+    @property
+    def rate_limit(self) -> RateLimitInfo:
+        """Zoho's rate-limit headers of the answer (credits remaining, ``Retry-After``...)."""
+        return RateLimitInfo.from_headers(self.headers)
 
 
 class AuthenticationError(APIError):
@@ -130,7 +238,7 @@ class PermissionDeniedError(APIError):
 
 
 class NotFoundError(APIError):
-    """HTTP 404: the URL or record does not exist."""
+    """HTTP 404: the URL does not exist (``INVALID_URL_PATTERN``)."""
 
 
 class RateLimitError(APIError):
@@ -142,8 +250,121 @@ class RateLimitError(APIError):
 
 
 class ServerError(APIError):
-    """HTTP 5xx from Zoho."""
+    """HTTP 5xx from Zoho (its body may be an HTML error page rather than JSON)."""
 
 
-class ClientClosedError(ZCRMError, RuntimeError):
-    """The client was closed: the call was refused, or cancelled while it was in flight."""
+class RedirectError(APIError):
+    """HTTP 3xx (other than 304): Zoho's API never redirects, so it is not followed.
+
+    ``location`` is where the answer pointed; no credential is ever sent there.
+    """
+
+    def __init__(self, *args: Any, location: str | None = None, **kwargs: Any) -> None:
+        self.location = location
+        super().__init__(*args, **kwargs)
+
+
+class EmptyResultError(APIError):
+    """The call asks for one record or object and Zoho answered without it.
+
+    Zoho answers 204 (no content) or an empty ``data`` array, e.g. for the id of a record
+    that does not exist or was deleted.
+    """
+
+
+class UnexpectedResponseError(APIError):
+    """Zoho answered with something the SDK cannot read: not JSON, or not the shape expected."""
+
+
+class WriteFailedError(ZCRMError):
+    """Raised by :meth:`WriteResults.raise_for_failures` when any record of the write failed.
+
+    ``failed`` holds the failed :class:`WriteResult` s. Formerly ``BulkWriteError`` (an alias
+    kept for existing code): it concerns REST multi-record writes, not Zoho's Bulk API.
+    """
+
+    def __init__(self, failed: list[WriteResult]) -> None:
+        self.failed = list(failed)
+        first = ", ".join(f"#{r.index} {r.code} {r.details}" for r in self.failed[:5])
+        more = f" (+{len(self.failed) - 5} more)" if len(self.failed) > 5 else ""
+        super().__init__(f"{len(self.failed)} record(s) failed: {first}{more}")
+
+
+#: The former name of :class:`WriteFailedError`.
+BulkWriteError = WriteFailedError
+
+
+class CoqlLimitError(ZCRMError):
+    """A query matches more rows than COQL can return (100,000 on v7+)."""
+
+
+class ArchiveError(ZCRMError):
+    """A downloaded archive (a Bulk Read result) is corrupt, truncated, over a limit of
+    :class:`~zcrm_async.bulk.ArchiveLimits`, or does not hold the rows the job reported."""
+
+
+class BulkJobError(ZCRMError):
+    """A bulk job did not finish well. ``job_id``, ``operation`` (read/write), last ``state``."""
+
+    def __init__(
+        self, message: str, *, job_id: str, operation: str, state: str, job: Any = None
+    ) -> None:
+        self.job_id = job_id
+        self.operation = operation
+        self.state = state
+        self.job = job
+        #: For :meth:`BulkManager.write`: the jobs finished before this one (their rows are
+        #: written) and the input position of this job's first row.
+        self.completed: BulkWriteResult | None = None
+        self.first_index: int | None = None
+        super().__init__(message)
+
+
+class BulkJobFailedError(BulkJobError):
+    """Zoho reports the job FAILURE (read) or FAILED (write); ``reason`` is Zoho's explanation."""
+
+    def __init__(
+        self, *, job_id: str, operation: str, state: str, reason: str, job: Any = None
+    ) -> None:
+        self.reason = reason
+        super().__init__(
+            f"bulk {operation} job {job_id} ended in {state}: {reason}",
+            job_id=job_id,
+            operation=operation,
+            state=state,
+            job=job,
+        )
+
+
+class BulkJobTimeoutError(BulkJobError):
+    """The job was still not finished after :attr:`PollPolicy.timeout` seconds."""
+
+    def __init__(self, *, job_id: str, operation: str, state: str, timeout: float) -> None:
+        self.timeout = timeout
+        super().__init__(
+            f"bulk {operation} job {job_id} still {state} after {timeout:g} s; it keeps running "
+            f"on Zoho's side: wait for it again with its id, or raise PollPolicy.timeout",
+            job_id=job_id,
+            operation=operation,
+            state=state,
+        )
+
+
+class BulkWriteInputError(InvalidArgumentError):
+    """The input of a bulk write is unusable (unknown column, bad row). Nothing was sent for it.
+
+    ``completed`` holds the jobs that finished before the bad row was reached (their rows are
+    written), so a caller can resume after them.
+    """
+
+    def __init__(self, message: str, completed: BulkWriteResult | None = None) -> None:
+        self.completed = completed
+        super().__init__(message)
+
+
+class LoginError(ZCRMError):
+    """The login flow cannot go on; ``status_code`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status_code: int = 400) -> None:
+        self.status_code = status_code
+        super().__init__(message)

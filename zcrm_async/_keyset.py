@@ -14,7 +14,7 @@ from collections.abc import AsyncGenerator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from ._exceptions import APIError
+from ._exceptions import InvalidArgumentError, UnexpectedResponseError
 from ._models import Page, Record
 from .managers.coql import coql_value
 
@@ -34,7 +34,7 @@ def check_fields(fields: Sequence[str]) -> list[str]:
     if isinstance(fields, str) or not all(
         isinstance(f, str) and FIELD_NAME.fullmatch(f) for f in fields
     ):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"fields must be a list of field API names (e.g. ['Last_Name', 'Email']), "
             f"got {fields!r}"
         )
@@ -57,7 +57,7 @@ def key_of(order: Sequence[str], values: Sequence[Any]) -> Key:
     """The comparable key of one record's ``order`` column values."""
     key = tuple(_value(column, value) for column, value in zip(order, values, strict=True))
     if any(part is None for part in key):
-        raise APIError(
+        raise UnexpectedResponseError(
             200,
             "UNEXPECTED_RESPONSE",
             f"a record without a usable {', '.join(order)}: {list(values)!r}",
@@ -90,7 +90,7 @@ async def keyset_pages(
     """Pages of ``module`` in ``order`` after ``cursor`` (the last key handed out) until a
     short page. ``start`` is the condition of the first page when there is no cursor.
 
-    Rows out of order, or not after the cursor, raise :class:`APIError`: a server that ignored
+    Rows out of order, or not after the cursor, raise :class:`UnexpectedResponseError`: a server that ignored
     the condition or the order would make the walk skip records.
     """
     selected = ", ".join(f for f in dict.fromkeys([*fields, *order]) if f != "id")
@@ -104,7 +104,7 @@ async def keyset_pages(
         for record in page.items:
             key = key_of(order, [record.get(column) for column in order])
             if previous is not None and key <= previous:
-                raise APIError(
+                raise UnexpectedResponseError(
                     200,
                     "UNEXPECTED_RESPONSE",
                     f"COQL returned {module} record {record.id} out of ({', '.join(order)}) "

@@ -7,11 +7,17 @@ import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["configure_logging", "logger", "protect_driver_logger", "redact"]
+if TYPE_CHECKING:
+    from ._exceptions import ZCRMError
+
+__all__ = ["configure_logging", "log_error", "logger", "protect_driver_logger", "redact"]
 
 logger = logging.getLogger("zcrm_async")
+# A library adds no output of its own: records go where the application's logging sends them,
+# or to the file/console handlers configure_logging() attaches.
+logger.addHandler(logging.NullHandler())
 
 _SECRET_PATTERNS = (
     (re.compile(r"\b1000\.[A-Za-z0-9]{8,}\.[A-Za-z0-9]{8,}\b"), "1000.***"),
@@ -78,6 +84,20 @@ def protect_driver_logger(name: str) -> None:
     driver = logging.getLogger(name)
     if not any(isinstance(existing, _DriverFilter) for existing in driver.filters):
         driver.addFilter(_DriverFilter())
+
+
+def log_error(error: ZCRMError, context: str | None = None) -> None:
+    """Write ``error`` to the log at ERROR, once: an error already logged is left alone.
+
+    Called where an error leaves the SDK's request path or an OAuth entry point, so the
+    classic ``application_log_file_path`` records every failure; secrets are redacted.
+    """
+    if error.logged:
+        return
+    error.logged = True
+    if logger.isEnabledFor(logging.ERROR):
+        where = f"{context}: " if context else ""
+        logger.error("%s%s: %s", where, type(error).__name__, error)
 
 
 _FORMAT = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -9,16 +9,23 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._exceptions import OAuthError, ZCRMError
+from ._exceptions import (
+    APIError,
+    InvalidArgumentError,
+    OAuthError,
+    WriteFailedError,
+    ZCRMError,
+)
 
 __all__ = [
     "BulkResult",
-    "BulkWriteError",
     "OAuthTokens",
     "Page",
     "PageInfo",
+    "PagePosition",
     "Record",
     "WriteResult",
+    "WriteResults",
     "parse_datetime",
 ]
 
@@ -215,29 +222,39 @@ class WriteResult:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], index: int | None = None) -> WriteResult:
-        """Build from one item of a write answer's ``data`` array."""
-        details = data.get("details")
+        """Build from one item of a write answer's ``data`` array.
+
+        A plain ``dict`` (as decoded from JSON) becomes the result's ``data`` as it is, without
+        a copy; another mapping is copied.
+        """
+        item = data if type(data) is dict else dict(data)
+        status, code, message = item.get("status"), item.get("code"), item.get("message")
+        details = item.get("details")
+        if type(details) is not dict:
+            details = dict(details) if isinstance(details, Mapping) else {}
         return cls(
-            status=str(data.get("status", "error")),
-            code=str(data.get("code", "")),
-            message=str(data.get("message", "")),
-            details=dict(details) if isinstance(details, Mapping) else {},
-            index=index,
-            data=dict(data),
+            status if type(status) is str else "error" if status is None else str(status),
+            code if type(code) is str else "" if code is None else str(code),
+            message if type(message) is str else "" if message is None else str(message),
+            details,
+            index,
+            item,
         )
 
     @classmethod
-    def _from_decoded(cls, data: dict[str, Any], index: int) -> WriteResult:
-        """:meth:`from_api` for an item fresh from ``json.loads`` that nothing else holds."""
-        details = data.get("details")
-        status, code, message = data.get("status"), data.get("code"), data.get("message")
+    def from_error(cls, error: ZCRMError, index: int | None = None) -> WriteResult:
+        """The result of a record whose request failed as a whole (it may not be written).
+
+        ``code`` is Zoho's code of an :class:`APIError`, else ``TRANSPORT_ERROR``; ``details``
+        name the exception's class.
+        """
+        code = error.code if isinstance(error, APIError) else "TRANSPORT_ERROR"
         return cls(
-            status if type(status) is str else str(status or "error"),
-            code if type(code) is str else str(code or ""),
-            message if type(message) is str else str(message or ""),
-            details if type(details) is dict else {},  # JSON objects decode as dicts: no copy
-            index,
-            data,
+            status="error",
+            code=code,
+            message=f"the request for this record failed, it may not be written: {error}",
+            details={"exception": type(error).__name__},
+            index=index,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -250,19 +267,13 @@ class WriteResult:
         }
 
 
-class BulkWriteError(ZCRMError):
-    """Raised by :meth:`BulkResult.raise_for_failures` when any record failed."""
-
-    def __init__(self, failed: Sequence[WriteResult]) -> None:
-        self.failed = list(failed)
-        first = ", ".join(f"#{r.index} {r.code} {r.details}" for r in self.failed[:5])
-        more = f" (+{len(self.failed) - 5} more)" if len(self.failed) > 5 else ""
-        super().__init__(f"{len(self.failed)} record(s) failed: {first}{more}")
-
-
 @attrs.define(slots=True)
-class BulkResult(Sequence[WriteResult]):
-    """Per-record results of a multi-record write, in the order of the input."""
+class WriteResults(Sequence[WriteResult]):
+    """Per-record results of a multi-record (REST) write, in the order of the input.
+
+    Formerly ``BulkResult`` (an alias kept for existing code); Zoho's Bulk API has its own
+    results (:class:`~zcrm_async.bulk.BulkWriteResult`).
+    """
 
     results: list[WriteResult] = attrs.field(factory=list)
 
@@ -287,11 +298,15 @@ class BulkResult(Sequence[WriteResult]):
         """The record id of each result (None where the write failed)."""
         return [r.id if r.ok else None for r in self.results]
 
-    def raise_for_failures(self) -> BulkResult:
-        """Raise :class:`BulkWriteError` if any record failed; return self otherwise."""
+    def raise_for_failures(self) -> WriteResults:
+        """Raise :class:`WriteFailedError` if any record failed; return self otherwise."""
         if self.failed:
-            raise BulkWriteError(self.failed)
+            raise WriteFailedError(self.failed)
         return self
+
+
+#: The former name of :class:`WriteResults`.
+BulkResult = WriteResults
 
 
 @attrs.define(slots=True)
@@ -323,15 +338,69 @@ class PageInfo:
         )
 
 
+@attrs.frozen
+class PagePosition:
+    """Where a page of a list starts: a ``page`` number, or Zoho's ``page_token``, never both.
+
+    Save it (``to_dict()``, JSON-ready) to resume a walk later from that page with
+    ``pager.pages(start=PagePosition.from_dict(saved))``. Zoho's page tokens expire after a day.
+    """
+
+    page: int | None = None
+    page_token: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.page is not None and self.page_token is not None:
+            raise InvalidArgumentError("a page position has a page or a page_token, not both")
+        if self.page is not None and (type(self.page) is not int or self.page < 1):
+            raise InvalidArgumentError(f"page must be a whole number >= 1, got {self.page!r}")
+
+    def params(self) -> dict[str, Any]:
+        """The query parameters that ask for this page."""
+        if self.page_token is not None:
+            return {"page_token": self.page_token}
+        return {"page": self.page or 1}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (``{"page": 3}`` or ``{"page_token": "..."}``)."""
+        return self.params()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PagePosition:
+        """The inverse of :meth:`to_dict`."""
+        token = data.get("page_token")
+        if token is not None:
+            return cls(page_token=str(token))
+        return cls(page=int(data.get("page", 1)))
+
+
 @attrs.define(slots=True)
 class Page(Generic[T]):
-    """One page of a list: ``items`` and Zoho's ``info``."""
+    """One page of a list: ``items`` and Zoho's ``info``.
+
+    ``position`` is where the page was read (None for the first page read without one);
+    :attr:`next_position` is where the following page starts.
+    """
 
     items: list[T] = attrs.field(factory=list)
     info: PageInfo = attrs.field(factory=PageInfo)
+    position: PagePosition | None = None
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
     def __len__(self) -> int:
         return len(self.items)
+
+    @property
+    def next_position(self) -> PagePosition | None:
+        """The following page: Zoho's ``next_page_token`` when it gives one, else the next
+        page number; None after the last page."""
+        if not self.info.more_records or not self.items:
+            return None
+        if self.info.next_page_token:
+            return PagePosition(page_token=self.info.next_page_token)
+        current = self.position.page if self.position is not None else None
+        if current is None and self.position is not None:
+            return None  # a token page whose answer has no next token: nothing to follow
+        return PagePosition(page=(current or 1) + 1)

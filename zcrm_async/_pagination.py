@@ -1,4 +1,4 @@
-"""``Pager``: awaitable for the first page, async-iterable over every item."""
+"""``Pager``: awaitable for the first page, async-iterable over every item, resumable."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from contextlib import aclosing
 from typing import Any, Generic, TypeVar
 
-from ._models import Page
+from ._exceptions import UnexpectedResponseError
+from ._models import Page, PagePosition
 
 __all__ = ["PageFetcher", "Pager"]
 
@@ -15,6 +16,8 @@ T = TypeVar("T")
 #: Fetches one page given the query parameters of that page.
 PageFetcher = Callable[[dict[str, Any]], Awaitable[Page[T]]]
 
+FIRST_PAGE = PagePosition(page=1)
+
 
 class Pager(Generic[T]):
     """``await pager`` -> first :class:`Page`; ``async for item in pager`` -> every item.
@@ -22,6 +25,10 @@ class Pager(Generic[T]):
     Pages follow ``page``, then switch to ``page_token`` as soon as Zoho offers one (it is
     required past 2,000 records on v3+); the two are never sent together. Each page is read
     whole before its items are yielded, so breaking out of the loop leaves nothing open.
+
+    A walk can stop and resume: every page carries its ``position`` and ``next_position``
+    (:class:`PagePosition`); ``pager.pages(start=...)`` or ``pager.page(position)`` go on
+    from a saved one.
     """
 
     def __init__(
@@ -38,21 +45,29 @@ class Pager(Generic[T]):
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self._fetch(dict(self._params)).__await__()
 
-    async def pages(self) -> AsyncGenerator[Page[T], None]:
-        """Every page in order."""
-        params = dict(self._params)
-        params.setdefault("page", 1)
-        while True:
-            page = await self._fetch(dict(params))
+    async def page(self, position: PagePosition | None = None) -> Page[T]:
+        """The page at ``position`` (the first page if None), its ``position`` set."""
+        if position is None:
+            position = FIRST_PAGE
+        page = await self._fetch({**self._params, **position.params()})
+        page.position = position
+        return page
+
+    async def pages(self, start: PagePosition | None = None) -> AsyncGenerator[Page[T], None]:
+        """Every page in order, from ``start`` (the first page if None)."""
+        position: PagePosition | None = start or FIRST_PAGE
+        while position is not None:
+            page = await self.page(position)
             yield page
-            if not page.info.more_records or not page.items:
-                return
-            if page.info.next_page_token:
-                params.pop("page", None)
-                params["page_token"] = page.info.next_page_token
-            else:
-                params.pop("page_token", None)
-                params["page"] = int(params.get("page", 1)) + 1
+            following = page.next_position
+            if following is None and page.info.more_records and page.items:
+                raise UnexpectedResponseError(
+                    200,
+                    "UNEXPECTED_RESPONSE",
+                    "Zoho reports more records but gives no next_page_token for the page "
+                    f"after {position.to_dict()}",
+                )
+            position = following
 
     async def __aiter__(self) -> AsyncIterator[T]:
         seen = 0

@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
+from ._exceptions import InvalidArgumentError, InvalidArgumentTypeError
 from ._keyset import check_fields, key_of, keyset_pages
 from ._models import Page, Record
 from ._progress import Progress, ProgressCallback
@@ -110,9 +111,11 @@ class CheckpointStore:
         try:
             document = json.loads(text)
         except ValueError as exc:
-            raise ValueError(f"{self.path} is not a checkpoint file (bad JSON: {exc})") from None
+            raise InvalidArgumentError(
+                f"{self.path} is not a checkpoint file (bad JSON: {exc})"
+            ) from None
         if not isinstance(document, dict) or document.get("format") != _FORMAT:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{self.path} is not a zcrm_async checkpoint file; move it away or pick "
                 "another path"
             )
@@ -188,7 +191,7 @@ class IncrementalSync:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if isinstance(crm, RecordsManager):
-            raise TypeError(
+            raise InvalidArgumentTypeError(
                 "IncrementalSync takes the client and the module name: "
                 f"IncrementalSync(crm, {crm.module!r}, fields=..., store=...)"
             )
@@ -198,11 +201,11 @@ class IncrementalSync:
         self.fields = [*dict.fromkeys([*check_fields(fields), "Modified_Time"])]
         most = coql_limits(crm.config.api_version).per_call
         if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= most:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"per_page must be 1..{most} (COQL on {crm.config.api_version}), got {per_page!r}"
             )
         if overlap < timedelta(0):
-            raise ValueError(f"overlap must not be negative, got {overlap!r}")
+            raise InvalidArgumentError(f"overlap must not be negative, got {overlap!r}")
         self.store = store
         self.name = name or self.module
         self.overlap = overlap
@@ -360,5 +363,7 @@ class _Walk:
 def _required_time(run: Mapping[str, Any], key: str) -> datetime:
     moment = _parse_time(run.get(key))
     if moment is None:
-        raise ValueError(f"the checkpoint's run has no valid {key!r} time: {run.get(key)!r}")
+        raise InvalidArgumentError(
+            f"the checkpoint's run has no valid {key!r} time: {run.get(key)!r}"
+        )
     return moment

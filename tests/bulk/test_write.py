@@ -236,9 +236,7 @@ async def test_fake_requires_find_by_for_upsert(crm: zc.ZohoCRM) -> None:
         "resource": [{"type": "data", "module": {"api_name": "Leads"}, "file_id": file_id}],
     }
     with pytest.raises(zc.APIError) as info:
-        await crm.core.request_json(
-            "POST", "/crm/bulk/v8/write", json=body, user_email="admin@example.com"
-        )
+        await crm.request("POST", "/crm/bulk/v8/write", json=body)
     assert info.value.code == "MANDATORY_NOT_FOUND"
     assert info.value.details["api_name"] == "find_by"
 
@@ -270,12 +268,11 @@ async def test_upload_headers_and_file_are_checked(
     zgid = await crm.bulk.zgid()
     sent = {k: zgid if v == "ZGID" else v for k, v in headers.items()}
     with pytest.raises(zc.APIError) as info:
-        await crm.core.request_json(
+        await crm.request(
             "POST",
             f"{fake.base_url}/crm/v8/upload",
             files={"file": ("data.zip", content, "application/zip")},
             headers=sent,
-            user_email="admin@example.com",
         )
     assert (info.value.status_code, info.value.code) == (status, code)
 

@@ -44,6 +44,7 @@ def config_file(fake: FakeZohoCRM, served: str, tmp_path: Path) -> Path:
                 "upload_url": served,
                 "current_user_email": fake.user_email,
                 "token_persistence_path": str(tmp_path / "tokens"),
+                "allow_untrusted_hosts": True,  # the fake serves plain http
             }
         )
     )

@@ -138,6 +138,7 @@ def test_toml_file_with_env_overrides(
         f'accounts_url = "{served}"\n'
         f'token_persistence_path = "{tmp_path}"\n'
         f'current_user_email = "{fake.user_email}"\n'
+        "allow_untrusted_hosts = true\n"
     )
     assert main(["--config", str(path), "auth", "grant", fake.issue_grant_code()]) == 3
     assert "wrong-secret" not in capsys.readouterr().err
@@ -167,6 +168,7 @@ def test_unreachable_zoho_is_a_network_error(
                 "accounts_url": "http://127.0.0.1:9",  # discard port: nothing listens
                 "persistence": "memory",
                 "max_retries": 0,
+                "allow_untrusted_hosts": True,
             }
         )
     )

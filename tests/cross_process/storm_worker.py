@@ -39,6 +39,7 @@ async def storm(spec: dict[str, Any]) -> dict[str, Any]:
         accounts_url=spec["base_url"],
         current_user_email=spec["user_email"],
         max_concurrency=spec["tasks"],
+        allow_untrusted_hosts=True,  # the fake serves plain http on 127.0.0.1
     )
     emails: list[str] = []
     errors: list[str] = []

@@ -110,7 +110,9 @@ def test_exempt_blocks_still_compile() -> None:
 
 @pytest.fixture
 def docs_fake() -> FakeZohoCRM:
-    return FakeZohoCRM(user_email=DOCS_USER, **DOCS_CLIENT)
+    # On Zoho's own API domain (every request reaches the fake through its transport), so that
+    # the docs' configs need no opt-in for a plain-http test host.
+    return FakeZohoCRM(user_email=DOCS_USER, base_url="https://www.zohoapis.com", **DOCS_CLIENT)
 
 
 @pytest.fixture

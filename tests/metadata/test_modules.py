@@ -54,8 +54,9 @@ async def test_fields_by_name_and_by_id(any_crm: zc.ZohoCRM) -> None:
     assert by_id.to_dict() == by_name.to_dict()
     with pytest.raises(ValueError, match=r"module 'Contacts' has no field 'Nickname'"):
         await any_crm.modules.field("Contacts", "Nickname")
-    with pytest.raises(zc.NotFoundError):
+    with pytest.raises(zc.EmptyResultError) as missing:
         await any_crm.modules.field("Contacts", "5725767000000999999")
+    assert missing.value.status_code == 204 and not isinstance(missing.value, zc.NotFoundError)
     assert "Email" in await any_crm.modules.field_names("Contacts")
 
 

@@ -33,7 +33,7 @@ async def test_roles_and_profiles(any_crm: zc.ZohoCRM) -> None:
     admin = next(p for p in profiles if p.name == "Administrator")
     one = await any_crm.profiles.get(admin.id or "")
     assert one.name == "Administrator" and one.data["permissions_details"] == []
-    with pytest.raises(zc.NotFoundError):
+    with pytest.raises(zc.EmptyResultError):
         await any_crm.roles.get("5725767000000999999")
     with pytest.raises(ValueError, match="role id 'CEO' is not a Zoho id"):
         await any_crm.roles.get("CEO")

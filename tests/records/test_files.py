@@ -33,8 +33,9 @@ async def test_photo_upload_download_delete(
     await leads.upload_photo(lead_id, JPEG, filename="other.jpg")
     assert await leads.download_photo(lead_id) == JPEG
     assert (await leads.delete_photo(lead_id)).ok
-    with pytest.raises(zc.NotFoundError):
+    with pytest.raises(zc.EmptyResultError) as missing:
         await leads.download_photo(lead_id)
+    assert missing.value.code == "NO_CONTENT" and missing.value.status_code == 204
 
 
 async def test_photo_must_be_an_image(crm: zc.ZohoCRM, lead_id: str) -> None:

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 import zcrm_async as zc
-from zcrm_async._http._envelope import decode, encode_json
+from zcrm_async._http._envelope import Answer, encode_json
 from zcrm_async._http._limiter import AdaptiveLimiter
-from zcrm_async.sync import upsert_in_chunks
+from zcrm_async.pipelines import upsert_in_chunks
 from zcrm_async.testing import FakeZohoCRM
 from zcrm_async.testing._validation import is_blank
 
@@ -67,13 +67,10 @@ async def test_json_requests_carry_the_content_type_unless_the_caller_set_one(
         seen.append(request)
 
     crm.http.event_hooks["request"].append(record)
-    user = crm.user_email
-    assert user is not None
-    await crm.core.request("POST", "Leads", user_email=user, json={"data": [{"Last_Name": "A"}]})
-    await crm.core.request(
+    await crm.request("POST", "Leads", json={"data": [{"Last_Name": "A"}]})
+    await crm.request(
         "POST",
         "Leads",
-        user_email=user,
         json={"data": [{"Last_Name": "B"}]},
         headers={"content-type": "application/json; charset=utf-8"},
     )
@@ -83,13 +80,12 @@ async def test_json_requests_carry_the_content_type_unless_the_caller_set_one(
     assert sorted(r["Last_Name"] for r in fake.records("Leads").values()) == ["A", "B"]
 
 
-async def test_a_kept_body_is_handed_to_the_next_decode_once() -> None:
+async def test_an_answer_is_decoded_once_whoever_asks() -> None:
     request = httpx.Request("POST", "https://www.zohoapis.com/crm/v8/Leads")
     response = httpx.Response(400, json={"data": [{"status": "error"}]}, request=request)
-    kept = decode(response, keep=True)
-    assert decode(response) is kept
-    again = decode(response)
-    assert again == kept and again is not kept
+    answer = Answer(response)
+    first = answer.json_or_text()
+    assert answer.json() is first and answer.json_or_text() is first
 
 
 async def test_a_rejected_batch_is_still_a_result(crm: zc.ZohoCRM) -> None:

@@ -9,7 +9,7 @@ import anyio.lowlevel
 import pytest
 
 import zcrm_async as zc
-from zcrm_async.sync import abatched, bounded_map, pipeline, upsert_in_chunks
+from zcrm_async.pipelines import abatched, bounded_map, pipeline, upsert_in_chunks
 from zcrm_async.testing import FakeZohoCRM
 
 pytestmark = pytest.mark.anyio

@@ -79,7 +79,7 @@ async def test_client_adapts_to_a_lower_server_limit_and_loses_nothing(
         await crm.oauth.generate_access_token(fake.issue_grant_code())
         rows = [{"Last_Name": f"L{i}", "Email": f"l{i}@example.com"} for i in range(2000)]
         result = await crm.records("Leads").create(rows)
-        adaptive = crm.core.adaptive
+        adaptive = crm.limiter
     assert not result.failed
     assert fake.stats.throttled > 0
     assert adaptive.cuts >= 1
@@ -125,6 +125,6 @@ async def test_fake_random_429_rate(fake: FakeZohoCRM, crm: zc.ZohoCRM) -> None:
     fake.fail_429_rate = 1.0
     with pytest.raises(zc.RateLimitError):
         await crm.org.get()
-    assert fake.stats.throttled == crm.core.retry.max_retries + 1
+    assert fake.stats.throttled == crm.retry.max_retries + 1
     fake.fail_429_rate = 0.0
     assert (await crm.org.get()).zgid

@@ -246,6 +246,7 @@ async def test_unreachable_accounts_server_is_a_transport_error_naming_the_host(
         accounts_url="http://127.0.0.1:9",  # nothing listens on the discard port
         persistence="memory",
         max_retries=1,
+        allow_untrusted_hosts=True,
     )
     retry = zc.RetryPolicy(max_retries=1, initial_delay=0.001)
     async with zc.ZohoCRM(config, retry=retry) as crm:

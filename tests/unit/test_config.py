@@ -63,7 +63,7 @@ def test_sandbox_and_developer_environments() -> None:
 
 def test_token_api_domain_is_used_unless_api_base_url_is_set() -> None:
     assert make().api_domain("https://www.zohoapis.eu") == "https://www.zohoapis.eu"
-    pinned = make(api_base_url="http://127.0.0.1:9000/")
+    pinned = make(api_base_url="http://127.0.0.1:9000/", allow_untrusted_hosts=True)
     assert pinned.api_domain("https://www.zohoapis.eu") == "http://127.0.0.1:9000"
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import ssl
+import subprocess
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import anyio
 import anyio.abc
 import httpx
 import pytest
+from anyio.streams.tls import TLSListener
 
 import zcrm_async as zc
+from tests._external import missing
 from zcrm_async._http import _transport
 from zcrm_async._http._transport import default_transport
 from zcrm_async.testing import FakeZohoCRM
@@ -95,11 +100,47 @@ def test_readable_means_data_or_eof_waiting(
     assert _transport._is_readable(None) is True  # no socket at all: treat as gone
 
 
-def test_tls_is_verified_with_hostname_checks() -> None:
-    context = default_transport(LIMITS)._pool._ssl_context
-    assert context is not None
-    assert context.verify_mode == ssl.CERT_REQUIRED
-    assert context.check_hostname is True
+@pytest.fixture
+def self_signed(tmp_path: Path) -> ssl.SSLContext:
+    """A server TLS context with a certificate no CA signed (made with the openssl command)."""
+    if shutil.which("openssl") is None:
+        missing("the openssl command", "install OpenSSL (Debian: apt-get install openssl)")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+@pytest.mark.anyio
+async def test_tls_is_verified_a_self_signed_server_is_refused(
+    self_signed: ssl.SSLContext,
+) -> None:
+    served: list[bool] = []
+
+    async def handle(stream: anyio.abc.ByteStream) -> None:
+        async with stream:
+            served.append(True)
+            await stream.send(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+
+    tcp = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = tcp.extra(anyio.abc.SocketAttribute.local_port)
+    listener = TLSListener(tcp, self_signed, standard_compatible=False)
+    async with listener, anyio.create_task_group() as group:
+        group.start_soon(listener.serve, handle)
+        async with httpx.AsyncClient(transport=default_transport(LIMITS)) as http:
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                await http.get(f"https://127.0.0.1:{port}/")
+        group.cancel_scope.cancel()
+    assert served == []  # the request never reached the server
 
 
 @pytest.mark.anyio

@@ -1,238 +1,439 @@
-"""The HTTP core: URL on the user's api domain, a limiter slot, retries, envelope, errors."""
+"""The one request path: every CRM API call, accounts-server call and download goes through it.
+
+One attempt: a slot of the client-wide limiter (CRM calls), the signer's token looked up once
+(its ``api_domain`` picks the host, its access token signs the request), the request sent
+without following redirects, the body read within ``max_response_bytes``, and on Zoho's
+``401 INVALID_TOKEN`` one replay with a refreshed token. Then the answer is a result, an error,
+or a retry after a backoff (the slot released meanwhile), per :class:`RetryPolicy`.
+"""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import IO, Any, Final
 
 import anyio
+import attrs
 import httpx
 
 from .._config import Config
-from .._exceptions import TransportError
-from .._logging import logger
-from ..auth._middleware import ZohoAuth
-from ..auth._tokens import TokenManager
-from ._envelope import decode, encode_json, error_from_response
+from .._datacenters import origin, trusted_origins
+from .._exceptions import InvalidArgumentError, TransportError, ZCRMError
+from .._hooks import (
+    CallFinished,
+    HookSet,
+    RateLimited,
+    RequestSent,
+    ResponseReceived,
+    Retrying,
+    path_template,
+)
+from .._logging import log_error, logger
+from .._models import OAuthTokens
+from ..auth._middleware import Signer, authorization, rejects_token
+from ._body import read_bounded
+from ._envelope import Answer, encode_json, error_from_answer, has_record_results, zoho_code
 from ._limiter import AdaptiveLimiter
+from ._options import CLIENT_DEFAULT, RequestOptions
 from ._retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
 
 __all__ = ["HttpCore"]
 
+_call_ids: Final = itertools.count(1)
+#: Bytes per write of a download to its file.
+_DOWNLOAD_CHUNK: Final = 64 * 1024
+
+
+@attrs.define(slots=True)
+class _Call:
+    """What stays the same across the attempts of one call."""
+
+    options: RequestOptions
+    method: str
+    params: dict[str, Any] | None
+    content: bytes | None
+    headers: dict[str, str]
+    idempotent: bool
+    max_retries: int
+    stream: bool
+    started: float
+    #: Where a download's body goes (restarted from scratch when a retry happens).
+    sink: IO[bytes] | None = None
+    #: The current attempt's answer has started: a failure now broke its body off.
+    receiving: bool = False
+    call_id: int = 0
+    #: The path of the URL called, ids replaced (for hooks and the error log).
+    template: str = ""
+    attempts: int = 0
+    status_code: int | None = None
+    error_code: str | None = None
+
 
 class HttpCore:
-    """Sends every CRM API request. One per client, shared by all its users and managers.
-
-    Each attempt takes a slot of the client-wide limiter (released while backing off) and goes
-    through :class:`ZohoAuth` again, so a retry carries the freshest token.
-    """
+    """Sends every request of one client (shared by all its views, users and managers)."""
 
     def __init__(
         self,
         config: Config,
         http: httpx.AsyncClient,
-        tokens: TokenManager,
-        limiter: anyio.CapacityLimiter,
         retry: RetryPolicy,
+        limiter: AdaptiveLimiter,
+        hooks: HookSet | None = None,
     ) -> None:
         self.config = config
         self.http = http
-        self.tokens = tokens
-        self.limiter = limiter
-        #: AIMD over ``limiter`` plus the heavy-API sub-limit.
-        self.adaptive = AdaptiveLimiter(limiter)
         self.retry = retry
-        self._auths: dict[str, ZohoAuth] = {}
+        self.limiter = limiter
+        self.hooks = hooks
+        self._trusted = (
+            None
+            if config.allow_untrusted_hosts
+            else trusted_origins((config.api_base_url, config.accounts_url, config.upload_url))
+        )
 
-    def auth_for(self, user_email: str) -> ZohoAuth:
-        """The (cached) auth middleware of one user."""
-        auth = self._auths.get(user_email)
-        if auth is None:
-            auth = self._auths[user_email] = ZohoAuth(self.tokens, user_email)
-        return auth
+    async def send(self, options: RequestOptions, signer: Signer | None) -> Answer:
+        """Send ``options`` (signed by ``signer``, if any) with retries; the read answer.
 
-    async def url(self, path: str, user_email: str) -> str:
-        """``path`` on the user's api domain: ``Leads`` -> ``{domain}/crm/{version}/Leads``.
-
-        A path starting with ``/`` is taken from the domain root; an absolute URL as it is.
+        Raises the mapped :class:`APIError` for an error status the options do not accept,
+        :class:`TransportError` when no answer came.
         """
+        async with self._exchange(options, signer, stream=False) as answer:
+            return answer
+
+    async def download(
+        self, options: RequestOptions, signer: Signer | None, sink: IO[bytes]
+    ) -> int:
+        """Write the body of a successful answer to ``sink``; the number of bytes written.
+
+        The body is streamed, never held in memory. A download that breaks off is an attempt
+        that failed like any other: retried (from the start of ``sink``, which is truncated
+        first) when the request is idempotent and retries remain.
+        """
+        async with self._exchange(options, signer, stream=False, sink=sink):
+            return sink.tell()
+
+    def stream(
+        self, options: RequestOptions, signer: Signer | None
+    ) -> AbstractAsyncContextManager[httpx.Response]:
+        """``async with core.stream(...) as response:`` the body unread (a download).
+
+        Retried like :meth:`send` until the headers arrive, never after the body started (a
+        broken body raises :class:`TransportError`). The limiter slot is held until the block
+        exits, since Zoho counts the transfer as a call.
+        """
+        return self._download(options, signer)
+
+    @asynccontextmanager
+    async def _download(
+        self, options: RequestOptions, signer: Signer | None
+    ) -> AsyncIterator[httpx.Response]:
+        async with self._exchange(options, signer, stream=True) as answer:
+            response = answer.response
+            try:
+                yield response
+            except httpx.TransportError as exc:
+                url = response.request.url.copy_with(query=None)
+                error = TransportError(
+                    f"{options.method.upper()} {url}: the download broke off after it had "
+                    f"started ({type(exc).__name__}: {exc}); not retried, start it again",
+                    host=url.host,
+                )
+                log_error(error)
+                raise error from exc
+
+    # -- the retry loop -------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _exchange(
+        self,
+        options: RequestOptions,
+        signer: Signer | None,
+        *,
+        stream: bool,
+        sink: IO[bytes] | None = None,
+    ) -> AsyncIterator[Answer]:
+        call = self._prepare(options, stream)
+        call.sink = sink
+        async with AsyncExitStack() as held:
+            try:
+                answer = await self._final_answer(call, signer, held)
+            except ZCRMError as error:
+                log_error(error, f"{call.method} {call.template or path_template(options.path)}")
+                self._finished(call, error)
+                raise
+            except BaseException as error:
+                self._finished(call, error)
+                raise
+            self._finished(call, None)
+            yield answer
+
+    def _prepare(self, options: RequestOptions, stream: bool) -> _Call:
+        method = options.method.upper()
+        headers = dict(options.headers) if options.headers else {}
+        content = options.content
+        if options.json is not None and content is None and not options.data and not options.files:
+            # Encoded once, not per attempt; the bytes and header httpx's json= would give.
+            content = encode_json(options.json)
+            if not any(name.lower() == "content-type" for name in headers):
+                headers["Content-Type"] = "application/json"
+        params = None
+        if options.params is not None:
+            # httpx sends None as "name=", which Zoho reads as a given (empty) value.
+            params = {k: v for k, v in options.params.items() if v is not None}
+        call = _Call(
+            options=options,
+            method=method,
+            params=params,
+            content=content,
+            headers=headers,
+            idempotent=method in IDEMPOTENT_METHODS
+            if options.idempotent is None
+            else options.idempotent,
+            max_retries=self.retry.max_retries
+            if options.max_retries is None
+            else options.max_retries,
+            stream=stream,
+            started=time.monotonic(),
+        )
+        if self.hooks is not None:
+            call.call_id = next(_call_ids)
+        return call
+
+    async def _final_answer(
+        self, call: _Call, signer: Signer | None, held: AsyncExitStack
+    ) -> Answer:
+        while True:
+            call.attempts += 1
+            async with AsyncExitStack() as attempt:
+                outcome = await self._attempt(call, signer, attempt)
+                if isinstance(outcome, Answer):
+                    if call.stream:  # the caller reads the body: keep the slot and connection
+                        held.push_async_exit(attempt.pop_all())
+                    return outcome
+                delay, reason = outcome
+            logger.info(
+                "%s %s: %s, retry %d in %.2fs",
+                call.method,
+                call.options.path,
+                reason,
+                call.attempts,
+                delay,
+            )
+            if self.hooks is not None:
+                self.hooks.retrying(
+                    Retrying(
+                        call.call_id,
+                        call.options.target,
+                        call.method,
+                        call.template,
+                        call.attempts,
+                        reason,
+                        delay,
+                    )
+                )
+            await anyio.sleep(delay)
+
+    async def _attempt(
+        self, call: _Call, signer: Signer | None, stack: AsyncExitStack
+    ) -> Answer | tuple[float, str]:
+        """One attempt: the final answer, or ``(delay, reason)`` to try again."""
+        epoch = None
+        if call.options.target == "crm":
+            epoch = await stack.enter_async_context(self.limiter.slot(heavy=call.options.heavy))
+        tokens = None if signer is None else await signer.token()
+        request = self._request(call, tokens)
+        call.receiving = False
+        try:
+            answer = await self._send(call, request, stack)
+            if signer is not None and tokens is not None and rejects_token(answer):
+                replay_tokens = await signer.refreshed(tokens)
+                if replay_tokens is not None:  # the same request, once, with the new token
+                    request = self._request(call, replay_tokens)
+                    answer = await self._send(call, request, stack)
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            return self._after_failure(call, request, exc)
+        status = answer.status_code
+        if epoch is not None:
+            if status == 429:
+                self.limiter.on_throttled(epoch)
+            else:
+                self.limiter.on_success()
+        call.status_code = status
+        if self.hooks is not None:
+            self._received(call, request, answer)
+        if _accepted(call, answer):
+            return answer
+        if 300 <= status < 400:
+            raise error_from_answer(answer)
+        retry_after = parse_retry_after(answer.response.headers.get("Retry-After"))
+        if status == 429 and self.hooks is not None:
+            self.hooks.rate_limited(
+                RateLimited(
+                    call.call_id,
+                    call.method,
+                    call.template,
+                    call.attempts,
+                    retry_after,
+                )
+            )
+        delay = self._retry_delay(call, retry_after)
+        if delay is None or not self.retry.should_retry_status(status, idempotent=call.idempotent):
+            raise error_from_answer(answer)
+        return delay, f"HTTP {status}"
+
+    def _request(self, call: _Call, tokens: OAuthTokens | None) -> httpx.Request:
+        options = call.options
+        headers = call.headers
+        if tokens is not None:
+            headers = {**headers, "Authorization": authorization(tokens)}
+        timeout = httpx.USE_CLIENT_DEFAULT if options.timeout is CLIENT_DEFAULT else options.timeout
+        request = self.http.build_request(
+            call.method,
+            self._url(options, tokens),
+            params=call.params,
+            content=call.content,
+            data=options.data,
+            files=options.files,
+            headers=headers,
+            timeout=timeout,
+        )
+        if self.hooks is not None and not call.template:
+            call.template = path_template(request.url.path)
+        return request
+
+    async def _send(self, call: _Call, request: httpx.Request, stack: AsyncExitStack) -> Answer:
+        if self.hooks is not None:
+            self.hooks.request_sent(
+                RequestSent(
+                    call.call_id,
+                    call.options.target,
+                    call.method,
+                    call.template,
+                    request.url.host,
+                    call.attempts,
+                )
+            )
+        response = await self.http.send(request, auth=None, stream=True, follow_redirects=False)
+        stack.push_async_callback(response.aclose)
+        call.receiving = True
+        if call.sink is not None and response.status_code < 300:
+            call.sink.seek(0)
+            call.sink.truncate()
+            async for chunk in response.aiter_bytes(_DOWNLOAD_CHUNK):
+                call.sink.write(chunk)
+            call.sink.flush()
+        elif not call.stream or response.status_code >= 300:
+            await read_bounded(response, self.config.max_response_bytes)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s -> %d", call.method, request.url, response.status_code)
+        return Answer(response)
+
+    def _url(self, options: RequestOptions, tokens: OAuthTokens | None) -> str:
+        """``path`` on the signer's API domain: ``Leads`` -> ``{domain}/crm/{version}/Leads``.
+
+        A path starting with ``/`` is taken from the domain root; a full URL as it is, and
+        only to a trusted host when the request carries a token.
+        """
+        path = options.path
         if path.startswith(("https://", "http://")):
+            if tokens is not None and self._trusted is not None:
+                host = origin(path)
+                if host not in self._trusted and host != origin(
+                    self.config.api_domain(tokens.api_domain)
+                ):
+                    raise InvalidArgumentError(
+                        f"refusing to send a Zoho token to {host}: not a Zoho host of this "
+                        "configuration (allow_untrusted_hosts=true is for a test server or a "
+                        "proxy you run)"
+                    )
             return path
-        tokens = await self.tokens.get(user_email)
-        base = self.config.api_domain(tokens.api_domain)
+        if options.target != "crm":
+            raise InvalidArgumentError(f"an accounts-server call needs a full URL, got {path!r}")
+        base = self.config.api_domain(tokens.api_domain if tokens is not None else None)
         if path.startswith("/"):
             return f"{base}{path}"
         return f"{base}/crm/{self.config.api_version}/{path}"
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        user_email: str,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        data: Mapping[str, Any] | None = None,
-        files: Any = None,
-        content: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        idempotent: bool | None = None,
-        record_errors_ok: bool = False,
-        heavy: bool = False,
-    ) -> httpx.Response:
-        """Send with retries; return the (read) response or raise the mapped :class:`APIError`.
-
-        ``record_errors_ok``: a 400 whose body is a ``data`` array of per-record results is a
-        result (all records rejected), not an exception. ``heavy``: the call counts against
-        Zoho's sub-limit of 10 (search, COQL, convert, writes of more than 10 records).
-        """
-        if json is not None and content is None and not data and not files:
-            # Encoded once, not per attempt; the bytes and header httpx's json= would give.
-            content, json = encode_json(json), None
-            if headers is None or not any(k.lower() == "content-type" for k in headers):
-                headers = {**(headers or {}), "Content-Type": "application/json"}
-        exchange = self.exchange(
-            method,
-            path,
-            user_email=user_email,
-            params=params,
-            json=json,
-            data=data,
-            files=files,
-            content=content,
-            headers=headers,
-            idempotent=idempotent,
-            record_errors_ok=record_errors_ok,
-            heavy=heavy,
+    def _after_failure(
+        self, call: _Call, request: httpx.Request, error: httpx.HTTPError
+    ) -> tuple[float, str]:
+        delay = self._retry_delay(call)
+        retryable = isinstance(error, httpx.TransportError) and self.retry.should_retry_error(
+            error, idempotent=call.idempotent
         )
-        async with exchange as response:
-            return response
+        broke = " (the body broke off after it had started)" if call.receiving else ""
+        if delay is None or not retryable:
+            url = request.url.copy_with(query=None)
+            what = f"{type(error).__name__}: {error or 'no answer'}{broke}"
+            tries = f"after {call.attempts} attempt(s)"
+            if call.options.target == "accounts":
+                message = (
+                    f"cannot reach the Zoho accounts server {url.host}: {what} ({call.method} "
+                    f"{url}, {tries}); check the network, data_center and accounts_url"
+                )
+            else:
+                message = f"{call.method} {url} failed: {what} (host {url.host}, {tries})"
+            raise TransportError(message, host=url.host) from error
+        return delay, f"{type(error).__name__}{broke}"
 
-    async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
-        """:meth:`request`, then the decoded JSON body (None for 204/304)."""
-        return decode(await self.request(method, path, **kwargs))
-
-    def stream(
-        self, method: str, path: str, **kwargs: Any
-    ) -> AbstractAsyncContextManager[httpx.Response]:
-        """``async with core.stream("GET", path, user_email=...) as response:`` body unread.
-
-        Retried like :meth:`request` until the headers arrive, never after the first byte.
-        """
-        from ._stream import open_stream
-
-        return open_stream(self, method, path, **kwargs)
-
-    @asynccontextmanager
-    async def exchange(
-        self,
-        method: str,
-        path: str,
-        *,
-        user_email: str,
-        stream: bool = False,
-        idempotent: bool | None = None,
-        record_errors_ok: bool = False,
-        heavy: bool = False,
-        params: Mapping[str, Any] | None = None,
-        **send: Any,
-    ) -> AsyncIterator[httpx.Response]:
-        """The retry loop behind :meth:`request` and :meth:`stream`; yields the final response.
-
-        Each attempt holds a limiter slot (until the ``async with`` body ends, so a streamed
-        download keeps its slot) and passes through :class:`ZohoAuth`. Failures are retried by
-        :class:`RetryPolicy`: before backing off the slot is released.
-        """
-        method = method.upper()
-        if idempotent is None:
-            idempotent = method in IDEMPOTENT_METHODS
-        if params is not None:
-            # httpx sends None as "name=", which Zoho reads as a given (empty) value.
-            params = {k: v for k, v in params.items() if v is not None}
-        url = await self.url(path, user_email)
-        auth = self.auth_for(user_email)
-        started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            async with AsyncExitStack() as stack:
-                epoch = await stack.enter_async_context(self.adaptive.slot(heavy=heavy))
-                request = self.http.build_request(method, url, params=params, **send)
-                try:
-                    response = await self.http.send(request, auth=auth, stream=stream)
-                except httpx.TransportError as exc:
-                    delay = self._retry_delay(attempt, started)
-                    if delay is None or not self.retry.should_retry_error(
-                        exc, idempotent=idempotent
-                    ):
-                        host = httpx.URL(url).host
-                        raise TransportError(
-                            f"{method} {url} failed: {type(exc).__name__}: {exc or 'no answer'} "
-                            f"(host {host}, after {attempt} attempt(s))",
-                            host=host,
-                        ) from exc
-                    reason = type(exc).__name__
-                else:
-                    if stream:
-                        stack.push_async_callback(response.aclose)
-                    status = response.status_code
-                    self._observe(response, epoch, method, url, streamed=stream)
-                    if status < 400 or (
-                        record_errors_ok and status == 400 and _has_record_list(response)
-                    ):
-                        yield response
-                        return
-                    if stream:
-                        await response.aread()
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                    delay = self._retry_delay(attempt, started, retry_after)
-                    if delay is None or not self.retry.should_retry_status(
-                        status, idempotent=idempotent
-                    ):
-                        raise error_from_response(response)
-                    reason = f"HTTP {status}"
-            logger.info("%s %s: %s, retry %d in %.2fs", method, url, reason, attempt, delay)
-            await anyio.sleep(delay)
-
-    def _observe(
-        self, response: httpx.Response, epoch: int, method: str, url: str, *, streamed: bool
-    ) -> None:
-        """Feed the adaptive limiter and the DEBUG log with one answer."""
-        status = response.status_code
-        if status == 429:
-            self.adaptive.on_throttled(epoch)
-        else:
-            self.adaptive.on_success()
-        if logger.isEnabledFor(logging.DEBUG):
-            took = "streamed" if streamed else f"{response.elapsed.total_seconds() * 1000:.0f} ms"
-            logger.debug("%s %s -> %d (%s)", method, url, status, took)
-
-    def _retry_delay(
-        self, attempt: int, started: float, retry_after: float | None = None
-    ) -> float | None:
+    def _retry_delay(self, call: _Call, retry_after: float | None = None) -> float | None:
         """Seconds to wait before the next attempt, or None when retries or time ran out."""
-        if attempt > self.retry.max_retries:
+        if call.attempts > call.max_retries:
             return None
-        delay = self.retry.delay(attempt, retry_after)
-        if time.monotonic() - started + delay >= self.retry.deadline:
+        delay = self.retry.delay(call.attempts, retry_after)
+        if time.monotonic() - call.started + delay >= self.retry.deadline:
             return None
         return delay
 
+    # -- hooks ------------------------------------------------------------------------------------
 
-def _has_record_list(response: httpx.Response) -> bool:
-    try:
-        body = decode(response, keep=True)  # the caller decodes it next: parsed once
-    except Exception:
-        return False
-    if not isinstance(body, dict):
-        return False
-    if isinstance(body.get("data"), list) and body["data"]:
+    def _received(self, call: _Call, request: httpx.Request, answer: Answer) -> None:
+        assert self.hooks is not None
+        status = answer.status_code
+        code = zoho_code(answer.json_or_text()) if status >= 400 else None
+        call.error_code = code
+        self.hooks.response_received(
+            ResponseReceived(
+                call.call_id,
+                call.options.target,
+                call.method,
+                call.template,
+                status,
+                call.attempts,
+                time.monotonic() - call.started,
+                code,
+            )
+        )
+
+    def _finished(self, call: _Call, error: BaseException | None) -> None:
+        if self.hooks is None:
+            return
+        duration = time.monotonic() - call.started
+        self.hooks.call_finished(
+            CallFinished(
+                call.call_id,
+                call.options.target,
+                call.method,
+                call.template,
+                call.status_code,
+                call.attempts,
+                call.error_code,
+                None if error is None else type(error).__name__,
+                time.time() - duration,
+                duration,
+            )
+        )
+
+
+def _accepted(call: _Call, answer: Answer) -> bool:
+    status = answer.status_code
+    if status < 300 or status == 304:
         return True
-    # Settings writes answer per item under their own key: {"users": [...]}, {"taxes": [...]}.
-    return any(
-        isinstance(value, list) and value and isinstance(value[0], dict) and "status" in value[0]
-        for value in body.values()
-    )
+    accept = call.options.accept
+    if accept == "any_status":
+        return status >= 400
+    return accept == "record_errors" and status == 400 and has_record_results(answer.json_or_text())

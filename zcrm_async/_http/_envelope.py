@@ -1,9 +1,8 @@
-"""Zoho's JSON envelope: decode bodies, map error statuses to exceptions."""
+"""Zoho's JSON envelope: an answer decoded once, and error statuses mapped to exceptions."""
 
 from __future__ import annotations
 
 import json
-import weakref
 from typing import Any, Final
 
 import httpx
@@ -14,25 +13,26 @@ from .._exceptions import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     ServerError,
+    UnexpectedResponseError,
 )
 from ._retry import parse_retry_after
 
-__all__ = ["decode", "encode_json", "error_from_response", "zoho_code"]
+__all__ = [
+    "Answer",
+    "encode_json",
+    "error_from_answer",
+    "has_record_results",
+    "mask_credentials",
+    "public_url",
+    "zoho_code",
+]
 
-_SNIPPET = 200
-_NOTHING: Final = object()
-
-
-def _snippet(response: httpx.Response) -> str:
-    text = response.content[:_SNIPPET].decode("utf-8", "replace")
-    return text + ("..." if len(response.content) > _SNIPPET else "")
-
-
+_SNIPPET: Final = 200
 #: httpx's ``json=`` encoding (compact, UTF-8, no NaN), with the encoder built once.
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-#: Bodies decoded by ``decode(..., keep=True)``, handed to the next ``decode`` of that response.
-_KEPT: weakref.WeakKeyDictionary[httpx.Response, Any] = weakref.WeakKeyDictionary()
+_NOT_DECODED: Final = object()
 
 
 def encode_json(value: Any) -> bytes:
@@ -40,71 +40,146 @@ def encode_json(value: Any) -> bytes:
     return _ENCODER.encode(value).encode("utf-8")
 
 
-def decode(response: httpx.Response, *, keep: bool = False) -> Any:
-    """The JSON body; None for an empty body (204, 304). Non-JSON is an :class:`APIError`.
+def public_url(request: httpx.Request) -> str:
+    """The request's URL without its query string (what errors and logs show)."""
+    return str(request.url.copy_with(query=None))
 
-    ``keep``: the next ``decode`` of this response returns this same object instead of parsing
-    the body again (one hand-off, for a check that peeks at a body its caller then decodes).
-    """
-    if response.status_code in (204, 304) or not response.content:
-        return None
-    if _KEPT:
-        kept = _KEPT.pop(response, _NOTHING)
-        if kept is not _NOTHING:
-            return kept
-    try:
-        body = json.loads(response.content)
-        if keep:
-            _KEPT[response] = body
+
+def mask_credentials(response: httpx.Response) -> httpx.Response:
+    """Mask the ``Authorization`` header of the request kept on ``response`` (before the
+    response leaves the SDK in an error or as a raw answer); returns ``response``."""
+    headers = response.request.headers
+    if "authorization" in headers:
+        headers["Authorization"] = "Zoho-oauthtoken ***"
+    return response
+
+
+def _snippet(content: bytes) -> str:
+    text = content[:_SNIPPET].decode("utf-8", "replace")
+    return text + ("..." if len(content) > _SNIPPET else "")
+
+
+class Answer:
+    """A read response and its body, decoded at most once whoever asks first."""
+
+    __slots__ = ("_body", "response")
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self._body: Any = _NOT_DECODED
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status."""
+        return self.response.status_code
+
+    def json(self) -> Any:
+        """The JSON body; None for an empty body (204, 304). Not JSON: UnexpectedResponseError."""
+        body = self._body
+        if body is _NOT_DECODED:
+            body = self._body = self._decode()
+        if isinstance(body, _Text):
+            raise UnexpectedResponseError(
+                self.response.status_code,
+                "MALFORMED_RESPONSE",
+                f"Zoho sent a body that is not JSON: {body.snippet!r}",
+                method=self.response.request.method,
+                url=public_url(self.response.request),
+                response=mask_credentials(self.response),
+                body=body.text,
+            )
         return body
-    except ValueError:
-        raise APIError(
-            response.status_code,
-            "MALFORMED_RESPONSE",
-            f"Zoho sent a body that is not JSON: {_snippet(response)!r}",
-            method=response.request.method,
-            url=str(response.request.url.copy_with(query=None)),
-        ) from None
+
+    def json_or_text(self) -> Any:
+        """The JSON body, or the body as text when it is not JSON (an HTML error page)."""
+        body = self._body
+        if body is _NOT_DECODED:
+            body = self._body = self._decode()
+        return body.text if isinstance(body, _Text) else body
+
+    def _decode(self) -> Any:
+        content = self.response.content
+        if self.response.status_code in (204, 304) or not content:
+            return None
+        try:
+            return json.loads(content)
+        except ValueError:
+            return _Text(content.decode("utf-8", "replace"), _snippet(content))
 
 
-def zoho_code(response: httpx.Response) -> str | None:
-    """The ``code`` of an error envelope, if the body is one."""
-    try:
-        body = json.loads(response.content)
-    except ValueError:
+class _Text:
+    """A body that is not JSON."""
+
+    __slots__ = ("snippet", "text")
+
+    def __init__(self, text: str, snippet: str) -> None:
+        self.text = text
+        self.snippet = snippet
+
+
+def zoho_code(body: Any) -> str | None:
+    """The ``code`` of an error envelope (or of its first per-record item), if it is one."""
+    if not isinstance(body, dict):
         return None
-    if isinstance(body, dict):
-        code = body.get("code")
-        if code is None and isinstance(body.get("data"), list) and body["data"]:
-            first = body["data"][0]
-            code = first.get("code") if isinstance(first, dict) else None
-        return str(code) if code is not None else None
-    return None
+    code = body.get("code")
+    if code is None and isinstance(body.get("data"), list) and body["data"]:
+        first = body["data"][0]
+        code = first.get("code") if isinstance(first, dict) else None
+    return str(code) if code is not None else None
 
 
-def error_from_response(response: httpx.Response) -> APIError:
-    """The exception for an error status, carrying Zoho's code, message and details."""
+def has_record_results(body: Any) -> bool:
+    """True when ``body`` carries per-record results: a 400 that is an answer, not an error."""
+    if not isinstance(body, dict):
+        return False
+    if isinstance(body.get("data"), list) and body["data"]:
+        return True
+    # Settings writes answer per item under their own key: {"users": [...]}, {"taxes": [...]}.
+    return any(
+        isinstance(value, list) and value and isinstance(value[0], dict) and "status" in value[0]
+        for value in body.values()
+    )
+
+
+def error_from_answer(answer: Answer) -> APIError:
+    """The exception for an error status, carrying Zoho's code, message, details and the answer.
+
+    A body that is not JSON (an HTML error page of a proxy or of Zoho's front end) keeps the
+    status's meaning: a 5xx is a :class:`ServerError` whatever its body.
+    """
+    response = mask_credentials(answer.response)
     status = response.status_code
-    try:
-        body = json.loads(response.content) if response.content else {}
-    except ValueError:
-        body = {"code": "MALFORMED_RESPONSE", "message": f"non-JSON body: {_snippet(response)!r}"}
+    body = answer.json_or_text()
+    envelope = body
     if isinstance(body, dict) and isinstance(body.get("data"), list) and body["data"]:
         first = body["data"][0]
-        body = first if isinstance(first, dict) else body
-    if not isinstance(body, dict):
-        body = {}
-    details = body.get("details")
+        envelope = first if isinstance(first, dict) else body
+    if not isinstance(envelope, dict):
+        text = f": {_snippet(response.content)!r}" if isinstance(body, str) else ""
+        envelope = {"message": f"{response.reason_phrase or 'error'}{text}"}
+    details = envelope.get("details")
     kwargs: dict[str, Any] = {
         "method": response.request.method,
-        "url": str(response.request.url.copy_with(query=None)),
+        "url": public_url(response.request),
+        "response": response,
+        "body": body,
     }
     args = (
         status,
-        str(body.get("code") or body.get("error") or f"HTTP_{status}"),
-        str(body.get("message") or response.reason_phrase or ""),
+        str(envelope.get("code") or envelope.get("error") or f"HTTP_{status}"),
+        str(envelope.get("message") or response.reason_phrase or ""),
         details if isinstance(details, dict) else {},
     )
+    if 300 <= status < 400:
+        location = response.headers.get("Location")
+        return RedirectError(
+            status,
+            f"HTTP_{status}",
+            f"Zoho answered with a redirect to {location or 'nowhere'}; it was not followed "
+            "(Zoho's API does not redirect: check api_base_url, accounts_url and any proxy)",
+            location=location,
+            **kwargs,
+        )
     if status == 401:
         return AuthenticationError(*args, **kwargs)
     if status == 403:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import TYPE_CHECKING, Final, Literal
 
 import anyio
 
 from .._logging import logger
 
+if TYPE_CHECKING:
+    from .._hooks import HookSet
+
 __all__ = ["HEAVY_API_LIMIT", "AdaptiveLimiter"]
 
 #: Zoho caps "heavy" calls (search, COQL, convert, writes of more than 10 records, mass update)
-#: at 10 concurrent calls in every edition (reference §5.2).
+#: at 10 concurrent calls in every edition.
 HEAVY_API_LIMIT: Final = 10
 
 
@@ -33,8 +36,10 @@ class AdaptiveLimiter:
         *,
         minimum: int = 1,
         heavy_limit: int = HEAVY_API_LIMIT,
+        hooks: HookSet | None = None,
     ) -> None:
         self.limiter = limiter
+        self.hooks = hooks
         self.maximum = int(limiter.total_tokens)
         self.minimum = max(1, min(minimum, self.maximum))
         self.heavy = anyio.CapacityLimiter(max(1, min(heavy_limit, self.maximum)))
@@ -77,7 +82,7 @@ class AdaptiveLimiter:
         self._successes += 1
         if self._successes >= self.current:
             self._successes = 0
-            self.limiter.total_tokens = self.current + 1
+            self._resize(self.current + 1, "regrow")
             self.raises += 1
 
     def on_throttled(self, epoch: int) -> None:
@@ -89,8 +94,16 @@ class AdaptiveLimiter:
         new = max(self.minimum, self.current // 2)
         if new != self.current:
             logger.info("429 from Zoho: concurrency %d -> %d", self.current, new)
-            self.limiter.total_tokens = new
+            self._resize(new, "cut")
             self.cuts += 1
+
+    def _resize(self, size: int, kind: Literal["cut", "regrow"]) -> None:
+        before = self.current
+        self.limiter.total_tokens = size
+        if self.hooks is not None:
+            from .._hooks import LimiterChanged
+
+            self.hooks.limiter_changed(LimiterChanged(kind, before, size))
 
 
 async def _acquire(limiter: anyio.CapacityLimiter, borrower: object) -> None:

@@ -1,15 +1,49 @@
-"""``ZohoAuth``: the ``httpx.Auth`` that signs requests and survives token expiry."""
+"""How requests are signed: ``ZohoAuth`` for a user's tokens, a fixed token for grant-time calls.
+
+Both give the request path its token once per attempt (:meth:`token`), whose ``api_domain``
+also picks the host, and say what to use after Zoho rejected it (:meth:`refreshed`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
-from .._http._envelope import zoho_code
-from ._tokens import TokenManager
+from .._exceptions import InvalidArgumentTypeError
+from .._http._envelope import Answer, zoho_code
 
-__all__ = ["ZohoAuth"]
+if TYPE_CHECKING:
+    from .._models import OAuthTokens
+    from ._tokens import TokenManager
+
+__all__ = ["FixedToken", "Signer", "ZohoAuth", "authorization", "rejects_token"]
+
+
+def authorization(tokens: OAuthTokens) -> str:
+    """The ``Authorization`` header value for ``tokens``."""
+    return f"Zoho-oauthtoken {tokens.access_token}"
+
+
+def rejects_token(answer: Answer) -> bool:
+    """True for Zoho's ``401 INVALID_TOKEN``: the token expired or was revoked early.
+
+    Other 401 codes (``OAUTH_SCOPE_MISMATCH``...) do not get better with a new token.
+    """
+    return answer.status_code == 401 and zoho_code(answer.json_or_text()) == "INVALID_TOKEN"
+
+
+class Signer(Protocol):
+    """What the request path needs from whoever signs its requests."""
+
+    async def token(self) -> OAuthTokens:
+        """The tokens to sign the next attempt with."""
+        ...
+
+    async def refreshed(self, rejected: OAuthTokens) -> OAuthTokens | None:
+        """Tokens to replay with after Zoho rejected ``rejected``; None: do not replay."""
+        ...
 
 
 class ZohoAuth(httpx.Auth):
@@ -18,7 +52,8 @@ class ZohoAuth(httpx.Auth):
     On 401 ``INVALID_TOKEN`` it refreshes only if the rejected token is still the current one
     (compare-and-refresh, so N concurrent 401s mint one token) and replays the request exactly
     once. Other 401 codes (e.g. ``OAUTH_SCOPE_MISMATCH``) are returned as they are. No lock is
-    held while the request itself is in flight.
+    held while the request itself is in flight. Usable as the ``auth=`` of your own
+    ``httpx.AsyncClient``; the client's request path uses the same two steps.
     """
 
     def __init__(self, tokens: TokenManager, user_email: str) -> None:
@@ -28,9 +63,17 @@ class ZohoAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"ZohoAuth(user_email={self.user_email!r})"
 
+    async def token(self) -> OAuthTokens:
+        """The user's current tokens (cached; refreshed first when about to expire)."""
+        return await self._tokens.get(self.user_email)
+
+    async def refreshed(self, rejected: OAuthTokens) -> OAuthTokens:
+        """Tokens newer than ``rejected``: refreshed now unless another task already did."""
+        return await self._tokens.get(self.user_email, stale=rejected.access_token)
+
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
         """zcrm_async is async-only."""
-        raise RuntimeError("ZohoAuth works only with httpx.AsyncClient")
+        raise InvalidArgumentTypeError("ZohoAuth works only with httpx.AsyncClient")
         yield request  # pragma: no cover
 
     async def async_auth_flow(
@@ -41,14 +84,32 @@ class ZohoAuth(httpx.Auth):
         # overridden: read both explicitly, or the replay fails with StreamConsumed and the 401
         # body with ResponseNotRead.
         await request.aread()
-        tokens = await self._tokens.get(self.user_email)
-        request.headers["Authorization"] = f"Zoho-oauthtoken {tokens.access_token}"
+        tokens = await self.token()
+        request.headers["Authorization"] = authorization(tokens)
         response = yield request
         if response.status_code != 401:
             return
         await response.aread()
-        if zoho_code(response) != "INVALID_TOKEN":
+        if not rejects_token(Answer(response)):
             return
-        tokens = await self._tokens.get(self.user_email, stale=tokens.access_token)
-        request.headers["Authorization"] = f"Zoho-oauthtoken {tokens.access_token}"
+        tokens = await self.refreshed(tokens)
+        request.headers["Authorization"] = authorization(tokens)
         yield request
+
+
+class FixedToken:
+    """Signs with tokens given up front (a grant's, before its user is known); no refresh."""
+
+    def __init__(self, tokens: OAuthTokens) -> None:
+        self.tokens = tokens
+
+    def __repr__(self) -> str:
+        return f"FixedToken(user_email={self.tokens.user_email!r})"
+
+    async def token(self) -> OAuthTokens:
+        """The fixed tokens."""
+        return self.tokens
+
+    async def refreshed(self, rejected: OAuthTokens) -> OAuthTokens | None:
+        """Nothing to refresh: a rejected fixed token is the answer."""
+        return None

@@ -1,19 +1,23 @@
-"""``crm.oauth``: generate, refresh, inspect and revoke tokens (the seed's step 3.c)."""
+"""``crm.oauth``: generate, refresh, inspect and revoke tokens."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-
-import httpx
+from collections.abc import Awaitable, Callable, Sequence
+from functools import wraps
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from .._config import Config
-from .._exceptions import ArgumentError, ConfigError, OAuthError
-from .._logging import logger
+from .._exceptions import ConfigError, InvalidArgumentError, OAuthError, ZCRMError
+from .._http._options import RequestOptions
+from .._logging import log_error, logger
 from .._models import OAuthTokens
 from ..stores import ListsUsers
 from ._accounts import AccountsClient
+from ._middleware import FixedToken
 from ._tokens import TokenManager
+
+if TYPE_CHECKING:
+    from .._http._core import HttpCore
 
 __all__ = ["DEFAULT_SCOPES", "OAuth"]
 
@@ -31,6 +35,23 @@ DEFAULT_SCOPES = (
 #: Grants exchanged whose user could not be found, kept so a retry need not exchange again.
 _MAX_UNCLAIMED = 16
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _logs_errors(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """An OAuth entry point: an SDK error leaving it is logged (once) before it is raised."""
+
+    @wraps(method)
+    async def logged(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except ZCRMError as error:
+            log_error(error, f"crm.oauth.{method.__name__}")
+            raise
+
+    return logged
+
 
 class OAuth:
     """Token lifecycle for the client's users. Every token generated here is persisted."""
@@ -40,12 +61,12 @@ class OAuth:
         config: Config,
         accounts: AccountsClient,
         tokens: TokenManager,
-        http: httpx.AsyncClient,
+        core: HttpCore,
     ) -> None:
         self._config = config
         self._accounts = accounts
         self._tokens = tokens
-        self._http = http
+        self._core = core
         #: The user API calls act as: ``current_user_email``, else whoever generated tokens last.
         self.default_user: str | None = config.current_user_email
         # grant code -> tokens it gave whose user lookup failed (a grant works only once)
@@ -76,6 +97,7 @@ class OAuth:
         self._config.web_redirect_uri()  # a self client's dummy value cannot do here
         return self._accounts.authorization_url(tuple(scopes), state, prompt=prompt)
 
+    @_logs_errors
     async def generate_access_token(
         self,
         grant_token: str,
@@ -96,7 +118,9 @@ class OAuth:
         with the single-use grant): call again with the same grant and ``user_email=``.
         """
         if not grant_token or not grant_token.strip():
-            raise ValueError("grant_token is empty: paste the code generated in the API console")
+            raise InvalidArgumentError(
+                "grant_token is empty: paste the code generated in the API console"
+            )
         grant = grant_token.strip()
         provisional = self._unclaimed.pop(grant, None)
         if provisional is None:
@@ -116,24 +140,26 @@ class OAuth:
         logger.info("generated tokens for %s", email)
         return provisional
 
+    @_logs_errors
     async def generate_access_token_from_refresh_token(
         self, refresh_token: str, user_email: str
     ) -> OAuthTokens:
         """Mint an access token from a refresh token you already hold, and persist both."""
         if not refresh_token:
-            raise ValueError("refresh_token is empty")
+            raise InvalidArgumentError("refresh_token is empty")
         tokens = await self._accounts.refresh(refresh_token, user_email)
         await self._tokens.put(tokens)
         if self.default_user is None:
             self.default_user = user_email
         return tokens
 
+    @_logs_errors
     async def is_token_generated(self, user_email: str | None = None) -> bool:
         """True if the store holds tokens for the user (the classic ``isTokenGenerated``).
 
         The user is ``user_email``, else the default user. With neither, the store answers:
         False if it holds no tokens; True if it holds one user's (who becomes the default
-        user); with several users, or a store that cannot list them, :class:`ArgumentError`
+        user); with several users, or a store that cannot list them, :class:`InvalidArgumentError`
         asks for ``user_email=``. A classic token handler that raises because it has no row
         for the user means False here, as it did in the classic SDKs; other store failures
         raise :class:`TokenStoreError`.
@@ -162,15 +188,17 @@ class OAuth:
             if users
             else f"{store!r} cannot list the users whose tokens it holds"
         )
-        raise ArgumentError(
+        raise InvalidArgumentError(
             f"is_token_generated(): {held} and no user was named: pass user_email= "
             "(or set current_user_email in the config)"
         )
 
+    @_logs_errors
     async def refresh(self, user_email: str | None = None) -> OAuthTokens:
         """Mint a new access token now (normally automatic, on expiry or ``INVALID_TOKEN``)."""
         return await self._tokens.force_refresh(self.user_or_default(user_email))
 
+    @_logs_errors
     async def revoke(self, user_email: str | None = None) -> bool:
         """Revoke the user's refresh token at Zoho and delete the stored tokens.
 
@@ -188,19 +216,20 @@ class OAuth:
         self._unclaimed[grant] = tokens
 
     async def _lookup_email(self, tokens: OAuthTokens) -> str:
-        headers = {"Authorization": f"Zoho-oauthtoken {tokens.access_token}"}
-        base = self._config.api_domain(tokens.api_domain)
-        url = f"{base}/crm/{self._config.api_version}/users"
+        request = RequestOptions(
+            "GET", "users", params={"type": "CurrentUser"}, accept="any_status", max_retries=0
+        )
         try:
-            response = await self._http.get(
-                url, params={"type": "CurrentUser"}, headers=headers, auth=None
-            )
-            users = json.loads(response.content).get("users") if response.is_success else None
-        except (httpx.HTTPError, ValueError, AttributeError):
-            users = None
-        if users and isinstance(users[0], dict) and users[0].get("email"):
-            return str(users[0]["email"])
-        email = await self._accounts.user_email(tokens.access_token)
+            answer = await self._core.send(request, FixedToken(tokens))
+            body = answer.json() if answer.status_code == 200 else None
+        except ZCRMError:
+            body = None
+        users = body.get("users") if isinstance(body, dict) else None
+        if isinstance(users, list) and users and isinstance(users[0], dict):
+            email = users[0].get("email")
+            if email:
+                return str(email)
+        email = await self._accounts.user_email(tokens)
         if email:
             return email
         raise OAuthError(

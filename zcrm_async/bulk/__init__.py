@@ -9,17 +9,19 @@ Reach it through the client as ``crm.bulk`` (a :class:`BulkManager`)::
         print(row.index, row.status, row.errors)
 """
 
+from .._exceptions import (
+    BulkJobError,
+    BulkJobFailedError,
+    BulkJobTimeoutError,
+    BulkWriteInputError,
+)
 from ._archive import ArchiveLimits, count_zip_csv, iter_zip_csv
 from ._criteria import COMPARATORS, EMPTY, BulkCriteria, all_of, any_of
 from ._csvzip import MAX_FILE_BYTES, MAX_ROWS_PER_FILE, csv_value
 from ._manager import BulkManager
 from ._models import (
-    BulkJobError,
-    BulkJobFailedError,
-    BulkJobTimeoutError,
     BulkReadJob,
     BulkReadResult,
-    BulkWriteInputError,
     BulkWriteJob,
     BulkWriteJobResult,
     BulkWriteResult,

@@ -22,7 +22,7 @@ from typing import IO, Final
 
 import attrs
 
-from .._exceptions import ArchiveError
+from .._exceptions import ArchiveError, InvalidArgumentError
 
 __all__ = ["ArchiveLimits", "count_zip_csv", "iter_zip_csv"]
 
@@ -66,7 +66,7 @@ class ArchiveLimits:
             types = (int, float) if kind is float else (int,)
             if isinstance(value, bool) or not isinstance(value, types) or not value > 0:
                 none = "" if name == "max_row_chars" else " or None"
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"ArchiveLimits.{name} must be a {kind.__name__} > 0{none}, got {value!r}"
                 )
 

@@ -17,6 +17,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
+from .._exceptions import InvalidArgumentError, InvalidArgumentTypeError
+
 __all__ = ["COMPARATORS", "EMPTY", "BulkCriteria", "all_of", "any_of", "criteria_json"]
 
 #: The comparators Bulk Read accepts (reference §4.1).
@@ -53,7 +55,7 @@ def _json_value(api_name: str, value: Any) -> Any:
         return EMPTY
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"criteria value for {api_name!r} is a naive datetime {value!r}: give it a "
                 "timezone (Zoho compares datetimes with their offset)"
             )
@@ -64,7 +66,7 @@ def _json_value(api_name: str, value: Any) -> Any:
         return str(value)
     if isinstance(value, str | int | float | bool):
         return value
-    raise TypeError(
+    raise InvalidArgumentTypeError(
         f"criteria value for {api_name!r} must be text, a number, a boolean, a date or a "
         f"datetime, got {type(value).__name__}"
     )
@@ -81,26 +83,28 @@ class BulkCriteria:
 
     def __init__(self, api_name: str, comparator: str, value: Any) -> None:
         if not isinstance(api_name, str) or not api_name.strip():
-            raise ValueError(f"criteria field must be a field API name, got {api_name!r}")
+            raise InvalidArgumentError(f"criteria field must be a field API name, got {api_name!r}")
         if comparator not in COMPARATORS:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"unknown bulk read comparator {comparator!r} for {api_name!r}; use one of "
                 f"{', '.join(sorted(COMPARATORS))}"
             )
         if comparator in _LIST_COMPARATORS | _RANGE_COMPARATORS:
             if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"comparator {comparator!r} on {api_name!r} needs a list of values, "
                     f"got {value!r}"
                 )
             values = [_json_value(api_name, v) for v in value]
             if comparator in _RANGE_COMPARATORS and len(values) != 2:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"comparator {comparator!r} on {api_name!r} needs exactly two values "
                     f"(from, to), got {len(values)}"
                 )
             if not values:
-                raise ValueError(f"comparator {comparator!r} on {api_name!r} needs values")
+                raise InvalidArgumentError(
+                    f"comparator {comparator!r} on {api_name!r} needs values"
+                )
             json_value: Any = values
         else:
             json_value = _json_value(api_name, value)
@@ -115,14 +119,16 @@ class BulkCriteria:
         flat: list[dict[str, Any]] = []
         for term in terms:
             if not isinstance(term, BulkCriteria):
-                raise TypeError(f"criteria groups hold BulkCriteria, got {type(term).__name__}")
+                raise InvalidArgumentTypeError(
+                    f"criteria groups hold BulkCriteria, got {type(term).__name__}"
+                )
             # (a & b) & c is one "and" group; a mixed group stays nested.
             if term._json.get("group_operator") == operator:
                 flat.extend(term._json["group"])
             else:
                 flat.append(term._json)
         if len(flat) < 2:
-            raise ValueError(f"an {operator!r} group needs at least two conditions")
+            raise InvalidArgumentError(f"an {operator!r} group needs at least two conditions")
         group = object.__new__(cls)
         group._json = {"group_operator": operator, "group": flat}
         return group
@@ -176,7 +182,7 @@ def criteria_json(criteria: BulkCriteria | Mapping[str, Any] | None) -> dict[str
         _check_raw(criteria, "criteria")
         copied: dict[str, Any] = _copy(dict(criteria))
         return copied
-    raise TypeError(
+    raise InvalidArgumentTypeError(
         f"criteria must be a BulkCriteria or Zoho's criteria dict, got {type(criteria).__name__}"
     )
 
@@ -186,16 +192,18 @@ def _check_raw(node: Mapping[str, Any], where: str) -> None:
         operator = node.get("group_operator")
         group = node.get("group")
         if operator not in _GROUP_OPERATORS:
-            raise ValueError(f"{where}.group_operator must be 'and' or 'or', got {operator!r}")
+            raise InvalidArgumentError(
+                f"{where}.group_operator must be 'and' or 'or', got {operator!r}"
+            )
         if not isinstance(group, list) or len(group) < 2:
-            raise ValueError(f"{where}.group must be a list of at least two criteria")
+            raise InvalidArgumentError(f"{where}.group must be a list of at least two criteria")
         for i, child in enumerate(group):
             if not isinstance(child, Mapping):
-                raise ValueError(f"{where}.group[{i}] must be an object, got {child!r}")
+                raise InvalidArgumentError(f"{where}.group[{i}] must be an object, got {child!r}")
             _check_raw(child, f"{where}.group[{i}]")
         return
     field = node.get("field")
     api_name = field.get("api_name") if isinstance(field, Mapping) else None
     if not isinstance(api_name, str) or not api_name:
-        raise ValueError(f"{where}.field must be {{'api_name': ...}}, got {field!r}")
+        raise InvalidArgumentError(f"{where}.field must be {{'api_name': ...}}, got {field!r}")
     BulkCriteria(api_name, str(node.get("comparator")), node.get("value"))

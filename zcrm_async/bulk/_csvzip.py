@@ -13,15 +13,17 @@ import zipfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import IO, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 import anyio
 import anyio.lowlevel
 import attrs
 
-from .._exceptions import TransportError
-from .._http._core import HttpCore
-from .._logging import logger
+from .._exceptions import InvalidArgumentError, InvalidArgumentTypeError, TransportError
+from .._http._options import RequestOptionsDict
+
+if TYPE_CHECKING:
+    from ..managers._base import Session
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -32,7 +34,7 @@ __all__ = [
     "write_upload_file",
 ]
 
-#: Zoho's bulk write limits (reference §4.2): a ZIP of at most 25 MB, 25,000 rows per CSV.
+#: Zoho's bulk write limits: a ZIP of at most 25 MB, 25,000 rows per CSV.
 MAX_FILE_BYTES: Final = 25 * 1024 * 1024
 MAX_ROWS_PER_FILE: Final = 25_000
 #: Room kept below ``max_bytes`` for data the deflate stream still buffers and the ZIP directory.
@@ -43,13 +45,13 @@ _YIELD_EVERY: Final = 500
 
 
 async def download_to(
-    core: HttpCore,
+    session: Session,
     url: str,
     dest: IO[bytes],
     *,
-    user_email: str,
     what: str,
     attempts: int = 4,
+    options: RequestOptionsDict | None = None,
 ) -> int:
     """Stream ``url`` into ``dest`` (truncated first); return the byte count.
 
@@ -57,30 +59,13 @@ async def download_to(
     ``attempts`` times in all; then :class:`TransportError` names ``what`` and the attempts.
     What the body holds is checked when it is read (``iter_zip_csv``).
     """
-    attempt = 0
-    while True:
-        attempt += 1
-        dest.seek(0)
-        dest.truncate()
-        written = 0
-        try:
-            async with core.stream("GET", url, user_email=user_email) as response:
-                async for chunk in response.aiter_bytes(_CHUNK):
-                    dest.write(chunk)
-                    written += len(chunk)
-        except TransportError as exc:
-            if attempt >= attempts:
-                raise TransportError(
-                    f"downloading {what} failed {attempt} time(s), last: {exc}",
-                    host=exc.host,
-                ) from exc
-            delay = core.retry.delay(attempt)
-            logger.info("downloading %s broke off (%s); again in %.2fs", what, exc, delay)
-            await anyio.sleep(delay)
-            continue
-        dest.flush()
-        dest.seek(0)
-        return written
+    request = session.prepare("GET", url, {**(options or {}), "max_retries": attempts - 1})
+    try:
+        written = await session.download(request, dest)
+    except TransportError as exc:
+        raise TransportError(f"downloading {what} failed: {exc}", host=exc.host) from exc
+    dest.seek(0)
+    return written
 
 
 def csv_value(value: Any) -> str:
@@ -98,10 +83,12 @@ def csv_value(value: Any) -> str:
     if isinstance(value, Mapping):
         if "id" in value:
             return str(value["id"])
-        raise ValueError(f"a lookup value needs an 'id' key, got {dict(value)!r}")
+        raise InvalidArgumentError(f"a lookup value needs an 'id' key, got {dict(value)!r}")
     if isinstance(value, list | tuple):
         return ";".join(csv_value(v) for v in value)
-    raise ValueError(f"cannot write a {type(value).__name__} into a CSV cell: {value!r}")
+    raise InvalidArgumentTypeError(
+        f"cannot write a {type(value).__name__} into a CSV cell: {value!r}"
+    )
 
 
 @attrs.define
@@ -157,7 +144,7 @@ async def write_upload_file(
             text.detach()
         size = file.tell()
         if size > max_bytes:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"the upload file for rows {first[0]}..{first[0] + count - 1} is {size} bytes, "
                 f"over the {max_bytes}-byte limit; lower max_rows_per_file"
             )
@@ -172,4 +159,4 @@ def _cells(row: Mapping[str, Any], columns: Sequence[str], index: int) -> list[s
     try:
         return [csv_value(row.get(column)) for column in columns]
     except ValueError as exc:
-        raise ValueError(f"row {index}: {exc}") from None
+        raise InvalidArgumentError(f"row {index}: {exc}") from None

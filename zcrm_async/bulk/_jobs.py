@@ -7,8 +7,9 @@ from typing import TypeVar
 
 import anyio
 
-from .._logging import logger
-from ._models import BulkJobTimeoutError, PollPolicy
+from .._exceptions import BulkJobTimeoutError
+from .._logging import log_error, logger
+from ._models import PollPolicy
 
 __all__ = ["poll_until_done"]
 
@@ -45,6 +46,8 @@ async def poll_until_done(
                 delay = min(delay * policy.factor, policy.max_interval)
     except TimeoutError:
         assert policy.timeout is not None
-        raise BulkJobTimeoutError(
+        error = BulkJobTimeoutError(
             job_id=job_id, operation=operation, state=state, timeout=policy.timeout
-        ) from None
+        )
+        log_error(error)
+        raise error from None

@@ -1,4 +1,4 @@
-"""``crm.bulk``: Bulk Read and Bulk Write jobs (reference §4)."""
+"""``crm.bulk``: Bulk Read and Bulk Write jobs."""
 
 from __future__ import annotations
 
@@ -6,21 +6,23 @@ import os
 import tempfile
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from functools import partial
-from typing import IO, Any, Final
+from typing import IO, Any, Final, Unpack
 
 import anyio.lowlevel
 import anyio.to_thread
 
-from .._exceptions import APIError
+from .._exceptions import BulkJobFailedError, InvalidArgumentError, InvalidArgumentTypeError
+from .._http._envelope import Answer
+from .._http._options import RequestOptionsDict
+from .._logging import log_error
 from .._progress import Progress, ProgressCallback
-from ..managers._base import Manager
+from ..managers._base import Manager, unexpected
 from ..managers._checks import check_id, check_module
 from ._archive import ArchiveLimits, count_zip_csv, iter_zip_csv
 from ._criteria import BulkCriteria, criteria_json
 from ._csvzip import MAX_FILE_BYTES, MAX_ROWS_PER_FILE, download_to
 from ._jobs import poll_until_done
 from ._models import (
-    BulkJobFailedError,
     BulkReadJob,
     BulkWriteJob,
     BulkWriteJobResult,
@@ -41,15 +43,24 @@ _REPORT_EVERY: Final = 1000
 Criteria = BulkCriteria | Mapping[str, Any] | None
 
 
-def _first(body: Any, what: str) -> dict[str, Any]:
+def _first(answer: Answer, what: str) -> dict[str, Any]:
     """``data[0]`` of an answer (or the answer itself when Zoho sends the object bare)."""
+    body = answer.json()
     if isinstance(body, dict) and isinstance(body.get("data"), list) and body["data"]:
         item = body["data"][0]
         if isinstance(item, dict):
             return item
     if isinstance(body, dict) and "data" not in body:
         return body
-    raise APIError(200, "UNEXPECTED_RESPONSE", f"no {what} in the answer: {str(body)[:200]}")
+    raise unexpected(answer, f"no {what} in the answer: {str(body)[:200]}")
+
+
+def _job_details(answer: Answer, what: str) -> dict[str, Any]:
+    """The ``details`` (with the new job's ``id``) of a job creation answer."""
+    details = _first(answer, what).get("details")
+    if not isinstance(details, dict) or not details.get("id"):
+        raise unexpected(answer, f"no job id in {str(answer.json())[:200]}")
+    return details
 
 
 class BulkManager(Manager):
@@ -75,6 +86,7 @@ class BulkManager(Manager):
         page_token: str | None = None,
         callback_url: str | None = None,
         file_type: str = "csv",
+        **options: Unpack[RequestOptionsDict],
     ) -> BulkReadJob:
         """``POST /crm/bulk/{v}/read``: start exporting ``module`` (state ``ADDED``).
 
@@ -85,15 +97,19 @@ class BulkManager(Manager):
         """
         query: dict[str, Any] = {"module": {"api_name": check_module(module)}}
         if file_type not in FILE_TYPES:
-            raise ValueError(f"file_type must be 'csv' or 'ics', got {file_type!r}")
+            raise InvalidArgumentError(f"file_type must be 'csv' or 'ics', got {file_type!r}")
         if fields is not None:
             if isinstance(fields, str):
                 fields = [f.strip() for f in fields.split(",")]
             names = [f for f in fields if isinstance(f, str) and f.strip()]
             if len(names) != len(fields) or not names:
-                raise ValueError(f"fields must be non-empty field API names, got {fields!r}")
+                raise InvalidArgumentError(
+                    f"fields must be non-empty field API names, got {fields!r}"
+                )
             if file_type == "ics":
-                raise ValueError("file_type='ics' exports take no fields: leave fields=None")
+                raise InvalidArgumentError(
+                    "file_type='ics' exports take no fields: leave fields=None"
+                )
             query["fields"] = names
         if cvid is not None:
             query["cvid"] = check_id(cvid, "cvid")
@@ -101,29 +117,35 @@ class BulkManager(Manager):
         if crit is not None:
             query["criteria"] = crit
         if page is not None and page_token is not None:
-            raise ValueError("pass page= or page_token=, not both (Zoho refuses the pair)")
+            raise InvalidArgumentError(
+                "pass page= or page_token=, not both (Zoho refuses the pair)"
+            )
         if page is not None:
             if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-                raise ValueError(f"page must be a whole number >= 1, got {page!r}")
+                raise InvalidArgumentError(f"page must be a whole number >= 1, got {page!r}")
             query["page"] = page
         if page_token is not None:
             query["page_token"] = str(page_token)
         body: dict[str, Any] = {"query": query, "file_type": file_type}
         if callback_url is not None:
             body["callback"] = _callback(callback_url)
-        answer = await self._session.request_json("POST", self._bulk_path("read"), json=body)
-        details = _first(answer, "bulk read job").get("details")
-        if not isinstance(details, dict) or not details.get("id"):
-            raise APIError(200, "UNEXPECTED_RESPONSE", f"no job id in {str(answer)[:200]}")
+        answer = await self._session.answer("POST", self._bulk_path("read"), options, json=body)
+        details = _job_details(answer, "bulk read job")
         return BulkReadJob.from_api({**details, "query": {**query, **details.get("query", {})}})
 
-    async def get_read_job(self, job_id: str) -> BulkReadJob:
+    async def get_read_job(self, job_id: str, **options: Unpack[RequestOptionsDict]) -> BulkReadJob:
         """``GET /crm/bulk/{v}/read/{job_id}``: the job's state and, once done, its result."""
         job_id = check_id(job_id, "bulk read job id")
-        body = await self._session.request_json("GET", self._bulk_path(f"read/{job_id}"))
-        return BulkReadJob.from_api(_first(body, "bulk read job"))
+        answer = await self._session.answer("GET", self._bulk_path(f"read/{job_id}"), options)
+        return BulkReadJob.from_api(_first(answer, "bulk read job"))
 
-    async def wait(self, job: BulkReadJob | BulkWriteJob, *, poll: PollPolicy | None = None) -> Any:
+    async def wait(
+        self,
+        job: BulkReadJob | BulkWriteJob,
+        *,
+        poll: PollPolicy | None = None,
+        **options: Unpack[RequestOptionsDict],
+    ) -> Any:
         """Poll ``job`` until Zoho reports it finished; return the finished job.
 
         A bulk read job ending in ``FAILURE`` or a write job in ``FAILED`` raises
@@ -132,15 +154,15 @@ class BulkManager(Manager):
         policy = poll or PollPolicy()
         fetch: Callable[[], Awaitable[BulkReadJob | BulkWriteJob]]
         if isinstance(job, BulkReadJob):
-            operation, finished, fetch = "read", READ_FINISHED, partial(self.get_read_job, job.id)
+            operation, finished = "read", READ_FINISHED
+            fetch = partial(self.get_read_job, job.id, **options)
         elif isinstance(job, BulkWriteJob):
-            operation, finished, fetch = (
-                "write",
-                WRITE_FINISHED,
-                partial(self.get_write_job, job.id),
-            )
+            operation, finished = "write", WRITE_FINISHED
+            fetch = partial(self.get_write_job, job.id, **options)
         else:
-            raise TypeError(f"wait() takes a BulkReadJob or BulkWriteJob, got {type(job).__name__}")
+            raise InvalidArgumentTypeError(
+                f"wait() takes a BulkReadJob or BulkWriteJob, got {type(job).__name__}"
+            )
         done: BulkReadJob | BulkWriteJob = await poll_until_done(
             fetch,
             _job_state,
@@ -150,17 +172,24 @@ class BulkManager(Manager):
             policy=policy,
         )
         if _job_state(done) != "COMPLETED":
-            raise BulkJobFailedError(
+            error = BulkJobFailedError(
                 job_id=done.id,
                 operation=operation,
                 state=_job_state(done),
                 reason=_job_reason(done),
                 job=done,
             )
+            log_error(error)
+            raise error
         return done
 
     async def download(
-        self, job: BulkReadJob, dest: str | os.PathLike[str] | IO[bytes], *, attempts: int = 4
+        self,
+        job: BulkReadJob,
+        dest: str | os.PathLike[str] | IO[bytes],
+        *,
+        attempts: int = 4,
+        **options: Unpack[RequestOptionsDict],
     ) -> int:
         """Stream a COMPLETED read job's ZIP to ``dest`` (a path or a binary file); bytes written.
 
@@ -168,14 +197,14 @@ class BulkManager(Manager):
         Read the rows with :func:`~zcrm_async.bulk.iter_zip_csv`.
         """
         if job.result is None or not job.result.download_url:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"bulk read job {job.id} is {job.state} and has no result yet: wait() for it"
             )
         what = f"the result of bulk read job {job.id}"
         if isinstance(dest, str | os.PathLike):
             with await anyio.to_thread.run_sync(open, dest, "w+b") as file:
-                return await self._download(job.result.download_url, file, what, attempts)
-        return await self._download(job.result.download_url, dest, what, attempts)
+                return await self._download(job.result.download_url, file, what, attempts, options)
+        return await self._download(job.result.download_url, dest, what, attempts, options)
 
     async def read_rows(
         self,
@@ -191,6 +220,7 @@ class BulkManager(Manager):
         poll: PollPolicy | None = None,
         progress: ProgressCallback | None = None,
         archive_limits: ArchiveLimits | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> AsyncGenerator[dict[str, str], None]:
         """Export ``module`` and yield its rows as ``{column: text}`` dicts (``id`` first).
 
@@ -213,12 +243,13 @@ class BulkManager(Manager):
             page=page,
             page_token=page_token,
             callback_url=callback_url,
+            **options,
         )
         counter = Progress(progress)
         counter.start()
         seen = 0
         while True:
-            job = await self.wait(job, poll=poll)
+            job = await self.wait(job, poll=poll, **options)
             result = job.result
             assert result is not None
             seen += result.count or 0
@@ -228,7 +259,7 @@ class BulkManager(Manager):
             pending = 0
             what = f"the result of bulk read job {job.id}"
             with tempfile.TemporaryFile() as file:
-                await self.download(job, file)
+                await self.download(job, file, **options)
                 check = partial(
                     count_zip_csv,
                     file,
@@ -257,6 +288,7 @@ class BulkManager(Manager):
                 page=None if result.next_page_token else next_page,
                 page_token=result.next_page_token,
                 callback_url=callback_url,
+                **options,
             )
 
     #: ``crm.bulk.read(...)`` is :meth:`read_rows`.
@@ -265,20 +297,24 @@ class BulkManager(Manager):
     # -- bulk write ------------------------------------------------------------------------------
 
     async def upload(
-        self, file: str | os.PathLike[str] | IO[bytes], *, name: str = "data.zip"
+        self,
+        file: str | os.PathLike[str] | IO[bytes],
+        *,
+        name: str = "data.zip",
+        **options: Unpack[RequestOptionsDict],
     ) -> str:
         """Upload a ZIP (holding CSV files) to the data centre's file host; Zoho's ``file_id``.
 
         Sends ``feature: bulk-write`` and ``X-CRM-ORG: <zgid>`` (the org's, fetched once).
         """
-        zgid = await self.zgid()
-        host = self._session.core.config.resolved_upload_url
+        zgid = await self.zgid(**options)
+        host = self._session.config.resolved_upload_url
         url = f"{host}/crm/{self._session.api_version}/upload"
         headers = {"feature": "bulk-write", "X-CRM-ORG": zgid}
         if isinstance(file, str | os.PathLike):
             with await anyio.to_thread.run_sync(open, file, "rb") as handle:
-                return await self._upload(url, handle, os.path.basename(file), headers)
-        return await self._upload(url, file, name, headers)
+                return await self._upload(url, handle, os.path.basename(file), headers, options)
+        return await self._upload(url, file, name, headers, options)
 
     async def create_write_job(
         self,
@@ -290,6 +326,7 @@ class BulkManager(Manager):
         field_mappings: Sequence[Mapping[str, Any]] | None = None,
         ignore_empty: bool = True,
         callback_url: str | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> BulkWriteJob:
         """``POST /crm/bulk/{v}/write`` for an uploaded file. Never retried once sent.
 
@@ -297,40 +334,45 @@ class BulkManager(Manager):
         ``field_mappings``: Zoho's ``[{"api_name": ..., "index": column}, ...]`` (None: Zoho
         maps the CSV header's names itself).
         """
-        options = WriteOptions.check(operation, find_by, ignore_empty, callback_url)
+        settings = WriteOptions.check(operation, find_by, ignore_empty, callback_url)
         resource: dict[str, Any] = {
             "type": "data",
             "module": {"api_name": check_module(module)},
             "file_id": str(file_id),
         }
-        if options.find_by is not None:
-            resource["find_by"] = options.find_by
+        if settings.find_by is not None:
+            resource["find_by"] = settings.find_by
         if field_mappings is not None:
             resource["field_mappings"] = [dict(m) for m in field_mappings]
         body: dict[str, Any] = {
-            "operation": options.operation,
-            "ignore_empty": options.ignore_empty,
+            "operation": settings.operation,
+            "ignore_empty": settings.ignore_empty,
             "character_encoding": "UTF-8",
             "resource": [resource],
         }
-        if options.callback_url is not None:
-            body["callback"] = _callback(options.callback_url)
-        answer = await self._session.request_json("POST", self._bulk_path("write"), json=body)
-        details = _first(answer, "bulk write job").get("details")
-        if not isinstance(details, dict) or not details.get("id"):
-            raise APIError(200, "UNEXPECTED_RESPONSE", f"no job id in {str(answer)[:200]}")
+        if settings.callback_url is not None:
+            body["callback"] = _callback(settings.callback_url)
+        answer = await self._session.answer("POST", self._bulk_path("write"), options, json=body)
+        details = _job_details(answer, "bulk write job")
         return BulkWriteJob.from_api(
-            {"status": "ADDED", "operation": options.operation, **details, "resource": [resource]}
+            {"status": "ADDED", "operation": settings.operation, **details, "resource": [resource]}
         )
 
-    async def get_write_job(self, job_id: str) -> BulkWriteJob:
+    async def get_write_job(
+        self, job_id: str, **options: Unpack[RequestOptionsDict]
+    ) -> BulkWriteJob:
         """``GET /crm/bulk/{v}/write/{job_id}``: status, per-file counts, result URL."""
         job_id = check_id(job_id, "bulk write job id")
-        body = await self._session.request_json("GET", self._bulk_path(f"write/{job_id}"))
-        return BulkWriteJob.from_api(_first(body, "bulk write job"))
+        answer = await self._session.answer("GET", self._bulk_path(f"write/{job_id}"), options)
+        return BulkWriteJob.from_api(_first(answer, "bulk write job"))
 
     async def write_job_result(
-        self, job: BulkWriteJob, *, first_index: int = 0, expected_rows: int | None = None
+        self,
+        job: BulkWriteJob,
+        *,
+        first_index: int = 0,
+        expected_rows: int | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> BulkWriteJobResult:
         """Download and parse a COMPLETED write job's result file into per-row outcomes.
 
@@ -340,12 +382,12 @@ class BulkManager(Manager):
         from ._write import parse_write_result
 
         if not job.download_url:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"bulk write job {job.id} is {job.status} and has no result yet: wait() for it"
             )
         with tempfile.TemporaryFile() as file:
             await self._download(
-                job.download_url, file, f"the result of bulk write job {job.id}", 4
+                job.download_url, file, f"the result of bulk write job {job.id}", 4, options
             )
             rows = parse_write_result(file, job.id, first_index, expected_rows)
         return BulkWriteJobResult(job=job, rows=rows)
@@ -366,6 +408,7 @@ class BulkManager(Manager):
         progress: ProgressCallback | None = None,
         max_rows_per_file: int = MAX_ROWS_PER_FILE,
         max_file_bytes: int = MAX_FILE_BYTES,
+        **options: Unpack[RequestOptionsDict],
     ) -> BulkWriteResult:
         """Import rows into ``module`` with Bulk Write; per-row outcomes in input order.
 
@@ -382,17 +425,17 @@ class BulkManager(Manager):
         fails raises :class:`BulkJobFailedError` (with ``completed``: the jobs done before it).
         The job creation is never retried blindly, so no row is written twice.
         """
-        options = WriteOptions.check(operation, find_by, ignore_empty, callback_url)
+        settings = WriteOptions.check(operation, find_by, ignore_empty, callback_url)
         check_module(module)
         if not 1 <= max_rows_per_file <= MAX_ROWS_PER_FILE:
-            raise ValueError(f"max_rows_per_file must be 1..{MAX_ROWS_PER_FILE}")
+            raise InvalidArgumentError(f"max_rows_per_file must be 1..{MAX_ROWS_PER_FILE}")
         if not 1024 * 1024 <= max_file_bytes <= MAX_FILE_BYTES:
-            raise ValueError(f"max_file_bytes must be 1 MiB..{MAX_FILE_BYTES} bytes")
+            raise InvalidArgumentError(f"max_file_bytes must be 1 MiB..{MAX_FILE_BYTES} bytes")
         return await run_write(
             self,
             module,
             data,
-            options=options,
+            options=settings,
             columns=columns,
             field_mappings=field_mappings,
             check_fields=check_fields,
@@ -400,64 +443,73 @@ class BulkManager(Manager):
             progress=progress,
             max_rows=max_rows_per_file,
             max_bytes=max_file_bytes,
+            request_options=options,
         )
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    async def zgid(self) -> str:
+    async def zgid(self, **options: Unpack[RequestOptionsDict]) -> str:
         """The org's ``zgid`` (the ``X-CRM-ORG`` upload header), fetched once per client."""
-        from ..managers.org import OrgManager
 
         async def load() -> str:
-            org = await OrgManager(self._session).get()
-            if not org.zgid:
-                raise APIError(200, "UNEXPECTED_RESPONSE", "GET /org returned no zgid")
-            return str(org.zgid)
+            answer = await self._session.answer("GET", "org", options)
+            body = answer.json()
+            orgs = body.get("org") if isinstance(body, dict) else None
+            zgid = orgs[0].get("zgid") if isinstance(orgs, list) and orgs else None
+            if not zgid:
+                raise unexpected(answer, "GET /org returned no zgid")
+            return str(zgid)
 
-        user = self._session.user_resolver()
+        user = self._session.resolve_user()
         zgid: str = await self._session.metadata.get(("bulk", "zgid", user), load)
         return zgid
 
-    async def field_names(self, module: str) -> frozenset[str]:
+    async def field_names(
+        self, module: str, **options: Unpack[RequestOptionsDict]
+    ) -> frozenset[str]:
         """The module's field API names (``/settings/fields``, cached per client)."""
         from ..managers.metadata import ModulesManager
 
-        return frozenset(await ModulesManager(self._session).field_names(module))
+        return frozenset(await ModulesManager(self._session).field_names(module, **options))
 
     def _bulk_path(self, rest: str) -> str:
         return f"/crm/bulk/{self._session.api_version}/{rest}"
 
-    async def _download(self, url: str, dest: IO[bytes], what: str, attempts: int) -> int:
+    async def _download(
+        self, url: str, dest: IO[bytes], what: str, attempts: int, options: RequestOptionsDict
+    ) -> int:
         return await download_to(
-            self._session.core,
-            url,
-            dest,
-            user_email=self._session.user_resolver(),
-            what=what,
-            attempts=attempts,
+            self._session, url, dest, what=what, attempts=attempts, options=options
         )
 
     async def _upload(
-        self, url: str, file: IO[bytes], name: str, headers: Mapping[str, str]
+        self,
+        url: str,
+        file: IO[bytes],
+        name: str,
+        headers: Mapping[str, str],
+        options: RequestOptionsDict,
     ) -> str:
         # A repeated upload only leaves an unused file on Zoho's side: safe to retry.
-        answer = await self._session.request_json(
+        answer = await self._session.answer(
             "POST",
             url,
+            options,
             files={"file": (name, file, "application/zip")},
             headers=headers,
             idempotent=True,
         )
-        details = answer.get("details") if isinstance(answer, dict) else None
+        body = answer.json()
+        details = body.get("details") if isinstance(body, dict) else None
         file_id = details.get("file_id") if isinstance(details, dict) else None
         if file_id in (None, ""):
-            raise APIError(200, "UNEXPECTED_RESPONSE", f"no file_id in {str(answer)[:200]}")
+            raise unexpected(answer, f"no file_id in {str(body)[:200]}")
         return str(file_id)
 
 
 def _callback(url: str) -> dict[str, str]:
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-        raise ValueError(f"callback_url must be an http(s) URL, got {url!r}")
+        raise InvalidArgumentError(f"callback_url must be an http(s) URL, got {url!r}")
     return {"url": url, "method": "post"}
 
 

@@ -1,4 +1,4 @@
-"""Bulk job models, per-row write outcomes, the polling policy and the bulk errors."""
+"""Bulk job models, per-row write outcomes and the polling policy."""
 
 from __future__ import annotations
 
@@ -7,15 +7,11 @@ from typing import Any
 
 import attrs
 
-from .._exceptions import ZCRMError
+from .._exceptions import InvalidArgumentError
 
 __all__ = [
-    "BulkJobError",
-    "BulkJobFailedError",
-    "BulkJobTimeoutError",
     "BulkReadJob",
     "BulkReadResult",
-    "BulkWriteInputError",
     "BulkWriteJob",
     "BulkWriteJobResult",
     "BulkWriteResult",
@@ -49,12 +45,14 @@ class PollPolicy:
 
     def __attrs_post_init__(self) -> None:
         if self.interval <= 0 or self.max_interval < self.interval or self.factor < 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "PollPolicy needs interval > 0, max_interval >= interval and factor >= 1; "
                 f"got {self!r}"
             )
         if self.timeout is not None and self.timeout <= 0:
-            raise ValueError(f"PollPolicy timeout must be > 0 seconds or None, got {self.timeout}")
+            raise InvalidArgumentError(
+                f"PollPolicy timeout must be > 0 seconds or None, got {self.timeout}"
+            )
 
 
 # -- bulk read -------------------------------------------------------------------------------------
@@ -251,65 +249,3 @@ class BulkWriteResult(_RowsView):
         """Append one finished job's result."""
         self.jobs.append(job_result)
         self.rows.extend(job_result.rows)
-
-
-# -- errors ----------------------------------------------------------------------------------------
-
-
-class BulkJobError(ZCRMError):
-    """A bulk job did not finish well. ``job_id``, ``operation`` (read/write), last ``state``."""
-
-    def __init__(
-        self, message: str, *, job_id: str, operation: str, state: str, job: Any = None
-    ) -> None:
-        self.job_id = job_id
-        self.operation = operation
-        self.state = state
-        self.job = job
-        #: For :meth:`BulkManager.write`: the jobs finished before this one (their rows are
-        #: written) and the input position of this job's first row.
-        self.completed: BulkWriteResult | None = None
-        self.first_index: int | None = None
-        super().__init__(message)
-
-
-class BulkJobFailedError(BulkJobError):
-    """Zoho reports the job FAILURE (read) or FAILED (write); ``reason`` is Zoho's explanation."""
-
-    def __init__(
-        self, *, job_id: str, operation: str, state: str, reason: str, job: Any = None
-    ) -> None:
-        self.reason = reason
-        super().__init__(
-            f"bulk {operation} job {job_id} ended in {state}: {reason}",
-            job_id=job_id,
-            operation=operation,
-            state=state,
-            job=job,
-        )
-
-
-class BulkJobTimeoutError(BulkJobError):
-    """The job was still not finished after :attr:`PollPolicy.timeout` seconds."""
-
-    def __init__(self, *, job_id: str, operation: str, state: str, timeout: float) -> None:
-        self.timeout = timeout
-        super().__init__(
-            f"bulk {operation} job {job_id} still {state} after {timeout:g} s; it keeps running "
-            f"on Zoho's side: wait for it again with its id, or raise PollPolicy.timeout",
-            job_id=job_id,
-            operation=operation,
-            state=state,
-        )
-
-
-class BulkWriteInputError(ZCRMError, ValueError):
-    """The input of a bulk write is unusable (unknown column, bad row). Nothing was sent for it.
-
-    ``completed`` holds the jobs that finished before the bad row was reached (their rows are
-    written), so a caller can resume after them.
-    """
-
-    def __init__(self, message: str, completed: BulkWriteResult | None = None) -> None:
-        self.completed = completed
-        super().__init__(message)

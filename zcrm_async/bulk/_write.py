@@ -18,13 +18,18 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import anyio.lowlevel
 import attrs
 
+from .._exceptions import (
+    BulkJobError,
+    BulkWriteInputError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+)
+from .._http._options import RequestOptionsDict
 from .._progress import Progress, ProgressCallback
 from ._archive import iter_zip_csv
 from ._csvzip import write_upload_file
 from ._models import (
     ROW_STATUSES,
-    BulkJobError,
-    BulkWriteInputError,
     BulkWriteResult,
     BulkWriteRow,
     PollPolicy,
@@ -58,14 +63,16 @@ class WriteOptions:
     ) -> WriteOptions:
         """Validate client-side: the operation, and ``find_by`` for update/upsert."""
         if operation not in OPERATIONS:
-            raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}; got {operation!r}")
+            raise InvalidArgumentError(
+                f"operation must be one of {', '.join(OPERATIONS)}; got {operation!r}"
+            )
         if operation in ("update", "upsert") and not find_by:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"operation {operation!r} needs find_by=: the field that finds the existing "
                 "record, 'id' or a unique field such as 'Email'"
             )
         if operation == "insert" and find_by:
-            raise ValueError("find_by is only for operation='update' or 'upsert'")
+            raise InvalidArgumentError("find_by is only for operation='update' or 'upsert'")
         return cls(operation, find_by or None, bool(ignore_empty), callback_url)
 
 
@@ -82,14 +89,20 @@ async def run_write(
     progress: ProgressCallback | None,
     max_rows: int,
     max_bytes: int,
+    request_options: RequestOptionsDict,
 ) -> BulkWriteResult:
-    """The body of :meth:`BulkManager.write`: one upload + job per file, in input order."""
+    """The body of :meth:`BulkManager.write`: one upload + job per file, in input order.
+
+    ``request_options`` are the per-call options, for every request the write makes.
+    """
     result = BulkWriteResult()
     counter = Progress(progress)
     async with AsyncExitStack() as stack:
         header, rows = await _open_rows(stack, data, columns)
         mappings = _mappings(header, field_mappings or {})
-        await _check_mappings(manager, module, mappings, options.find_by, check_fields)
+        await _check_mappings(
+            manager, module, mappings, options.find_by, check_fields, request_options
+        )
         counter.start()
         pending = await anext(rows, None)
         number = 0
@@ -109,7 +122,7 @@ async def run_write(
                 raise BulkWriteInputError(f"{exc}{done}", completed=result) from None
             try:
                 with upload.file:
-                    file_id = await manager.upload(upload.file, name=upload.name)
+                    file_id = await manager.upload(upload.file, name=upload.name, **request_options)
                 job = await manager.create_write_job(
                     module,
                     file_id,
@@ -118,14 +131,18 @@ async def run_write(
                     field_mappings=mappings,
                     ignore_empty=options.ignore_empty,
                     callback_url=options.callback_url,
+                    **request_options,
                 )
-                job = await manager.wait(job, poll=poll)
+                job = await manager.wait(job, poll=poll, **request_options)
             except BulkJobError as exc:
                 exc.completed, exc.first_index = result, upload.first_index
                 raise
             result.add(
                 await manager.write_job_result(
-                    job, first_index=upload.first_index, expected_rows=upload.rows
+                    job,
+                    first_index=upload.first_index,
+                    expected_rows=upload.rows,
+                    **request_options,
                 )
             )
             counter.advance(upload.rows)
@@ -175,11 +192,15 @@ async def _open_rows(
     """The header and the ``(index, row)`` stream of any accepted input."""
     if isinstance(data, str | os.PathLike):
         if columns is not None:
-            raise ValueError("columns= is for dict rows; a CSV file's header names its columns")
+            raise InvalidArgumentError(
+                "columns= is for dict rows; a CSV file's header names its columns"
+            )
         header, csv_rows = _csv_rows(stack, os.fspath(data))
         return header, await stack.enter_async_context(aclosing(csv_rows))
     if isinstance(data, Mapping):
-        raise TypeError("data must be many rows (an iterable of dicts), not one dict")
+        raise InvalidArgumentTypeError(
+            "data must be many rows (an iterable of dicts), not one dict"
+        )
     source = await stack.enter_async_context(aclosing(_aiter(data)))
     first = await anext(source, None)
     if first is None:
@@ -294,6 +315,7 @@ async def _check_mappings(
     mappings: Sequence[Mapping[str, Any]],
     find_by: str | None,
     check_fields: bool,
+    request_options: RequestOptionsDict,
 ) -> None:
     targets = [str(m["api_name"]) for m in mappings]
     if find_by is not None and find_by not in targets:
@@ -303,7 +325,7 @@ async def _check_mappings(
         )
     if not check_fields:
         return
-    known = await manager.field_names(module) | {"id"}
+    known = await manager.field_names(module, **request_options) | {"id"}
     unknown = [
         f"{name!r} (column {m['index']})"
         for m, name in zip(mappings, targets, strict=True)

@@ -28,7 +28,7 @@ from ..bulk import (
 )
 from ..managers._files import open_part
 from ..managers.coql import coql_limits
-from ..sync import create_in_chunks, upsert_in_chunks
+from ..pipelines import create_in_chunks, upsert_in_chunks
 from ._config import load_config, remember_user, remembered_user
 from ._main import EXIT_AUTH, EXIT_OK, EXIT_PARTIAL, UsageError
 from ._progress import progress_bar

@@ -29,7 +29,14 @@ import attrs
 
 from .._config import Config
 from .._datacenters import DATA_CENTERS, data_center_of
-from .._exceptions import OAuthError, TokenStoreError, TransportError, ZCRMError
+from .._exceptions import (
+    InvalidArgumentError,
+    LoginError,
+    OAuthError,
+    TokenStoreError,
+    TransportError,
+    ZCRMError,
+)
 from ..auth._oauth import DEFAULT_SCOPES
 
 if TYPE_CHECKING:
@@ -39,14 +46,6 @@ __all__ = ["Cookie", "LoginError", "LoginResult", "WebLogin"]
 
 STATE_MAX_AGE: Final = 600  # the grant code lives 2 minutes; the consent page may take longer
 SESSION_MAX_AGE: Final = 14 * 24 * 3600
-
-
-class LoginError(ZCRMError):
-    """The login flow cannot go on; ``status_code`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status_code: int = 400) -> None:
-        self.status_code = status_code
-        super().__init__(message)
 
 
 @attrs.frozen
@@ -134,12 +133,14 @@ class WebLogin:
         cookie_prefix: str = "zcrm",
     ) -> None:
         if not isinstance(secret_key, str) or len(secret_key) < 32:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "secret_key must be a string of at least 32 characters, "
                 "e.g. secrets.token_urlsafe(32), kept secret and shared by all workers"
             )
         if not scopes:
-            raise ValueError("scopes must name at least one scope, e.g. ZohoCRM.modules.ALL")
+            raise InvalidArgumentError(
+                "scopes must name at least one scope, e.g. ZohoCRM.modules.ALL"
+            )
         for name, path in (
             ("login_path", login_path),
             ("logout_path", logout_path),
@@ -147,9 +148,9 @@ class WebLogin:
             ("after_login", after_login),
         ):
             if not path.startswith("/"):
-                raise ValueError(f"{name} must be a path starting with '/', got {path!r}")
+                raise InvalidArgumentError(f"{name} must be a path starting with '/', got {path!r}")
         if safe_next(after_login, "") != after_login:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"after_login must be a plain path on this site such as '/home', got "
                 f"{after_login!r}"
             )

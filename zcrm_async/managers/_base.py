@@ -3,18 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from contextlib import AbstractAsyncContextManager
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import attrs
+import httpx
 
-from .._exceptions import APIError, TransportError, ZCRMError
+from .._exceptions import (
+    APIError,
+    EmptyResultError,
+    ResponseTooLargeError,
+    TransportError,
+    UnexpectedResponseError,
+    ZCRMError,
+)
 from .._http._core import HttpCore
-from .._http._envelope import decode
-from .._models import BulkResult, Page, PageInfo, WriteResult
+from .._http._envelope import Answer, mask_credentials, public_url
+from .._http._options import (
+    CLIENT_DEFAULT,
+    RequestOptions,
+    RequestOptionsDict,
+    check_options,
+    merge_options,
+)
+from .._logging import log_error
+from .._models import Page, PageInfo, WriteResult, WriteResults
+from ..auth._middleware import ZohoAuth
 from ._cache import MetadataCache
 
-__all__ = ["CHUNK_SIZE", "Manager", "Session"]
+if TYPE_CHECKING:
+    from .._config import Config
+    from ..auth._tokens import TokenManager
+
+__all__ = ["CHUNK_SIZE", "HEAVY_WRITE_SIZE", "Manager", "Session", "empty_result", "unexpected"]
 
 T = TypeVar("T")
 
@@ -22,32 +44,143 @@ T = TypeVar("T")
 CHUNK_SIZE = 100
 #: Writes of more than this many records count as heavy calls (Zoho's sub-limit of 10).
 HEAVY_WRITE_SIZE = 10
+#: Failures of one chunk's request that become per-record results instead of an exception.
+_CHUNK_FAILURES = (APIError, TransportError, ResponseTooLargeError)
 
 
 @attrs.frozen
 class Session:
-    """The HTTP core plus the user the calls act as (None: the client's default user)."""
+    """What a manager acts through: the request path, the user its calls act as (bound at each
+    call), the view's default per-call options, and the client's metadata cache."""
 
     core: HttpCore
-    user_resolver: Callable[[], str]
-    #: Module metadata, shared by a client and its ``as_user`` views.
+    tokens: TokenManager
+    resolve_user: Callable[[], str]
+    defaults: RequestOptionsDict = attrs.field(factory=lambda: RequestOptionsDict())
+    #: Module metadata, shared by a client and all its views.
     metadata: MetadataCache = attrs.field(factory=MetadataCache)
 
-    async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Send as this session's user and decode the JSON body (None for 204/304)."""
-        return await self.core.request_json(method, path, user_email=self.user_resolver(), **kwargs)
+    @property
+    def config(self) -> Config:
+        """The client's configuration."""
+        return self.core.config
 
     @property
     def api_version(self) -> str:
         """The configured API version (``v2`` .. ``v8``)."""
         return self.core.config.api_version
 
+    def prepare(
+        self,
+        method: str,
+        path: str,
+        options: RequestOptionsDict | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **fields: Any,
+    ) -> RequestOptions:
+        """The :class:`RequestOptions` of a call: the manager's request, then the view's and the
+        call's options on top (their ``params``/``headers`` merged in, the call's winning)."""
+        if options:
+            check_options(options)
+            options = merge_options(self.defaults, options) if self.defaults else options
+        else:
+            options = self.defaults
+        if not options:
+            return RequestOptions(method, path, params=params, headers=headers, **fields)
+        extra_params, extra_headers = options.get("params"), options.get("headers")
+        return RequestOptions(
+            method,
+            path,
+            params={**(params or {}), **extra_params} if extra_params else params,
+            headers={**(headers or {}), **extra_headers} if extra_headers else headers,
+            timeout=options.get("timeout", CLIENT_DEFAULT),
+            max_retries=options.get("max_retries"),
+            **fields,
+        )
+
+    def signer(self) -> ZohoAuth:
+        """The signer of the session's user (resolved now: a view's, or the default user)."""
+        return ZohoAuth(self.tokens, self.resolve_user())
+
+    async def send(self, request: RequestOptions) -> Answer:
+        """Send as this session's user; the read answer (errors raised as exceptions)."""
+        return await self.core.send(request, self.signer())
+
+    async def answer(
+        self, method: str, path: str, options: RequestOptionsDict | None = None, **fields: Any
+    ) -> Answer:
+        """:meth:`prepare` and :meth:`send`: the read answer."""
+        return await self.send(self.prepare(method, path, options, **fields))
+
+    async def call(
+        self, method: str, path: str, options: RequestOptionsDict | None = None, **fields: Any
+    ) -> Any:
+        """Send as this session's user and decode the JSON body (None for 204/304)."""
+        return (await self.send(self.prepare(method, path, options, **fields))).json()
+
+    async def raw(self, request: RequestOptions) -> httpx.Response:
+        """Send; the ``httpx.Response`` (body read, ``Authorization`` masked on its request)."""
+        return mask_credentials((await self.send(request)).response)
+
+    def stream(self, request: RequestOptions) -> AbstractAsyncContextManager[httpx.Response]:
+        """``async with session.stream(request) as response:`` the body unread (downloads)."""
+        return self.core.stream(request, self.signer())
+
+    async def download(self, request: RequestOptions, sink: IO[bytes]) -> int:
+        """Write the answer's body to ``sink`` (retried from scratch if it breaks off)."""
+        return await self.core.download(request, self.signer(), sink)
+
+
+def unexpected(answer: Answer, message: str) -> UnexpectedResponseError:
+    """An :class:`UnexpectedResponseError` for ``answer`` (logged): Zoho's answer lacks what
+    the call needs from it."""
+    return _answer_error(UnexpectedResponseError, answer, "UNEXPECTED_RESPONSE", message, None)
+
+
+def empty_result(
+    answer: Answer, code: str, message: str, details: Mapping[str, Any] | None = None
+) -> EmptyResultError:
+    """An :class:`EmptyResultError` for ``answer`` (logged): no record where one was asked for."""
+    return _answer_error(EmptyResultError, answer, code, message, details)
+
+
+E = TypeVar("E", bound=APIError)
+
+
+def _answer_error(
+    kind: type[E], answer: Answer, code: str, message: str, details: Mapping[str, Any] | None
+) -> E:
+    response = mask_credentials(answer.response)
+    error = kind(
+        response.status_code,
+        code,
+        message,
+        details,
+        method=response.request.method,
+        url=public_url(response.request),
+        response=response,
+        body=answer.json_or_text(),
+    )
+    log_error(error)
+    return error
+
 
 class Manager:
-    """Base of the entity managers: thin classes that build requests and parse answers."""
+    """Base of the entity managers: thin classes that build requests and parse answers.
+
+    Every public method takes the per-call options (``timeout=``, ``max_retries=``,
+    ``headers=``, ``params=``; see :class:`~zcrm_async.RequestOptionsDict`).
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
+
+    @property
+    def config(self) -> Config:
+        """The configuration of the client this manager belongs to."""
+        return self._session.config
 
     async def _get_page(
         self,
@@ -57,10 +190,11 @@ class Manager:
         parse: Callable[[Mapping[str, Any]], T],
         headers: Mapping[str, str] | None = None,
         heavy: bool = False,
+        options: RequestOptionsDict | None = None,
     ) -> Page[T]:
         """GET one list page; 204 (no records) and 304 (not modified) are empty pages."""
-        body = await self._session.request_json(
-            "GET", path, params=params, headers=headers, heavy=heavy
+        body = await self._session.call(
+            "GET", path, options, params=params, headers=headers, heavy=heavy
         )
         if not isinstance(body, dict):
             return Page(items=[], info=PageInfo())
@@ -76,7 +210,8 @@ class Manager:
         items: Sequence[Any],
         build: Callable[[Sequence[Any]], dict[str, Any]],
         key: str = "data",
-    ) -> BulkResult:
+        options: RequestOptionsDict | None = None,
+    ) -> WriteResults:
         """Write ``items`` in chunks of 100, concurrently under the client limiter.
 
         ``build(chunk)`` gives the request's ``json``/``params`` for one chunk. Results come back
@@ -89,18 +224,18 @@ class Manager:
 
         async def write(index: int) -> None:
             chunk = chunks[index]
+            request = self._session.prepare(
+                method,
+                path,
+                options,
+                accept="record_errors",
+                heavy=len(chunk) > HEAVY_WRITE_SIZE,
+                **build(chunk),
+            )
             try:
-                response = await self._session.core.request(
-                    method,
-                    path,
-                    user_email=self._session.user_resolver(),
-                    record_errors_ok=True,
-                    heavy=len(chunk) > HEAVY_WRITE_SIZE,
-                    **build(chunk),
-                )
-                body = decode(response)
-                results[index] = _write_results(body, len(chunk), index * CHUNK_SIZE, key)
-            except (APIError, TransportError) as exc:  # an unreadable answer too
+                answer = await self._session.send(request)
+                results[index] = _write_results(answer, len(chunk), index * CHUNK_SIZE, key)
+            except _CHUNK_FAILURES as exc:  # an unreadable answer too
                 results[index] = exc
 
         if len(chunks) == 1:  # the common case of a sync's chunk: no task group at all
@@ -116,32 +251,19 @@ class Manager:
         out: list[WriteResult] = []
         for index, chunk_result in enumerate(results):
             if isinstance(chunk_result, ZCRMError):
-                out.extend(_failed_chunk(chunk_result, len(chunks[index]), index * CHUNK_SIZE))
+                offset = index * CHUNK_SIZE
+                out.extend(
+                    WriteResult.from_error(chunk_result, offset + i)
+                    for i in range(len(chunks[index]))
+                )
             else:
                 out.extend(chunk_result)
-        return BulkResult(out)
+        return WriteResults(out)
 
 
-def _write_results(body: Any, expected: int, offset: int, key: str = "data") -> list[WriteResult]:
+def _write_results(answer: Answer, expected: int, offset: int, key: str) -> list[WriteResult]:
+    body = answer.json()
     data = body.get(key) if isinstance(body, dict) else None
     if not isinstance(data, list) or len(data) != expected:
-        raise APIError(
-            200,
-            "UNEXPECTED_RESPONSE",
-            f"expected {expected} per-record results, got {str(body)[:200]!r}",
-        )
-    return [WriteResult._from_decoded(item, offset + i) for i, item in enumerate(data)]
-
-
-def _failed_chunk(error: ZCRMError, size: int, offset: int) -> list[WriteResult]:
-    code = error.code if isinstance(error, APIError) else "TRANSPORT_ERROR"
-    return [
-        WriteResult(
-            status="error",
-            code=code,
-            message=f"the request for this chunk failed, the record may not be written: {error}",
-            details={"exception": type(error).__name__},
-            index=offset + i,
-        )
-        for i in range(size)
-    ]
+        raise unexpected(answer, f"expected {expected} per-record results, got {str(body)[:200]!r}")
+    return [WriteResult.from_api(item, offset + i) for i, item in enumerate(data)]

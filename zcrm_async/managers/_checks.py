@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
+from .._exceptions import InvalidArgumentError
+
 __all__ = ["MAX_FIELDS_PER_CALL", "check_id", "check_ids", "check_module", "fields_param"]
 
 _MODULE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
@@ -14,9 +16,10 @@ MAX_FIELDS_PER_CALL: Final = 50
 
 
 def check_module(module: str) -> str:
-    """A module API name (``Leads``, ``Sales_Orders``, ``My_Module__c``...) or a ValueError."""
+    """A module API name (``Leads``, ``Sales_Orders``, ``My_Module__c``...), else
+    :class:`InvalidArgumentError`."""
     if not isinstance(module, str) or not _MODULE.match(module):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"module {module!r} is not a module API name (letters, digits and _ such as "
             "'Leads' or 'Sales_Orders'); see crm.modules for the names"
         )
@@ -24,22 +27,25 @@ def check_module(module: str) -> str:
 
 
 def check_id(record_id: Any, what: str = "record id") -> str:
-    """A Zoho id (a string of digits, e.g. '5725767000000524157') or a ValueError."""
+    """A Zoho id (a string of digits, e.g. '5725767000000524157'), else
+    :class:`InvalidArgumentError`."""
     text = str(record_id).strip() if isinstance(record_id, (str, int)) else ""
     if not _ID.match(text):
-        raise ValueError(f"{what} {record_id!r} is not a Zoho id (a string of digits)")
+        raise InvalidArgumentError(f"{what} {record_id!r} is not a Zoho id (a string of digits)")
     return text
 
 
 def check_ids(ids: Iterable[Any] | str | int, what: str, limit: int | None = None) -> list[str]:
-    """Zoho ids (at least one, at most ``limit``), or a ValueError naming the bad one."""
+    """Zoho ids (at least one, at most ``limit``), else an error naming the bad one."""
     if isinstance(ids, (str, int)):
         ids = [ids]
     checked = [check_id(i, what) for i in ids]
     if not checked:
-        raise ValueError(f"no {what}s given")
+        raise InvalidArgumentError(f"no {what}s given")
     if limit is not None and len(checked) > limit:
-        raise ValueError(f"{len(checked)} {what}s given; Zoho accepts at most {limit} per call")
+        raise InvalidArgumentError(
+            f"{len(checked)} {what}s given; Zoho accepts at most {limit} per call"
+        )
     return checked
 
 
@@ -49,9 +55,11 @@ def fields_param(fields: Sequence[str] | str | None) -> str | None:
         return None
     names = [f.strip() for f in fields.split(",")] if isinstance(fields, str) else list(fields)
     if not names or not all(isinstance(n, str) and n for n in names):
-        raise ValueError(f"fields must be a non-empty list of field API names, got {fields!r}")
+        raise InvalidArgumentError(
+            f"fields must be a non-empty list of field API names, got {fields!r}"
+        )
     if len(names) > MAX_FIELDS_PER_CALL:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Zoho returns at most {MAX_FIELDS_PER_CALL} fields per call; {len(names)} given"
         )
     return ",".join(names)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from .._exceptions import APIError
+from .._http._envelope import Answer
 from .._models import WriteResult
+from ._base import unexpected
 
 __all__ = ["modified_since_header", "single_result", "version_tuple"]
 
@@ -25,8 +25,9 @@ def version_tuple(api_version: str) -> tuple[int, int]:
     return int(major), int(minor or 0)
 
 
-def single_result(body: Any, key: str = "data") -> WriteResult:
+def single_result(answer: Answer, key: str = "data") -> WriteResult:
     """The one result of a single-item write: ``{key: [result]}`` or a bare result object."""
+    body = answer.json()
     if isinstance(body, dict):
         items = body.get(key)
         if isinstance(items, list) and items and isinstance(items[0], dict):
@@ -35,4 +36,4 @@ def single_result(body: Any, key: str = "data") -> WriteResult:
             return WriteResult.from_api(items, 0)
         if "code" in body and "status" in body:
             return WriteResult.from_api(body, 0)
-    raise APIError(200, "UNEXPECTED_RESPONSE", f"expected a write result, got {str(body)[:200]!r}")
+    raise unexpected(answer, f"expected a write result, got {str(body)[:200]!r}")

@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from .._entities import Entity
-from .._exceptions import NotFoundError
+from .._exceptions import InvalidArgumentTypeError
+from .._http._envelope import Answer
+from ._base import empty_result
 from ._checks import check_id
 
 __all__ = [
@@ -32,7 +34,9 @@ def entity_items(items: Iterable[Mapping[str, Any] | Entity], what: str) -> list
         elif isinstance(item, Mapping):
             out.append(dict(item))
         else:
-            raise TypeError(f"{what}[{index}] is {type(item).__name__}, expected a dict")
+            raise InvalidArgumentTypeError(
+                f"{what}[{index}] is {type(item).__name__}, expected a dict"
+            )
     return out
 
 
@@ -58,9 +62,9 @@ def parse_items(body: Any, key: str, model: type[E]) -> list[E]:
     return [model.from_api(item) for item in items or [] if isinstance(item, Mapping)]
 
 
-def first_item(body: Any, key: str, model: type[E], missing: str) -> E:
-    """The first item of the ``key`` array, or :class:`NotFoundError` (Zoho answers 204)."""
-    items = parse_items(body, key, model)
+def first_item(answer: Answer, key: str, model: type[E], missing: str) -> E:
+    """The first item of the ``key`` array, or :class:`EmptyResultError` (Zoho answers 204)."""
+    items = parse_items(answer.json(), key, model)
     if not items:
-        raise NotFoundError(204, "NOT_FOUND", missing)
+        raise empty_result(answer, "NOT_FOUND", missing)
     return items[0]

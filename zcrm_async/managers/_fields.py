@@ -15,6 +15,8 @@ from typing import Any, Final
 import anyio
 import attrs
 
+from .._exceptions import InvalidArgumentError
+from .._http._options import RequestOptionsDict
 from .._models import Page, Record
 from ._base import Session
 
@@ -26,7 +28,7 @@ ALL_FIELDS: Final = "all"
 MAX_FIELDS_PER_CALL = 50
 #: Zoho's limit of ids per list call.
 MAX_IDS_PER_CALL = 100
-#: Field types a list call cannot return (only ``GET /{module}/{id}`` does, reference §2.1).
+#: Field types a list call cannot return (only ``GET /{module}/{id}`` does).
 _NOT_LISTABLE: Final = frozenset({"subform", "multiselectlookup"})
 
 PageFetch = Callable[[dict[str, Any]], Awaitable[Page[Record]]]
@@ -46,7 +48,7 @@ def select_fields(
     """
     if fields is None:
         if required and session.api_version not in ("v2", "v2.1"):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{operation} on API {session.api_version} needs fields=: Zoho requires "
                 "the field API names from v3 on, e.g. fields=['Last_Name', 'Email'] "
                 "(or fields='all' for every field of the module)"
@@ -56,7 +58,9 @@ def select_fields(
         return FieldSelection(session, module, None, expand_all=True)
     names = [f.strip() for f in fields.split(",")] if isinstance(fields, str) else list(fields)
     if not names or not all(isinstance(n, str) and n for n in names):
-        raise ValueError(f"fields must be a non-empty list of field API names, got {fields!r}")
+        raise InvalidArgumentError(
+            f"fields must be a non-empty list of field API names, got {fields!r}"
+        )
     _check_known(session, module, names)
     return FieldSelection(session, module, tuple(dict.fromkeys(names)))
 
@@ -70,7 +74,7 @@ def _check_known(session: Session, module: str, names: Sequence[str]) -> None:
         return
     for name in names:
         if name != "id" and name not in known:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"field {name!r} is not a field of module {module!r}; see "
                 f"await crm.modules.field_names({module!r}) (after adding a field in Zoho, "
                 f"await crm.modules.refresh({module!r}))"
@@ -93,8 +97,11 @@ class FieldSelection:
             return None
         return ",".join(self.names)
 
-    def wrap(self, fetch: PageFetch) -> PageFetch:
-        """``fetch`` as is, or one that reads the fields in slices of 50 and merges them."""
+    def wrap(self, fetch: PageFetch, options: RequestOptionsDict | None = None) -> PageFetch:
+        """``fetch`` as is, or one that reads the fields in slices of 50 and merges them.
+
+        ``options`` are the per-call options of the list, for the calls reading the slices.
+        """
         if not self.expand_all and (self.names is None or self.param is not None):
             return fetch
 
@@ -102,7 +109,7 @@ class FieldSelection:
             slices = _slices(await self._names())
             page = await fetch({**params, "fields": ",".join(slices[0])})
             if len(slices) > 1 and page.items:
-                await self._fill(page.items, slices[1:])
+                await self._fill(page.items, slices[1:], options)
             return page
 
         return fetch_sliced
@@ -119,15 +126,18 @@ class FieldSelection:
             if f.api_name and f.api_name != "id" and f.data_type not in _NOT_LISTABLE
         ]
 
-    async def _fill(self, records: list[Record], slices: list[list[str]]) -> None:
+    async def _fill(
+        self, records: list[Record], slices: list[list[str]], options: RequestOptionsDict | None
+    ) -> None:
         by_id = {r.id: r for r in records if r.id is not None}
         ids = list(by_id)
         batches = [ids[i : i + MAX_IDS_PER_CALL] for i in range(0, len(ids), MAX_IDS_PER_CALL)]
 
         async def read(names: list[str], batch: list[str]) -> None:
-            body = await self.session.request_json(
+            body = await self.session.call(
                 "GET",
                 self.module,
+                options,
                 params={"ids": ",".join(batch), "fields": ",".join(names), "per_page": 200},
             )
             for item in (body.get("data") if isinstance(body, dict) else None) or []:
@@ -143,6 +153,6 @@ class FieldSelection:
 
 def _slices(names: list[str]) -> list[list[str]]:
     if not names:
-        raise ValueError("no fields to fetch: the module's metadata lists none")
+        raise InvalidArgumentError("no fields to fetch: the module's metadata lists none")
     size = MAX_FIELDS_PER_CALL
     return [names[i : i + size] for i in range(0, len(names), size)]

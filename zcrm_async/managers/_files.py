@@ -17,6 +17,8 @@ import anyio
 import anyio.to_thread
 import httpx
 
+from .._exceptions import InvalidArgumentError, InvalidArgumentTypeError
+
 __all__ = ["CHUNK_SIZE", "Download", "FileSource", "open_part", "read_upload", "write_stream"]
 
 #: Bytes per chunk when a download is read or written.
@@ -46,7 +48,9 @@ async def read_upload(
         try:
             content = await anyio.Path(path).read_bytes()
         except OSError as exc:
-            raise ValueError(f"cannot read the file to upload {str(path)!r}: {exc}") from exc
+            raise InvalidArgumentError(
+                f"cannot read the file to upload {str(path)!r}: {exc}"
+            ) from exc
         name = name or path.name
     elif isinstance(source, (bytes, bytearray, memoryview)):
         content = bytes(source)
@@ -57,13 +61,15 @@ async def read_upload(
         if isinstance(data, str):
             data = data.encode()
         if not isinstance(data, (bytes, bytearray)):
-            raise TypeError(f"{source!r}.read() returned {type(data).__name__}, expected bytes")
+            raise InvalidArgumentTypeError(
+                f"{source!r}.read() returned {type(data).__name__}, expected bytes"
+            )
         content = bytes(data)
         source_name = getattr(source, "name", None)
         if name is None and isinstance(source_name, str):
             name = os.path.basename(source_name)
     else:
-        raise TypeError(
+        raise InvalidArgumentTypeError(
             f"cannot upload a {type(source).__name__}: pass a file path, bytes or an object "
             "with read()"
         )

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final, Literal, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, Unpack, overload
 
-from .._exceptions import NotFoundError
-from .._models import BulkResult, Record, WriteResult
+from .._exceptions import InvalidArgumentError
+from .._http._options import RequestOptionsDict
+from .._models import Record, WriteResult, WriteResults
 from .._pagination import Pager
-from ._base import Manager
+from ._base import Manager, empty_result, unexpected
 from ._checks import check_id, check_ids, check_module
 from ._common import modified_since_header, single_result
 from ._fields import select_fields
@@ -46,6 +47,7 @@ class RecordActions(Manager):
         per_page: int = 200,
         max_records: int | None = None,
         modified_since: datetime | str | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> Pager[Record]:
         """Deleted records (``all``, in the ``recycle`` bin, or ``permanent``ly deleted).
 
@@ -53,11 +55,17 @@ class RecordActions(Manager):
         ``modified_since`` sends ``If-Modified-Since``: only records deleted after it.
         """
         if type not in ("all", "recycle", "permanent"):
-            raise ValueError(f"type must be 'all', 'recycle' or 'permanent', got {type!r}")
+            raise InvalidArgumentError(
+                f"type must be 'all', 'recycle' or 'permanent', got {type!r}"
+            )
         parse = partial(Record.from_api, self.module)
-        headers = modified_since_header(modified_since)
         fetch = partial(
-            self._get_page, f"{self.module}/deleted", "data", parse=parse, headers=headers
+            self._get_page,
+            f"{self.module}/deleted",
+            "data",
+            parse=parse,
+            headers=modified_since_header(modified_since),
+            options=options,
         )
         return Pager(fetch, {"type": type, "per_page": per_page}, max_items=max_records)
 
@@ -68,7 +76,8 @@ class RecordActions(Manager):
         *,
         ids: Iterable[str | int],
         over_write: bool | None = None,
-    ) -> BulkResult: ...
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults: ...
 
     @overload
     async def mass_update(
@@ -79,6 +88,7 @@ class RecordActions(Manager):
         territory_id: str | int | None = None,
         include_child: bool | None = None,
         over_write: bool | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> str: ...
 
     async def mass_update(
@@ -90,7 +100,8 @@ class RecordActions(Manager):
         territory_id: str | int | None = None,
         include_child: bool | None = None,
         over_write: bool | None = None,
-    ) -> BulkResult | str:
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults | str:
         """Set the same ``values`` on many records.
 
         With ``ids`` the update happens now and per-record results come back (any number of
@@ -98,9 +109,9 @@ class RecordActions(Manager):
         50,000) Zoho schedules a job: its id is returned, see :meth:`mass_update_status`.
         """
         if not isinstance(values, Mapping) or not values:
-            raise ValueError(f"mass_update needs the field values to set, got {values!r}")
+            raise InvalidArgumentError(f"mass_update needs the field values to set, got {values!r}")
         if (ids is None) == (cvid is None):
-            raise ValueError("mass_update takes exactly one of ids= or cvid=")
+            raise InvalidArgumentError("mass_update takes exactly one of ids= or cvid=")
         extra: dict[str, Any] = {} if over_write is None else {"over_write": over_write}
         data = [dict(values)]
         if ids is not None:
@@ -110,6 +121,7 @@ class RecordActions(Manager):
                 f"{self.module}/actions/mass_update",
                 id_list,
                 lambda chunk: {"json": {"data": data, "ids": list(chunk), **extra}},
+                options=options,
             )
         body: dict[str, Any] = {"data": data, "cvid": str(check_id(cvid, "cvid")), **extra}
         if territory_id is not None:
@@ -117,25 +129,28 @@ class RecordActions(Manager):
             if include_child is not None:
                 territory["include_child"] = include_child
             body["territory"] = territory
-        answer = await self._session.request_json(
-            "POST", f"{self.module}/actions/mass_update", json=body, heavy=True
+        answer = await self._session.answer(
+            "POST", f"{self.module}/actions/mass_update", options, json=body, heavy=True
         )
         job_id = single_result(answer).details.get("job_id")
         if job_id is None:
-            raise NotFoundError(200, "NO_JOB_ID", f"Zoho returned no job id: {answer!r}")
+            raise unexpected(answer, f"Zoho returned no job id: {answer.json()!r}")
         return str(job_id)
 
-    async def mass_update_status(self, job_id: str | int) -> MassUpdateStatus:
+    async def mass_update_status(
+        self, job_id: str | int, **options: Unpack[RequestOptionsDict]
+    ) -> MassUpdateStatus:
         """Progress of a mass update scheduled with ``cvid``."""
         job = check_id(job_id, "mass update job id")
-        body = await self._session.request_json(
-            "GET", f"{self.module}/actions/mass_update", params={"job_id": job}
+        answer = await self._session.answer(
+            "GET", f"{self.module}/actions/mass_update", options, params={"job_id": job}
         )
+        body = answer.json()
         data = body.get("data") if isinstance(body, dict) else None
         if isinstance(data, dict):
             data = [data]
         if not data:
-            raise NotFoundError(204, "NO_CONTENT", f"no mass update job {job}", {"job_id": job})
+            raise empty_result(answer, "NO_CONTENT", f"no mass update job {job}", {"job_id": job})
         from .._entities import MassUpdateStatus
 
         return MassUpdateStatus.from_api(data[0])
@@ -152,14 +167,18 @@ class RecordActions(Manager):
         notify_lead_owner: bool | None = None,
         notify_new_entity_owner: bool | None = None,
         move_attachments_to: str | None = None,
-        **extra: Any,
+        extra: Mapping[str, Any] | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> ConvertResult:
         """Convert a lead into a Contact, an Account (from Company, or ``account_id``) and,
-        with ``deal={...}`` (Deal_Name, Stage, Closing_Date), a Deal. Leads only."""
+        with ``deal={...}`` (Deal_Name, Stage, Closing_Date), a Deal. Leads only.
+
+        ``extra``: more keys of Zoho's convert object, sent as they are.
+        """
         if self.module != "Leads":
-            raise ValueError(f"only Leads can be converted, not {self.module} records")
+            raise InvalidArgumentError(f"only Leads can be converted, not {self.module} records")
         lid = check_id(lead_id, "lead id")
-        item: dict[str, Any] = dict(extra)
+        item: dict[str, Any] = dict(extra or {})
         for key, flag in (
             ("overwrite", overwrite),
             ("notify_lead_owner", notify_lead_owner),
@@ -177,12 +196,13 @@ class RecordActions(Manager):
             item["Deals"] = dict(deal.to_dict() if isinstance(deal, Record) else deal)
         if move_attachments_to is not None:
             item["move_attachments_to"] = {"api_name": check_module(move_attachments_to)}
-        body = await self._session.request_json(
-            "POST", f"Leads/{lid}/actions/convert", json={"data": [item]}, heavy=True
+        answer = await self._session.answer(
+            "POST", f"Leads/{lid}/actions/convert", options, json={"data": [item]}, heavy=True
         )
+        body = answer.json()
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list) or not data or not isinstance(data[0], dict):
-            raise NotFoundError(200, "UNEXPECTED_RESPONSE", f"convert answered {body!r}")
+            raise unexpected(answer, f"convert answered {body!r}")
         from .._entities import ConvertResult
 
         return ConvertResult.from_api(data[0])
@@ -197,6 +217,7 @@ class RecordActions(Manager):
         fields: Sequence[str] | str | None = None,
         per_page: int = 200,
         max_records: int | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> Pager[Record]:
         """Records of ``related_list`` (its API name, e.g. ``Contacts`` of an Account).
 
@@ -208,50 +229,63 @@ class RecordActions(Manager):
             self._session, related_list, fields, f"related({related_list!r})", required=True
         )
         parse = partial(Record.from_api, related_list)
-        fetch = partial(self._get_page, path, "data", parse=parse)
+        fetch = partial(self._get_page, path, "data", parse=parse, options=options)
         params = {"fields": selection.param, "per_page": per_page}
-        return Pager(selection.wrap(fetch), params, max_items=max_records)
+        return Pager(selection.wrap(fetch, options), params, max_items=max_records)
 
     async def add_related(
         self,
         record_id: str | int,
         related_list: str,
         items: Iterable[str | int | Mapping[str, Any]],
-    ) -> BulkResult:
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults:
         """Relate records (ids, or dicts with ``id`` and relation fields such as a price)."""
         path = self._related_path(record_id, related_list)
         bodies = [_related_item(item, index) for index, item in enumerate(items)]
         if not bodies:
-            raise ValueError("no related records given")
+            raise InvalidArgumentError("no related records given")
         return await self._write_chunks(
-            "PUT", path, bodies, lambda chunk: {"json": {"data": list(chunk)}}
+            "PUT", path, bodies, lambda chunk: {"json": {"data": list(chunk)}}, options=options
         )
 
     async def update_related(
-        self, record_id: str | int, related_list: str, items: Iterable[Mapping[str, Any]]
-    ) -> BulkResult:
+        self,
+        record_id: str | int,
+        related_list: str,
+        items: Iterable[Mapping[str, Any]],
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults:
         """Change relation fields (each item a dict with the related ``id``)."""
         listed = list(items)
         for index, item in enumerate(listed):
             if not isinstance(item, Mapping) or len(item) < 2:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"items[{index}] {item!r} must be a dict with the related 'id' and the "
                     "relation fields to change (use add_related to relate by id only)"
                 )
-        return await self.add_related(record_id, related_list, listed)
+        return await self.add_related(record_id, related_list, listed, **options)
 
     async def remove_related(
-        self, record_id: str | int, related_list: str, ids: Iterable[str | int] | str | int
-    ) -> BulkResult:
+        self,
+        record_id: str | int,
+        related_list: str,
+        ids: Iterable[str | int] | str | int,
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults:
         """Unrelate records (their ids); the records themselves are kept."""
         path = self._related_path(record_id, related_list)
         id_list = check_ids(ids, "related record id")
         if len(id_list) == 1:
             return await self._write_chunks(
-                "DELETE", f"{path}/{id_list[0]}", id_list, lambda chunk: {}
+                "DELETE", f"{path}/{id_list[0]}", id_list, lambda chunk: {}, options=options
             )
         return await self._write_chunks(
-            "DELETE", path, id_list, lambda chunk: {"params": {"ids": ",".join(chunk)}}
+            "DELETE",
+            path,
+            id_list,
+            lambda chunk: {"params": {"ids": ",".join(chunk)}},
+            options=options,
         )
 
     def _related_path(self, record_id: str | int, related_list: str) -> str:
@@ -259,7 +293,7 @@ class RecordActions(Manager):
         try:
             check_module(related_list)
         except ValueError:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"related list {related_list!r} is not a related list API name (e.g. "
                 "'Contacts', 'Notes'); see crm.related_lists for the names"
             ) from None
@@ -274,6 +308,7 @@ class RecordActions(Manager):
         *,
         filename: str | None = None,
         restrict_triggers: Sequence[str] | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> WriteResult:
         """Set the record's photo (a path, bytes or file object; at most 10 MB)."""
         rid = check_id(record_id)
@@ -283,29 +318,32 @@ class RecordActions(Manager):
         params = None
         if restrict_triggers is not None:
             params = {"restrict_triggers": ",".join(restrict_triggers)}
-        body = await self._session.request_json(
+        answer = await self._session.answer(
             "POST",
             f"{self.module}/{rid}/photo",
+            options,
             params=params,
             files={"file": (name, content, content_type)},
         )
-        return single_result(body)
+        return single_result(answer)
 
-    async def download_photo(self, record_id: str | int) -> bytes:
-        """The record's photo; :class:`NotFoundError` if it has none."""
+    async def download_photo(
+        self, record_id: str | int, **options: Unpack[RequestOptionsDict]
+    ) -> bytes:
+        """The record's photo; :class:`EmptyResultError` if it has none."""
         rid = check_id(record_id)
-        response = await self._session.core.request(
-            "GET", f"{self.module}/{rid}/photo", user_email=self._session.user_resolver()
-        )
-        if response.status_code == 204 or not response.content:
-            raise NotFoundError(204, "NO_CONTENT", f"{self.module} record {rid} has no photo")
-        return response.content
+        answer = await self._session.answer("GET", f"{self.module}/{rid}/photo", options)
+        if answer.status_code == 204 or not answer.response.content:
+            raise empty_result(answer, "NO_CONTENT", f"{self.module} record {rid} has no photo")
+        return answer.response.content
 
-    async def delete_photo(self, record_id: str | int) -> WriteResult:
+    async def delete_photo(
+        self, record_id: str | int, **options: Unpack[RequestOptionsDict]
+    ) -> WriteResult:
         """Remove the record's photo."""
         rid = check_id(record_id)
         return single_result(
-            await self._session.request_json("DELETE", f"{self.module}/{rid}/photo")
+            await self._session.answer("DELETE", f"{self.module}/{rid}/photo", options)
         )
 
     def attachments(self, record_id: str | int) -> AttachmentsManager:
@@ -328,15 +366,19 @@ class RecordActions(Manager):
         tags: Iterable[TagSpec] | str,
         *,
         over_write: bool | None = None,
-    ) -> BulkResult:
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults:
         """Tag records (at most 10 tags per call; new names become module tags)."""
-        return await self._tag_records("add_tags", ids, tags, over_write)
+        return await self._tag_records("add_tags", ids, tags, over_write, options)
 
     async def remove_tags(
-        self, ids: Iterable[str | int] | str | int, tags: Iterable[TagSpec] | str
-    ) -> BulkResult:
+        self,
+        ids: Iterable[str | int] | str | int,
+        tags: Iterable[TagSpec] | str,
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults:
         """Remove tags from records."""
-        return await self._tag_records("remove_tags", ids, tags, None)
+        return await self._tag_records("remove_tags", ids, tags, None, options)
 
     async def _tag_records(
         self,
@@ -344,20 +386,27 @@ class RecordActions(Manager):
         ids: Iterable[str | int] | str | int,
         tags: Iterable[TagSpec] | str,
         over_write: bool | None,
-    ) -> BulkResult:
+        options: RequestOptionsDict,
+    ) -> WriteResults:
         from .tags import tag_action
 
         build = tag_action(self._session.api_version, tags, over_write=over_write)
         id_list = check_ids(ids, "record id")
-        return await self._write_chunks("POST", f"{self.module}/actions/{action}", id_list, build)
+        path = f"{self.module}/actions/{action}"
+        return await self._write_chunks("POST", path, id_list, build, options=options)
 
-    async def blueprint(self, record_id: str | int) -> dict[str, Any]:
+    async def blueprint(
+        self, record_id: str | int, **options: Unpack[RequestOptionsDict]
+    ) -> dict[str, Any]:
         """The record's blueprint: ``process_info`` and the ``transitions`` open to it now."""
         rid = check_id(record_id)
-        body = await self._session.request_json("GET", f"{self.module}/{rid}/actions/blueprint")
+        answer = await self._session.answer(
+            "GET", f"{self.module}/{rid}/actions/blueprint", options
+        )
+        body = answer.json()
         blueprint = body.get("blueprint") if isinstance(body, dict) else None
         if not isinstance(blueprint, dict):
-            raise NotFoundError(204, "NO_CONTENT", f"{self.module} record {rid} has no blueprint")
+            raise empty_result(answer, "NO_CONTENT", f"{self.module} record {rid} has no blueprint")
         return blueprint
 
     async def update_blueprint(
@@ -365,15 +414,16 @@ class RecordActions(Manager):
         record_id: str | int,
         transition_id: str | int,
         data: Mapping[str, Any] | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> WriteResult:
         """Move the record through a transition, with the fields it asks for in ``data``."""
         rid = check_id(record_id)
         item: dict[str, Any] = {"transition_id": check_id(transition_id, "transition id")}
         item["data"] = dict(data or {})
-        body = await self._session.request_json(
-            "PUT", f"{self.module}/{rid}/actions/blueprint", json={"blueprint": [item]}
+        answer = await self._session.answer(
+            "PUT", f"{self.module}/{rid}/actions/blueprint", options, json={"blueprint": [item]}
         )
-        return single_result(body)
+        return single_result(answer)
 
 
 def _related_item(item: str | int | Mapping[str, Any], index: int) -> dict[str, Any]:

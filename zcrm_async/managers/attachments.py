@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Final, Unpack
 
 from .._entities import Attachment
+from .._exceptions import InvalidArgumentError
+from .._http._options import RequestOptionsDict
 from .._models import WriteResult
 from .._pagination import Pager
 from ._base import Manager, Session
@@ -51,54 +53,73 @@ class AttachmentsManager(Manager):
         fields: Sequence[str] | str | None = None,
         per_page: int = 200,
         max_records: int | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> Pager[Attachment]:
         """The record's attachments (``fields`` defaults to the usual ones from v7, where
         Zoho requires them)."""
         param = fields_param(fields)
         if param is None and version_tuple(self._session.api_version) >= (7, 0):
             param = ",".join(DEFAULT_ATTACHMENT_FIELDS)
-        fetch = partial(self._get_page, self._path, "data", parse=Attachment.from_api)
+        fetch = partial(
+            self._get_page, self._path, "data", parse=Attachment.from_api, options=options
+        )
         return Pager(fetch, {"fields": param, "per_page": per_page}, max_items=max_records)
 
-    async def upload(self, file: FileSource, *, filename: str | None = None) -> WriteResult:
+    async def upload(
+        self,
+        file: FileSource,
+        *,
+        filename: str | None = None,
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResult:
         """Attach a file: a path, bytes, or an object with ``read()``; ``.id`` is the new id."""
         name, content, content_type = await read_upload(file, filename, "attachment")
-        body = await self._session.request_json(
-            "POST", self._path, files={"file": (name, content, content_type)}
+        answer = await self._session.answer(
+            "POST", self._path, options, files={"file": (name, content, content_type)}
         )
-        return single_result(body)
+        return single_result(answer)
 
-    async def upload_link(self, url: str, *, title: str | None = None) -> WriteResult:
+    async def upload_link(
+        self, url: str, *, title: str | None = None, **options: Unpack[RequestOptionsDict]
+    ) -> WriteResult:
         """Attach a link (``attachmentUrl``) with an optional title."""
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise ValueError(f"attachment link {url!r} is not an http(s) URL")
+            raise InvalidArgumentError(f"attachment link {url!r} is not an http(s) URL")
         form: dict[str, tuple[None, str]] = {"attachmentUrl": (None, url)}
         if title is not None:
             form["title"] = (None, title)
-        body = await self._session.request_json("POST", self._path, files=form)
-        return single_result(body)
+        answer = await self._session.answer("POST", self._path, options, files=form)
+        return single_result(answer)
 
     @asynccontextmanager
-    async def download(self, attachment_id: str | int) -> AsyncIterator[Download]:
+    async def download(
+        self, attachment_id: str | int, **options: Unpack[RequestOptionsDict]
+    ) -> AsyncIterator[Download]:
         """``async with ... as d: async for chunk in d.iter_bytes(): ...`` (streamed)."""
         aid = check_id(attachment_id, "attachment id")
-        async with self._session.core.stream(
-            "GET", f"{self._path}/{aid}", user_email=self._session.user_resolver()
-        ) as response:
+        request = self._session.prepare("GET", f"{self._path}/{aid}", options)
+        async with self._session.stream(request) as response:
             yield Download(response)
 
     async def download_to(
-        self, attachment_id: str | int, path: str | os.PathLike[str], *, overwrite: bool = False
+        self,
+        attachment_id: str | int,
+        path: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        **options: Unpack[RequestOptionsDict],
     ) -> Path:
         """Stream an attachment to ``path`` (a file, or a directory to use Zoho's file name).
 
         An existing file is kept (:class:`FileExistsError`) unless ``overwrite=True``; see
         :meth:`Download.save`.
         """
-        async with self.download(attachment_id) as download:
+        async with self.download(attachment_id, **options) as download:
             return await write_stream(download, path, overwrite=overwrite)
 
-    async def delete(self, attachment_id: str | int) -> WriteResult:
+    async def delete(
+        self, attachment_id: str | int, **options: Unpack[RequestOptionsDict]
+    ) -> WriteResult:
         """Delete one attachment."""
         aid = check_id(attachment_id, "attachment id")
-        return single_result(await self._session.request_json("DELETE", f"{self._path}/{aid}"))
+        return single_result(await self._session.answer("DELETE", f"{self._path}/{aid}", options))

@@ -11,7 +11,9 @@ from typing import Any, Final
 
 import attrs
 
-from .._exceptions import ZCRMError
+from .._exceptions import CoqlLimitError, InvalidArgumentError, InvalidArgumentTypeError
+from .._http._options import RequestOptionsDict
+from .._logging import log_error
 from .._models import Page, PageInfo, Record
 from ._base import Session
 from ._common import version_tuple
@@ -39,11 +41,11 @@ def coql_value(value: Any) -> str:
         return str(value)
     if isinstance(value, (float, Decimal)):
         if not math.isfinite(value):
-            raise ValueError(f"COQL has no literal for {value!r}")
+            raise InvalidArgumentError(f"COQL has no literal for {value!r}")
         return format(value, "f") if isinstance(value, Decimal) else repr(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"datetime {value!r} has no timezone; Zoho compares datetimes with an offset "
                 "(use datetime(..., tzinfo=...))"
             )
@@ -54,11 +56,13 @@ def coql_value(value: Any) -> str:
         return _quote(value)
     if isinstance(value, (list, tuple)):
         if not value:
-            raise ValueError("an empty list has no COQL literal (`in ()` is a syntax error)")
+            raise InvalidArgumentError(
+                "an empty list has no COQL literal (`in ()` is a syntax error)"
+            )
         if any(isinstance(v, (list, tuple)) for v in value):
-            raise ValueError(f"COQL lists cannot nest: {value!r}")
+            raise InvalidArgumentError(f"COQL lists cannot nest: {value!r}")
         return "(" + ", ".join(coql_value(v) for v in value) + ")"
-    raise TypeError(f"no COQL literal for {type(value).__name__} {value!r}")
+    raise InvalidArgumentTypeError(f"no COQL literal for {type(value).__name__} {value!r}")
 
 
 def _quote(text: str) -> str:
@@ -74,14 +78,10 @@ class CoqlLimits:
 
 
 def coql_limits(api_version: str) -> CoqlLimits:
-    """v7+: 2,000 per call, 100,000 in all; older versions 200 and 10,000 (reference §2.8)."""
+    """v7+: 2,000 per call, 100,000 in all; older versions 200 and 10,000."""
     if version_tuple(api_version) >= (7, 0):
         return CoqlLimits(2000, 100_000)
     return CoqlLimits(200, 10_000)
-
-
-class CoqlLimitError(ZCRMError):
-    """A query matches more rows than COQL can return (100,000 on v7+)."""
 
 
 @attrs.frozen
@@ -94,14 +94,14 @@ class _Parsed:
 
 def _parse(query: str) -> _Parsed:
     if not isinstance(query, str):
-        raise TypeError(f"query must be a string, got {type(query).__name__}")
+        raise InvalidArgumentTypeError(f"query must be a string, got {type(query).__name__}")
     text = query.strip().rstrip(";").strip()
     words = _top_level_words(text)
     if not words or words[0][0] != "select":
-        raise ValueError(f"COQL runs SELECT queries only; got {query[:80]!r}")
+        raise InvalidArgumentError(f"COQL runs SELECT queries only; got {query[:80]!r}")
     names = [word for word, _ in words]
     if "from" not in names[:-1]:
-        raise ValueError(f"the query has no FROM clause: {query[:80]!r}")
+        raise InvalidArgumentError(f"the query has no FROM clause: {query[:80]!r}")
     module_at = words[names.index("from") + 1][1]
     module = text[module_at:].split()[0]
     start = next((pos for word, pos in words if word in ("limit", "offset")), None)
@@ -109,7 +109,7 @@ def _parse(query: str) -> _Parsed:
         return _Parsed(text, module, 0, None)
     tail = _TAIL.fullmatch(text[start:].strip())
     if tail is None:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"cannot read the LIMIT/OFFSET clause {text[start:]!r}: write `limit N`, "
             "`limit N offset M` or `limit M, N` at the end of the query"
         )
@@ -158,17 +158,25 @@ class CoqlQuery:
     window to read). For stable pages, order the query (``order by id``).
     """
 
-    def __init__(self, session: Session, query: str, *, page_size: int | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        query: str,
+        *,
+        page_size: int | None = None,
+        options: RequestOptionsDict | None = None,
+    ) -> None:
         self._session = session
+        self._options = options
         self._parsed = _parse(query)
         self._limits = coql_limits(session.api_version)
         per_call = self._limits.per_call
         if page_size is not None and not 1 <= page_size <= per_call:
-            raise ValueError(f"page_size must be 1..{per_call} on {session.api_version}")
+            raise InvalidArgumentError(f"page_size must be 1..{per_call} on {session.api_version}")
         self._page_size = page_size or per_call
         end = self._parsed.offset + (self._parsed.limit or 0)
         if self._parsed.offset >= self._limits.total or end > self._limits.total:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"the query asks for rows up to {max(end, self._parsed.offset + 1):,}; COQL on "
                 f"{session.api_version} returns at most the first {self._limits.total:,} rows "
                 "(narrow the WHERE clause, or use bulk read)"
@@ -189,8 +197,13 @@ class CoqlQuery:
 
     async def _fetch(self, offset: int, count: int) -> Page[Record]:
         query = f"{self._parsed.base} limit {count} offset {offset}"
-        body = await self._session.request_json(
-            "POST", "coql", json={"select_query": query}, idempotent=True, heavy=True
+        body = await self._session.call(
+            "POST",
+            "coql",
+            self._options,
+            json={"select_query": query},
+            idempotent=True,
+            heavy=True,
         )
         if not isinstance(body, dict):  # 204: no rows
             return Page(items=[], info=PageInfo())
@@ -213,11 +226,13 @@ class CoqlQuery:
             if not page.info.more_records or len(page.items) < count:
                 return
             if offset >= total and (remaining is None or remaining > 0):
-                raise CoqlLimitError(
+                error = CoqlLimitError(
                     f"the query matches more than {total:,} rows, the most COQL returns on "
                     f"{self._session.api_version}; narrow it (e.g. `where id > <last id>` "
                     "with `order by id`) or use bulk read"
                 )
+                log_error(error)
+                raise error
 
     async def __aiter__(self) -> AsyncIterator[Record]:
         async for page in self.pages():

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Awaitable, Callable, Hashable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, Unpack
 
 from .._entities import CustomView, Entity, Field, Layout, Module, RelatedList
-from .._exceptions import NotFoundError
+from .._exceptions import InvalidArgumentError
+from .._http._options import RequestOptionsDict
 from ._base import Manager
 from ._checks import check_id, check_module
 from ._common import version_tuple
+from ._entity_io import first_item, parse_items
 
 __all__ = ["MODULE_STATUSES", "ModulesManager"]
 
@@ -32,38 +34,46 @@ class ModulesManager(Manager):
 
     # -- modules ---------------------------------------------------------------------------------
 
-    async def list(self, *, status: str | None = None) -> builtins.list[Module]:
+    async def list(
+        self, *, status: str | None = None, **options: Unpack[RequestOptionsDict]
+    ) -> builtins.list[Module]:
         """Every module; ``status`` keeps those in that state (``visible``, ``user_hidden``...).
 
         On v5+ Zoho filters by ``status``; v2-v4 only report ``visible`` (``status="visible"``
         keeps visible modules, any other status the hidden ones).
         """
         if status is not None and status not in MODULE_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(MODULE_STATUSES)}; got {status!r}")
+            raise InvalidArgumentError(
+                f"status must be one of {', '.join(MODULE_STATUSES)}; got {status!r}"
+            )
         if status is not None and self._has_module_status:
             return builtins.list(
-                await self._cached(("modules", status), self._load_modules, status)
+                await self._cached(("modules", status), self._load_modules, status, options)
             )
-        modules = await self._cached(("modules", None), self._load_modules, None)
+        modules = await self._cached(("modules", None), self._load_modules, None, options)
         if status is None:
             return builtins.list(modules)
         return [m for m in modules if m.is_visible == (status == "visible")]
 
-    async def get(self, api_name: str) -> Module:
+    async def get(self, api_name: str, **options: Unpack[RequestOptionsDict]) -> Module:
         """One module by API name (``Leads``), with Zoho's full module details."""
         name = check_module(api_name)
-        module: Module = await self._cached(("module", name), self._load_module, name)
+        module: Module = await self._cached(("module", name), self._load_module, name, options)
         return module
 
     # -- fields ----------------------------------------------------------------------------------
 
-    async def fields(self, module: str) -> builtins.list[Field]:
+    async def fields(
+        self, module: str, **options: Unpack[RequestOptionsDict]
+    ) -> builtins.list[Field]:
         """The fields of ``module``."""
-        return builtins.list(await self._per_module("fields", module, Field))
+        return builtins.list(await self._per_module("fields", module, Field, options))
 
-    async def field_names(self, module: str) -> builtins.list[str]:
+    async def field_names(
+        self, module: str, **options: Unpack[RequestOptionsDict]
+    ) -> builtins.list[str]:
         """The API names of the fields of ``module``."""
-        return [f.api_name for f in await self.fields(module) if f.api_name]
+        return [f.api_name for f in await self.fields(module, **options) if f.api_name]
 
     def cached_field_names(self, module: str) -> frozenset[str] | None:
         """The field API names of ``module`` if already fetched, else None (never fetches)."""
@@ -72,47 +82,61 @@ class ModulesManager(Manager):
             return None
         return frozenset(f.api_name for f in fields if f.api_name)
 
-    async def field(self, module: str, field: str | int) -> Field:
+    async def field(
+        self, module: str, field: str | int, **options: Unpack[RequestOptionsDict]
+    ) -> Field:
         """One field: by id (``/settings/fields/{id}``) or by API name (from :meth:`fields`)."""
         name = check_module(module)
         if isinstance(field, int) or field.isdigit():
             fid = check_id(field, "field id")
-            body = await self._session.request_json(
-                "GET", f"settings/fields/{fid}", params={"module": name}
+            answer = await self._session.answer(
+                "GET", f"settings/fields/{fid}", options, params={"module": name}
             )
-            return _first(body, "fields", Field, f"no field with id {fid} in {name}")
-        for item in await self.fields(name):
+            return first_item(answer, "fields", Field, f"no field with id {fid} in {name}")
+        for item in await self.fields(name, **options):
             if item.api_name == field:
                 return item
-        raise ValueError(
+        raise InvalidArgumentError(
             f"module {name!r} has no field {field!r}; see await crm.modules.field_names({name!r})"
         )
 
     # -- layouts, custom views, related lists ----------------------------------------------------
 
-    async def layouts(self, module: str) -> builtins.list[Layout]:
+    async def layouts(
+        self, module: str, **options: Unpack[RequestOptionsDict]
+    ) -> builtins.list[Layout]:
         """The layouts of ``module``."""
-        return builtins.list(await self._per_module("layouts", module, Layout))
+        return builtins.list(await self._per_module("layouts", module, Layout, options))
 
-    async def layout(self, module: str, layout_id: str | int) -> Layout:
+    async def layout(
+        self, module: str, layout_id: str | int, **options: Unpack[RequestOptionsDict]
+    ) -> Layout:
         """One layout by id."""
-        return await self._one("layouts", module, layout_id, Layout)
+        return await self._one("layouts", module, layout_id, Layout, options)
 
-    async def custom_views(self, module: str) -> builtins.list[CustomView]:
+    async def custom_views(
+        self, module: str, **options: Unpack[RequestOptionsDict]
+    ) -> builtins.list[CustomView]:
         """The custom views of ``module`` (their ``id`` is the ``cvid`` of a records list)."""
-        return builtins.list(await self._per_module("custom_views", module, CustomView))
+        return builtins.list(await self._per_module("custom_views", module, CustomView, options))
 
-    async def custom_view(self, module: str, cvid: str | int) -> CustomView:
+    async def custom_view(
+        self, module: str, cvid: str | int, **options: Unpack[RequestOptionsDict]
+    ) -> CustomView:
         """One custom view by id."""
-        return await self._one("custom_views", module, cvid, CustomView)
+        return await self._one("custom_views", module, cvid, CustomView, options)
 
-    async def related_lists(self, module: str) -> builtins.list[RelatedList]:
+    async def related_lists(
+        self, module: str, **options: Unpack[RequestOptionsDict]
+    ) -> builtins.list[RelatedList]:
         """The related lists of ``module`` (their ``api_name`` names related records)."""
-        return builtins.list(await self._per_module("related_lists", module, RelatedList))
+        return builtins.list(await self._per_module("related_lists", module, RelatedList, options))
 
-    async def related_list(self, module: str, related_list_id: str | int) -> RelatedList:
+    async def related_list(
+        self, module: str, related_list_id: str | int, **options: Unpack[RequestOptionsDict]
+    ) -> RelatedList:
         """One related list by id."""
-        return await self._one("related_lists", module, related_list_id, RelatedList)
+        return await self._one("related_lists", module, related_list_id, RelatedList, options)
 
     # -- cache -----------------------------------------------------------------------------------
 
@@ -123,12 +147,14 @@ class ModulesManager(Manager):
         else:
             self._session.metadata.clear(lambda key: _module_of(key) == module)
 
-    async def refresh(self, module: str | None = None) -> None:
+    async def refresh(
+        self, module: str | None = None, **options: Unpack[RequestOptionsDict]
+    ) -> None:
         """Clear the cache (all, or ``module``'s) and fetch the module list (and its fields)."""
         self.clear_cache(module)
-        await self.list()
+        await self.list(**options)
         if module is not None:
-            await self.fields(module)
+            await self.fields(module, **options)
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -139,16 +165,20 @@ class ModulesManager(Manager):
     async def _cached(self, key: Hashable, load: Callable[..., Awaitable[Any]], *args: Any) -> Any:
         return await self._session.metadata.get(key, lambda: load(*args))
 
-    async def _load_modules(self, status: str | None) -> builtins.list[Module]:
+    async def _load_modules(
+        self, status: str | None, options: RequestOptionsDict
+    ) -> builtins.list[Module]:
         params = {"status": status} if status is not None else None
-        body = await self._session.request_json("GET", "settings/modules", params=params)
-        return _items(body, "modules", Module)
+        body = await self._session.call("GET", "settings/modules", options, params=params)
+        return parse_items(body, "modules", Module)
 
-    async def _load_module(self, name: str) -> Module:
-        body = await self._session.request_json("GET", f"settings/modules/{name}")
-        return _first(body, "modules", Module, f"no module {name!r}")
+    async def _load_module(self, name: str, options: RequestOptionsDict) -> Module:
+        answer = await self._session.answer("GET", f"settings/modules/{name}", options)
+        return first_item(answer, "modules", Module, f"no module {name!r}")
 
-    async def _per_module(self, kind: str, module: str, model: type[E]) -> builtins.list[E]:
+    async def _per_module(
+        self, kind: str, module: str, model: type[E], options: RequestOptionsDict
+    ) -> builtins.list[E]:
         name = check_module(module)
 
         async def load() -> builtins.list[E]:
@@ -158,8 +188,8 @@ class ModulesManager(Manager):
                 params: dict[str, Any] = {"module": name}
                 if page > 1:
                     params["page"] = page
-                body = await self._session.request_json("GET", f"settings/{kind}", params=params)
-                items.extend(_items(body, kind, model))
+                body = await self._session.call("GET", f"settings/{kind}", options, params=params)
+                items.extend(parse_items(body, kind, model))
                 info = body.get("info") if isinstance(body, dict) else None
                 if not (isinstance(info, Mapping) and info.get("more_records")):
                     return items
@@ -168,22 +198,17 @@ class ModulesManager(Manager):
         result: builtins.list[E] = await self._session.metadata.get((kind, name), load)
         return result
 
-    async def _one(self, kind: str, module: str, item_id: str | int, model: type[E]) -> E:
+    async def _one(
+        self,
+        kind: str,
+        module: str,
+        item_id: str | int,
+        model: type[E],
+        options: RequestOptionsDict,
+    ) -> E:
         name = check_module(module)
         iid = check_id(item_id, f"{kind[:-1].replace('_', ' ')} id")
-        body = await self._session.request_json(
-            "GET", f"settings/{kind}/{iid}", params={"module": name}
+        answer = await self._session.answer(
+            "GET", f"settings/{kind}/{iid}", options, params={"module": name}
         )
-        return _first(body, kind, model, f"no {kind[:-1]} with id {iid} in {name}")
-
-
-def _items(body: Any, key: str, model: type[E]) -> list[E]:
-    items = body.get(key) if isinstance(body, dict) else None
-    return [model.from_api(item) for item in items or [] if isinstance(item, Mapping)]
-
-
-def _first(body: Any, key: str, model: type[E], missing: str) -> E:
-    items = _items(body, key, model)
-    if not items:
-        raise NotFoundError(204, "NOT_FOUND", missing)
-    return items[0]
+        return first_item(answer, kind, model, f"no {kind[:-1]} with id {iid} in {name}")

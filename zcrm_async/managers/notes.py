@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
-from .._entities import Note, _parent_of
-from .._exceptions import NotFoundError
-from .._models import BulkResult, WriteResult
+from .._entities import Note, parent_of
+from .._exceptions import InvalidArgumentError, InvalidArgumentTypeError
+from .._http._options import RequestOptionsDict
+from .._models import WriteResult, WriteResults
 from .._pagination import Pager
-from ._base import Manager, Session
+from ._base import Manager, Session, empty_result
 from ._checks import check_id, check_module, fields_param
 from ._common import version_tuple
 
@@ -26,7 +27,7 @@ DEFAULT_NOTE_FIELDS: Final = (
     "Modified_Time",
 )
 #: From this version Parent_Id is ``{"module": {"api_name"}, "id"}``; before, an id string
-#: beside ``se_module`` (reference §2.7: v2-v4 string, v6+ object, v5 undocumented).
+#: beside ``se_module`` (a string on v2-v4, an object from v6; v5 is undocumented).
 OBJECT_PARENT_FROM: Final = (6, 0)
 
 
@@ -43,16 +44,16 @@ def note_body(
         module, parent_id = item.parent_module, item.parent_id
     elif isinstance(item, Mapping):
         body = dict(item)
-        module, parent_id = _parent_of(body)
+        module, parent_id = parent_of(body)
     else:
-        raise TypeError(f"a note is a Note or a dict, got {type(item).__name__}")
+        raise InvalidArgumentTypeError(f"a note is a Note or a dict, got {type(item).__name__}")
     for key in ("Parent_Id", "se_module", "$se_module"):
         body.pop(key, None)
     if parent_id is None and parent is not None:
         module, parent_id = parent
     if parent_id is not None:
         if module is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"note {body.get('Note_Title')!r} has Parent_Id {parent_id!r} but no parent "
                 "module: give parent_module (or se_module)"
             )
@@ -90,6 +91,7 @@ class NotesManager(Manager):
         sort_by: str | None = None,
         sort_order: str | None = None,
         max_records: int | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> Pager[Note]:
         """Notes page by page (the record's, if bound); ``fields`` has a default from v3."""
         path = "Notes" if self.parent is None else f"{self.parent[0]}/{self.parent[1]}/Notes"
@@ -99,31 +101,40 @@ class NotesManager(Manager):
             "sort_by": sort_by,
             "sort_order": sort_order,
         }
-        fetch = partial(self._get_page, path, "data", parse=Note.from_api)
+        fetch = partial(self._get_page, path, "data", parse=Note.from_api, options=options)
         return Pager(fetch, params, max_items=max_records)
 
-    async def get(self, note_id: str | int, *, fields: Sequence[str] | None = None) -> Note:
+    async def get(
+        self,
+        note_id: str | int,
+        *,
+        fields: Sequence[str] | None = None,
+        **options: Unpack[RequestOptionsDict],
+    ) -> Note:
         """One note by id."""
         nid = check_id(note_id, "note id")
-        body = await self._session.request_json(
-            "GET", f"Notes/{nid}", params={"fields": fields_param(fields)}
+        answer = await self._session.answer(
+            "GET", f"Notes/{nid}", options, params={"fields": fields_param(fields)}
         )
+        body = answer.json()
         data = body.get("data") if isinstance(body, dict) else None
         if not data:
-            raise NotFoundError(204, "RECORD_NOT_FOUND", f"no note with id {nid}", {"id": nid})
+            raise empty_result(answer, "RECORD_NOT_FOUND", f"no note with id {nid}", {"id": nid})
         return Note.from_api(data[0])
 
-    async def create(self, notes: Iterable[Note | Mapping[str, Any]]) -> BulkResult:
+    async def create(
+        self, notes: Iterable[Note | Mapping[str, Any]], **options: Unpack[RequestOptionsDict]
+    ) -> WriteResults:
         """Create notes (any number, 100 per call); each needs a parent unless bound."""
         version = self._session.api_version
         bodies = [note_body(n, version, self.parent) for n in notes]
         for index, body in enumerate(bodies):
             if "Parent_Id" not in body:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"notes[{index}] has no parent: give parent_module and parent_id, or use "
                     "crm.records(module).notes(record_id)"
                 )
-        return await self._write_chunks("POST", "Notes", bodies, _data)
+        return await self._write_chunks("POST", "Notes", bodies, _data, options=options)
 
     async def add(
         self,
@@ -132,6 +143,7 @@ class NotesManager(Manager):
         title: str | None = None,
         parent_module: str | None = None,
         parent_id: str | int | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> WriteResult:
         """Create one note; ``.id`` of the result is the new note's id."""
         note = Note(
@@ -140,22 +152,30 @@ class NotesManager(Manager):
             parent_module=parent_module,
             parent_id=None if parent_id is None else str(parent_id),
         )
-        result = await self.create([note])
+        result = await self.create([note], **options)
         return result[0]  # type: ignore[no-any-return]
 
-    async def update(self, notes: Iterable[Note | Mapping[str, Any]]) -> BulkResult:
+    async def update(
+        self, notes: Iterable[Note | Mapping[str, Any]], **options: Unpack[RequestOptionsDict]
+    ) -> WriteResults:
         """Update notes (each with its ``id``); the parent is changed only if given."""
         version = self._session.api_version
         bodies = [note_body(n, version) for n in notes]
         for index, body in enumerate(bodies):
             check_id(body.get("id"), f"notes[{index}]['id']")
-        return await self._write_chunks("PUT", "Notes", bodies, _data)
+        return await self._write_chunks("PUT", "Notes", bodies, _data, options=options)
 
-    async def delete(self, ids: Iterable[str | int] | str | int) -> BulkResult:
+    async def delete(
+        self, ids: Iterable[str | int] | str | int, **options: Unpack[RequestOptionsDict]
+    ) -> WriteResults:
         """Delete notes by id (100 per call)."""
         id_list = [check_id(i, "note id") for i in ([ids] if isinstance(ids, (str, int)) else ids)]
         return await self._write_chunks(
-            "DELETE", "Notes", id_list, lambda chunk: {"params": {"ids": ",".join(chunk)}}
+            "DELETE",
+            "Notes",
+            id_list,
+            lambda chunk: {"params": {"ids": ",".join(chunk)}},
+            options=options,
         )
 
 

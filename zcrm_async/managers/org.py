@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from .._entities import Org
-from .._exceptions import APIError
-from ._base import Manager
+from .._http._options import RequestOptionsDict
+from ._base import Manager, unexpected
 
 if TYPE_CHECKING:
     from .taxes import TaxesManager
@@ -17,12 +17,13 @@ __all__ = ["OrgManager"]
 class OrgManager(Manager):
     """The organisation the client's user belongs to."""
 
-    async def get(self) -> Org:
+    async def get(self, **options: Unpack[RequestOptionsDict]) -> Org:
         """The org details (``zgid`` included)."""
-        body = await self._session.request_json("GET", "org")
+        answer = await self._session.answer("GET", "org", options)
+        body = answer.json()
         orgs = body.get("org") if isinstance(body, dict) else None
         if not orgs:
-            raise APIError(200, "UNEXPECTED_RESPONSE", f"no org in the answer: {str(body)[:200]}")
+            raise unexpected(answer, f"no org in the answer: {str(body)[:200]}")
         return Org.from_api(orgs[0])
 
     @property

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
-from .._exceptions import NotFoundError
-from .._models import BulkResult, Record
+from .._exceptions import InvalidArgumentError, InvalidArgumentTypeError
+from .._http._options import RequestOptionsDict
+from .._models import Record, WriteResults
 from .._pagination import Pager
-from ._base import Session
+from ._base import Session, empty_result
 from ._checks import MAX_FIELDS_PER_CALL, check_id, check_module, fields_param
 from ._common import modified_since_header
 from ._fields import FieldSelection, select_fields
@@ -46,16 +47,23 @@ class RecordsManager(RecordActions):
         """``fields=`` checked client-side: names, ``"all"`` or (v2 only, or not required) None."""
         return select_fields(self._session, self.module, fields, operation, required=required)
 
-    async def get(self, record_id: str | int, *, fields: Sequence[str] | None = None) -> Record:
-        """One record by id; :class:`NotFoundError`-style APIError if it does not exist."""
+    async def get(
+        self,
+        record_id: str | int,
+        *,
+        fields: Sequence[str] | None = None,
+        **options: Unpack[RequestOptionsDict],
+    ) -> Record:
+        """One record by id; :class:`EmptyResultError` if Zoho has no such record."""
         rid = check_id(record_id)
-        body = await self._session.request_json(
-            "GET", f"{self.module}/{rid}", params={"fields": _fields_param(fields)}
+        answer = await self._session.answer(
+            "GET", f"{self.module}/{rid}", options, params={"fields": _fields_param(fields)}
         )
+        body = answer.json()
         data = body.get("data") if isinstance(body, dict) else None
         if not data:
-            raise NotFoundError(
-                204, "RECORD_NOT_FOUND", f"no {self.module} record with id {rid}", {"id": rid}
+            raise empty_result(
+                answer, "RECORD_NOT_FOUND", f"no {self.module} record with id {rid}", {"id": rid}
             )
         return self._parse(data[0])
 
@@ -69,6 +77,7 @@ class RecordsManager(RecordActions):
         cvid: str | None = None,
         modified_since: datetime | str | None = None,
         max_records: int | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> Pager[Record]:
         """Records page by page: ``await`` it for the first page, ``async for`` for all.
 
@@ -76,11 +85,11 @@ class RecordsManager(RecordActions):
         gives an empty result).
         """
         if not 1 <= per_page <= MAX_PER_PAGE:
-            raise ValueError(f"per_page must be 1..{MAX_PER_PAGE}, got {per_page}")
+            raise InvalidArgumentError(f"per_page must be 1..{MAX_PER_PAGE}, got {per_page}")
         if sort_order not in (None, "asc", "desc"):
-            raise ValueError(f"sort_order must be 'asc' or 'desc', got {sort_order!r}")
+            raise InvalidArgumentError(f"sort_order must be 'asc' or 'desc', got {sort_order!r}")
         if cvid is not None and sort_by is not None:
-            raise ValueError("cvid cannot be combined with sort_by (Zoho rejects it)")
+            raise InvalidArgumentError("cvid cannot be combined with sort_by (Zoho rejects it)")
         headers = modified_since_header(modified_since)
         selection = self._require_fields(fields, "list")
         params = {
@@ -90,8 +99,10 @@ class RecordsManager(RecordActions):
             "sort_order": sort_order,
             "cvid": cvid,
         }
-        fetch = partial(self._get_page, self.module, "data", parse=self._parse, headers=headers)
-        return Pager(selection.wrap(fetch), params, max_items=max_records)
+        fetch = partial(
+            self._get_page, self.module, "data", parse=self._parse, headers=headers, options=options
+        )
+        return Pager(selection.wrap(fetch, options), params, max_items=max_records)
 
     def search(
         self,
@@ -102,6 +113,7 @@ class RecordsManager(RecordActions):
         word: str | None = None,
         fields: Sequence[str] | str | None = None,
         per_page: int = MAX_PER_PAGE,
+        **options: Unpack[RequestOptionsDict],
     ) -> Pager[Record]:
         """Records matching exactly one of ``criteria``, ``email``, ``phone`` or ``word``.
 
@@ -118,46 +130,68 @@ class RecordsManager(RecordActions):
             if v is not None
         }
         if len(given) != 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "search takes exactly one of criteria=, email=, phone=, word=; "
                 f"got {sorted(given) or 'none'}"
             )
         selection = self._require_fields(fields, "search", required=False)
         params: dict[str, Any] = {**given, "per_page": per_page, "fields": selection.param}
         fetch = partial(
-            self._get_page, f"{self.module}/search", "data", parse=self._parse, heavy=True
+            self._get_page,
+            f"{self.module}/search",
+            "data",
+            parse=self._parse,
+            heavy=True,
+            options=options,
         )
-        return Pager(selection.wrap(fetch), params)
+        return Pager(selection.wrap(fetch, options), params)
 
     async def count(
-        self, *, criteria: Criteria | str | None = None, cvid: str | None = None
+        self,
+        *,
+        criteria: Criteria | str | None = None,
+        cvid: str | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> int:
         """The number of records (optionally matching ``criteria`` or in a custom view)."""
         if criteria is not None:
             from .._criteria import criteria_param
 
             criteria = criteria_param(criteria, self._session.api_version)
-        body = await self._session.request_json(
-            "GET", f"{self.module}/actions/count", params={"criteria": criteria, "cvid": cvid}
+        body = await self._session.call(
+            "GET",
+            f"{self.module}/actions/count",
+            options,
+            params={"criteria": criteria, "cvid": cvid},
         )
         return int(body.get("count", 0)) if isinstance(body, dict) else 0
 
     async def create(
-        self, records: Iterable[Mapping[str, Any]], *, trigger: Sequence[str] | None = None
-    ) -> BulkResult:
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        trigger: Sequence[str] | None = None,
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults:
         """Insert any number of records; per-record outcomes in input order."""
         return await self._write_chunks(
-            "POST", self.module, _as_items(records), _body(_trigger(trigger))
+            "POST", self.module, _as_items(records), _body(_trigger(trigger)), options=options
         )
 
     async def update(
-        self, records: Iterable[Mapping[str, Any]], *, trigger: Sequence[str] | None = None
-    ) -> BulkResult:
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        trigger: Sequence[str] | None = None,
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults:
         """Update records; each needs its ``id``."""
         items = _as_items(records)
         for index, item in enumerate(items):
             check_id(item.get("id"), f"records[{index}]['id']")
-        return await self._write_chunks("PUT", self.module, items, _body(_trigger(trigger)))
+        return await self._write_chunks(
+            "PUT", self.module, items, _body(_trigger(trigger)), options=options
+        )
 
     async def upsert(
         self,
@@ -165,16 +199,23 @@ class RecordsManager(RecordActions):
         *,
         duplicate_check_fields: Sequence[str] | None = None,
         trigger: Sequence[str] | None = None,
-    ) -> BulkResult:
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults:
         """Insert or update, matching on ``duplicate_check_fields`` (Zoho's defaults if None)."""
         extra = _trigger(trigger)
         if duplicate_check_fields is not None:
             extra["duplicate_check_fields"] = list(duplicate_check_fields)
         return await self._write_chunks(
-            "POST", f"{self.module}/upsert", _as_items(records), _body(extra)
+            "POST", f"{self.module}/upsert", _as_items(records), _body(extra), options=options
         )
 
-    async def delete(self, ids: Iterable[str | int], *, wf_trigger: bool = True) -> BulkResult:
+    async def delete(
+        self,
+        ids: Iterable[str | int],
+        *,
+        wf_trigger: bool = True,
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults:
         """Delete records by id, 100 per call; per-record outcomes in input order."""
         id_list = [check_id(i) for i in ids]
         flag = str(wf_trigger).lower()
@@ -183,6 +224,7 @@ class RecordsManager(RecordActions):
             self.module,
             id_list,
             lambda chunk: {"params": {"ids": ",".join(chunk), "wf_trigger": flag}},
+            options=options,
         )
 
 
@@ -196,7 +238,9 @@ def _as_items(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         elif isinstance(item, Mapping):
             items.append(item)
         else:
-            raise TypeError(f"records[{index}] is {type(item).__name__}, expected a dict")
+            raise InvalidArgumentTypeError(
+                f"records[{index}] is {type(item).__name__}, expected a dict"
+            )
     return items
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, Unpack
 
 from .._entities import Entity, Profile, Role, Variable, VariableGroup
-from .._models import BulkResult
+from .._exceptions import InvalidArgumentError
+from .._http._options import RequestOptionsDict
+from .._models import WriteResults
 from ._base import Manager
 from ._checks import check_id, check_ids
 from ._entity_io import entity_items, first_item, ids_query, json_body, parse_items, require_ids
@@ -23,12 +25,12 @@ MAX_ITEMS_PER_CALL: Final = 100
 
 
 def id_or_api_name(value: str | int, what: str) -> str:
-    """A Zoho id or an API name (``Company_Tagline``), else a ValueError."""
+    """A Zoho id or an API name (``Company_Tagline``), else :class:`InvalidArgumentError`."""
     text = str(value).strip() if isinstance(value, (str, int)) else ""
     if text.isdigit():
         return check_id(text, what)
     if not _API_NAME.match(text):
-        raise ValueError(f"{what} {value!r} is neither a Zoho id nor an API name")
+        raise InvalidArgumentError(f"{what} {value!r} is neither a Zoho id nor an API name")
     return text
 
 
@@ -38,14 +40,14 @@ class _ReadOnlySettings(Manager):
     key: str = ""
     model: type[Entity] = Entity
 
-    async def _list(self) -> builtins.list[Any]:
-        body = await self._session.request_json("GET", f"settings/{self.key}")
+    async def _list(self, options: RequestOptionsDict) -> builtins.list[Any]:
+        body = await self._session.call("GET", f"settings/{self.key}", options)
         return parse_items(body, self.key, self.model)
 
-    async def _get(self, item_id: str | int, what: str) -> Any:
+    async def _get(self, item_id: str | int, what: str, options: RequestOptionsDict) -> Any:
         iid = check_id(item_id, f"{what} id")
-        body = await self._session.request_json("GET", f"settings/{self.key}/{iid}")
-        return first_item(body, self.key, self.model, f"no {what} with id {iid}")
+        answer = await self._session.answer("GET", f"settings/{self.key}/{iid}", options)
+        return first_item(answer, self.key, self.model, f"no {what} with id {iid}")
 
 
 class RolesManager(_ReadOnlySettings):
@@ -54,13 +56,13 @@ class RolesManager(_ReadOnlySettings):
     key = "roles"
     model = Role
 
-    async def list(self) -> builtins.list[Role]:
+    async def list(self, **options: Unpack[RequestOptionsDict]) -> builtins.list[Role]:
         """Every role."""
-        return await self._list()
+        return await self._list(options)
 
-    async def get(self, role_id: str | int) -> Role:
+    async def get(self, role_id: str | int, **options: Unpack[RequestOptionsDict]) -> Role:
         """One role by id."""
-        role: Role = await self._get(role_id, "role")
+        role: Role = await self._get(role_id, "role", options)
         return role
 
 
@@ -70,13 +72,13 @@ class ProfilesManager(_ReadOnlySettings):
     key = "profiles"
     model = Profile
 
-    async def list(self) -> builtins.list[Profile]:
+    async def list(self, **options: Unpack[RequestOptionsDict]) -> builtins.list[Profile]:
         """Every profile."""
-        return await self._list()
+        return await self._list(options)
 
-    async def get(self, profile_id: str | int) -> Profile:
+    async def get(self, profile_id: str | int, **options: Unpack[RequestOptionsDict]) -> Profile:
         """One profile by id (with its permissions)."""
-        profile: Profile = await self._get(profile_id, "profile")
+        profile: Profile = await self._get(profile_id, "profile", options)
         return profile
 
 
@@ -86,48 +88,78 @@ class VariablesManager(Manager):
     Writes take any number of variables (100 per call) and return per-item results in order.
     """
 
-    async def list(self, *, group: str | int | None = None) -> builtins.list[Variable]:
+    async def list(
+        self, *, group: str | int | None = None, **options: Unpack[RequestOptionsDict]
+    ) -> builtins.list[Variable]:
         """Every variable, or those of ``group`` (a group id or API name)."""
         params = {"group": id_or_api_name(group, "group")} if group is not None else None
-        body = await self._session.request_json("GET", "settings/variables", params=params)
+        body = await self._session.call("GET", "settings/variables", options, params=params)
         return parse_items(body, "variables", Variable)
 
-    async def get(self, variable: str | int, *, group: str | int | None = None) -> Variable:
+    async def get(
+        self,
+        variable: str | int,
+        *,
+        group: str | int | None = None,
+        **options: Unpack[RequestOptionsDict],
+    ) -> Variable:
         """One variable by id or API name."""
         name = id_or_api_name(variable, "variable")
         params = {"group": id_or_api_name(group, "group")} if group is not None else None
-        body = await self._session.request_json("GET", f"settings/variables/{name}", params=params)
-        return first_item(body, "variables", Variable, f"no variable {name!r}")
+        answer = await self._session.answer(
+            "GET", f"settings/variables/{name}", options, params=params
+        )
+        return first_item(answer, "variables", Variable, f"no variable {name!r}")
 
-    async def create(self, variables: Iterable[Mapping[str, Any] | Variable]) -> BulkResult:
+    async def create(
+        self,
+        variables: Iterable[Mapping[str, Any] | Variable],
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults:
         """Create variables (each: ``name``, ``api_name``, ``type``, ``variable_group``...)."""
         items = entity_items(variables, "variables")
         return await self._write_chunks(
-            "POST", "settings/variables", items, json_body("variables"), key="variables"
+            "POST",
+            "settings/variables",
+            items,
+            json_body("variables"),
+            key="variables",
+            options=options,
         )
 
-    async def update(self, variables: Iterable[Mapping[str, Any] | Variable]) -> BulkResult:
+    async def update(
+        self,
+        variables: Iterable[Mapping[str, Any] | Variable],
+        **options: Unpack[RequestOptionsDict],
+    ) -> WriteResults:
         """Update variables (each needs its ``id``), e.g. ``[{"id": .., "value": ..}]``."""
         items = entity_items(variables, "variables")
         require_ids(items, "variables")
         return await self._write_chunks(
-            "PUT", "settings/variables", items, json_body("variables"), key="variables"
+            "PUT",
+            "settings/variables",
+            items,
+            json_body("variables"),
+            key="variables",
+            options=options,
         )
 
-    async def delete(self, ids: Iterable[str | int]) -> BulkResult:
+    async def delete(
+        self, ids: Iterable[str | int], **options: Unpack[RequestOptionsDict]
+    ) -> WriteResults:
         """Delete variables by id."""
         checked = check_ids(ids, "variable id")
         return await self._write_chunks(
-            "DELETE", "settings/variables", checked, ids_query, key="variables"
+            "DELETE", "settings/variables", checked, ids_query, key="variables", options=options
         )
 
-    async def groups(self) -> builtins.list[VariableGroup]:
+    async def groups(self, **options: Unpack[RequestOptionsDict]) -> builtins.list[VariableGroup]:
         """Every variable group."""
-        body = await self._session.request_json("GET", "settings/variable_groups")
+        body = await self._session.call("GET", "settings/variable_groups", options)
         return parse_items(body, "variable_groups", VariableGroup)
 
-    async def group(self, group: str | int) -> VariableGroup:
+    async def group(self, group: str | int, **options: Unpack[RequestOptionsDict]) -> VariableGroup:
         """One variable group by id or API name."""
         name = id_or_api_name(group, "group")
-        body = await self._session.request_json("GET", f"settings/variable_groups/{name}")
-        return first_item(body, "variable_groups", VariableGroup, f"no variable group {name!r}")
+        answer = await self._session.answer("GET", f"settings/variable_groups/{name}", options)
+        return first_item(answer, "variable_groups", VariableGroup, f"no variable group {name!r}")

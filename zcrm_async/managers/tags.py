@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 from .._entities import Tag
-from .._exceptions import APIError
-from .._models import BulkResult, WriteResult
-from ._base import Manager
+from .._exceptions import InvalidArgumentError, InvalidArgumentTypeError
+from .._http._envelope import Answer
+from .._http._options import RequestOptionsDict
+from .._models import WriteResult, WriteResults
+from ._base import Manager, unexpected
 from ._checks import check_id, check_module
 from ._common import single_result, version_tuple
 
@@ -35,23 +37,29 @@ def _tag_json(tag: TagSpec, index: int) -> dict[str, Any]:
     elif isinstance(tag, Mapping):
         body = dict(tag)
     else:
-        raise TypeError(f"tags[{index}] is a {type(tag).__name__}; give a name, Tag or dict")
+        raise InvalidArgumentTypeError(
+            f"tags[{index}] is a {type(tag).__name__}; give a name, Tag or dict"
+        )
     name = body.get("name")
     if "id" in body:
         check_id(body["id"], f"tags[{index}] id")
     elif not isinstance(name, str) or not name.strip():
-        raise ValueError(f"tags[{index}] {tag!r} has neither a name nor an id")
+        raise InvalidArgumentError(f"tags[{index}] {tag!r} has neither a name nor an id")
     if isinstance(name, str) and len(name) > MAX_TAG_NAME:
-        raise ValueError(f"tag name {name!r} is longer than Zoho's {MAX_TAG_NAME} characters")
+        raise InvalidArgumentError(
+            f"tag name {name!r} is longer than Zoho's {MAX_TAG_NAME} characters"
+        )
     return body
 
 
 def _tags_json(tags: Iterable[TagSpec] | str, limit: int) -> list[dict[str, Any]]:
     items = [_tag_json(t, i) for i, t in enumerate([tags] if isinstance(tags, str) else tags)]
     if not items:
-        raise ValueError("no tags given")
+        raise InvalidArgumentError("no tags given")
     if len(items) > limit:
-        raise ValueError(f"{len(items)} tags given; Zoho accepts at most {limit} per call")
+        raise InvalidArgumentError(
+            f"{len(items)} tags given; Zoho accepts at most {limit} per call"
+        )
     return items
 
 
@@ -63,7 +71,7 @@ def tag_action(api_version: str, tags: Iterable[TagSpec] | str, *, over_write: b
         for item in items:
             name = item.get("name")
             if not isinstance(name, str) or "," in name:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"API {api_version} tags records by name (tag_names=a,b): tag {item!r} "
                     "needs a name without commas"
                 )
@@ -85,22 +93,30 @@ def tag_action(api_version: str, tags: Iterable[TagSpec] | str, *, over_write: b
 class TagsManager(Manager):
     """Tags of a module: list, create, update, delete, merge (``/settings/tags``)."""
 
-    async def list(self, module: str, *, my_tags: bool | None = None) -> list[Tag]:
+    async def list(
+        self, module: str, *, my_tags: bool | None = None, **options: Unpack[RequestOptionsDict]
+    ) -> list[Tag]:
         """Every tag of ``module``."""
         params = {"module": check_module(module)}
         if my_tags is not None:
             params["my_tags"] = str(my_tags).lower()
-        body = await self._session.request_json("GET", "settings/tags", params=params)
+        body = await self._session.call("GET", "settings/tags", options, params=params)
         items = body.get("tags") if isinstance(body, dict) else None
         return [Tag.from_api(t) for t in items or []]
 
-    async def create(self, module: str, tags: Iterable[TagSpec] | str) -> BulkResult:
+    async def create(
+        self, module: str, tags: Iterable[TagSpec] | str, **options: Unpack[RequestOptionsDict]
+    ) -> WriteResults:
         """Create tags in ``module`` (at most 50 per call); results in input order."""
         items = _tags_json(tags, MAX_TAGS_PER_CREATE)
-        body = await self._session.request_json(
-            "POST", "settings/tags", params={"module": check_module(module)}, json={"tags": items}
+        answer = await self._session.answer(
+            "POST",
+            "settings/tags",
+            options,
+            params={"module": check_module(module)},
+            json={"tags": items},
         )
-        return _tag_results(body, len(items))
+        return _tag_results(answer, len(items))
 
     async def update(
         self,
@@ -109,45 +125,49 @@ class TagsManager(Manager):
         *,
         name: str | None = None,
         color_code: str | None = None,
+        **options: Unpack[RequestOptionsDict],
     ) -> WriteResult:
         """Rename a tag and/or change its colour."""
         tid = check_id(tag_id, "tag id")
         change = {k: v for k, v in (("name", name), ("color_code", color_code)) if v is not None}
         if not change:
-            raise ValueError("update needs name= and/or color_code=")
+            raise InvalidArgumentError("update needs name= and/or color_code=")
         if name is not None:
             _tag_json(name, 0)
-        body = await self._session.request_json(
+        answer = await self._session.answer(
             "PUT",
             f"settings/tags/{tid}",
+            options,
             params={"module": check_module(module)},
             json={"tags": [change]},
         )
-        return single_result(body, "tags")
+        return single_result(answer, "tags")
 
-    async def delete(self, tag_id: str | int) -> WriteResult:
+    async def delete(self, tag_id: str | int, **options: Unpack[RequestOptionsDict]) -> WriteResult:
         """Delete a tag (it is removed from every record)."""
         tid = check_id(tag_id, "tag id")
         return single_result(
-            await self._session.request_json("DELETE", f"settings/tags/{tid}"), "tags"
+            await self._session.answer("DELETE", f"settings/tags/{tid}", options), "tags"
         )
 
-    async def merge(self, tag_id: str | int, *, into: str | int) -> WriteResult:
+    async def merge(
+        self, tag_id: str | int, *, into: str | int, **options: Unpack[RequestOptionsDict]
+    ) -> WriteResult:
         """Merge tag ``tag_id`` into tag ``into``: its records get ``into``, it is deleted."""
         source = check_id(tag_id, "tag id")
         target = check_id(into, "tag id (into)")
-        body = await self._session.request_json(
+        answer = await self._session.answer(
             "POST",
             f"settings/tags/{target}/actions/merge",
+            options,
             json={"tags": [{"conflict_id": source}]},
         )
-        return single_result(body, "tags")
+        return single_result(answer, "tags")
 
 
-def _tag_results(body: Any, expected: int) -> BulkResult:
+def _tag_results(answer: Answer, expected: int) -> WriteResults:
+    body = answer.json()
     items = body.get("tags") if isinstance(body, dict) else None
     if not isinstance(items, list) or len(items) != expected:
-        raise APIError(
-            200, "UNEXPECTED_RESPONSE", f"expected {expected} tag results, got {str(body)[:200]!r}"
-        )
-    return BulkResult([WriteResult.from_api(item, i) for i, item in enumerate(items)])
+        raise unexpected(answer, f"expected {expected} tag results, got {str(body)[:200]!r}")
+    return WriteResults([WriteResult.from_api(item, i) for i, item in enumerate(items)])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 from .._entities import Tax
-from .._models import BulkResult
+from .._http._options import RequestOptionsDict
+from .._models import WriteResults
 from ._base import Manager
 from ._checks import check_id, check_ids
 from ._entity_io import entity_items, first_item, ids_query, json_body, parse_items, require_ids
@@ -18,28 +19,40 @@ __all__ = ["TaxesManager"]
 class TaxesManager(Manager):
     """Org taxes: list, get, create, update, delete (100 per call; results in input order)."""
 
-    async def list(self) -> builtins.list[Tax]:
+    async def list(self, **options: Unpack[RequestOptionsDict]) -> builtins.list[Tax]:
         """Every tax."""
-        return parse_items(await self._session.request_json("GET", "org/taxes"), "taxes", Tax)
+        return parse_items(await self._session.call("GET", "org/taxes", options), "taxes", Tax)
 
-    async def get(self, tax_id: str | int) -> Tax:
+    async def get(self, tax_id: str | int, **options: Unpack[RequestOptionsDict]) -> Tax:
         """One tax by id."""
         tid = check_id(tax_id, "tax id")
-        body = await self._session.request_json("GET", f"org/taxes/{tid}")
-        return first_item(body, "taxes", Tax, f"no tax with id {tid}")
+        answer = await self._session.answer("GET", f"org/taxes/{tid}", options)
+        return first_item(answer, "taxes", Tax, f"no tax with id {tid}")
 
-    async def create(self, taxes: Iterable[Mapping[str, Any] | Tax]) -> BulkResult:
+    async def create(
+        self, taxes: Iterable[Mapping[str, Any] | Tax], **options: Unpack[RequestOptionsDict]
+    ) -> WriteResults:
         """Add taxes (each: ``name`` and ``value``, a percentage)."""
         items = entity_items(taxes, "taxes")
-        return await self._write_chunks("POST", "org/taxes", items, json_body("taxes"), key="taxes")
+        return await self._write_chunks(
+            "POST", "org/taxes", items, json_body("taxes"), key="taxes", options=options
+        )
 
-    async def update(self, taxes: Iterable[Mapping[str, Any] | Tax]) -> BulkResult:
+    async def update(
+        self, taxes: Iterable[Mapping[str, Any] | Tax], **options: Unpack[RequestOptionsDict]
+    ) -> WriteResults:
         """Update taxes; each needs its ``id``."""
         items = entity_items(taxes, "taxes")
         require_ids(items, "taxes")
-        return await self._write_chunks("PUT", "org/taxes", items, json_body("taxes"), key="taxes")
+        return await self._write_chunks(
+            "PUT", "org/taxes", items, json_body("taxes"), key="taxes", options=options
+        )
 
-    async def delete(self, ids: Iterable[str | int]) -> BulkResult:
+    async def delete(
+        self, ids: Iterable[str | int], **options: Unpack[RequestOptionsDict]
+    ) -> WriteResults:
         """Delete taxes by id."""
         checked = check_ids(ids, "tax id")
-        return await self._write_chunks("DELETE", "org/taxes", checked, ids_query, key="taxes")
+        return await self._write_chunks(
+            "DELETE", "org/taxes", checked, ids_query, key="taxes", options=options
+        )

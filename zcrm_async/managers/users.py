@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, Unpack
 
 from .._entities import User
-from .._exceptions import NotFoundError
-from .._models import BulkResult, WriteResult
+from .._exceptions import InvalidArgumentError
+from .._http._options import RequestOptionsDict
+from .._models import WriteResult, WriteResults
 from .._pagination import Pager
-from ._base import Manager
+from ._base import Manager, empty_result
 from ._checks import check_id
 from ._entity_io import entity_items, json_body, require_ids
 
@@ -33,75 +34,108 @@ USER_TYPES = (
 class UsersManager(Manager):
     """Users of the organisation."""
 
-    async def current(self) -> User:
+    async def current(self, **options: Unpack[RequestOptionsDict]) -> User:
         """The user the client acts as (``users?type=CurrentUser``)."""
-        page = await self.list(type="CurrentUser")
-        if not page.items:
-            raise NotFoundError(204, "NO_CURRENT_USER", "Zoho returned no current user")
-        return page.items[0]
+        answer = await self._session.answer("GET", "users", options, params={"type": "CurrentUser"})
+        body = answer.json()
+        users = body.get("users") if isinstance(body, dict) else None
+        if not users:
+            raise empty_result(answer, "NO_CURRENT_USER", "Zoho returned no current user")
+        return User.from_api(users[0])
 
-    def list(self, *, type: str = "AllUsers", per_page: int = 200) -> Pager[User]:
+    def list(
+        self, *, type: str = "AllUsers", per_page: int = 200, **options: Unpack[RequestOptionsDict]
+    ) -> Pager[User]:
         """Users of one ``type`` (``AllUsers``, ``ActiveUsers``, ``AdminUsers``...)."""
-        fetch = partial(self._get_page, "users", "users", parse=User.from_api)
+        fetch = partial(self._get_page, "users", "users", parse=User.from_api, options=options)
         return Pager(fetch, {"type": _check_type(type), "per_page": _per_page(per_page)})
 
-    def search(self, criteria: str, *, type: str | None = None, per_page: int = 200) -> Pager[User]:
+    def search(
+        self,
+        criteria: str,
+        *,
+        type: str | None = None,
+        per_page: int = 200,
+        **options: Unpack[RequestOptionsDict],
+    ) -> Pager[User]:
         """Users matching ``criteria`` (``(email:starts_with:ada)``), optionally of a ``type``."""
         if not isinstance(criteria, str) or not criteria.strip():
-            raise ValueError(f"criteria must be a non-empty criteria string, got {criteria!r}")
+            raise InvalidArgumentError(
+                f"criteria must be a non-empty criteria string, got {criteria!r}"
+            )
         params = {
             "criteria": criteria,
             "type": None if type is None else _check_type(type),
             "per_page": _per_page(per_page),
         }
-        fetch = partial(self._get_page, "users/search", "users", parse=User.from_api, heavy=True)
+        fetch = partial(
+            self._get_page,
+            "users/search",
+            "users",
+            parse=User.from_api,
+            heavy=True,
+            options=options,
+        )
         return Pager(fetch, params)
 
-    async def count(self, *, type: str | None = None) -> int:
+    async def count(self, *, type: str | None = None, **options: Unpack[RequestOptionsDict]) -> int:
         """How many users (of a ``type``) the org has."""
         params = None if type is None else {"type": _check_type(type)}
-        body = await self._session.request_json("GET", "users/actions/count", params=params)
+        body = await self._session.call("GET", "users/actions/count", options, params=params)
         return int(body.get("count", 0)) if isinstance(body, dict) else 0
 
-    async def create(self, users: Iterable[Mapping[str, Any] | User]) -> BulkResult:
+    async def create(
+        self, users: Iterable[Mapping[str, Any] | User], **options: Unpack[RequestOptionsDict]
+    ) -> WriteResults:
         """Add users; each needs ``email``, ``last_name``, ``role`` and ``profile`` (ids).
 
         Per-user outcomes come back in input order (the new ids in ``result.ids``).
         """
         items = entity_items(users, "users")
-        return await self._write_chunks("POST", "users", items, json_body("users"), key="users")
+        return await self._write_chunks(
+            "POST", "users", items, json_body("users"), key="users", options=options
+        )
 
-    async def update(self, users: Iterable[Mapping[str, Any] | User]) -> BulkResult:
+    async def update(
+        self, users: Iterable[Mapping[str, Any] | User], **options: Unpack[RequestOptionsDict]
+    ) -> WriteResults:
         """Update users; each needs its ``id``."""
         items = entity_items(users, "users")
         require_ids(items, "users")
-        return await self._write_chunks("PUT", "users", items, json_body("users"), key="users")
+        return await self._write_chunks(
+            "PUT", "users", items, json_body("users"), key="users", options=options
+        )
 
-    async def delete(self, user_id: str | int) -> WriteResult:
+    async def delete(
+        self, user_id: str | int, **options: Unpack[RequestOptionsDict]
+    ) -> WriteResult:
         """Delete one user (Zoho lists them as ``DeletedUsers`` afterwards)."""
         uid = check_id(user_id, "user id")
         results = await self._write_chunks(
-            "DELETE", f"users/{uid}", [uid], lambda _: {}, key="users"
+            "DELETE", f"users/{uid}", [uid], lambda _: {}, key="users", options=options
         )
         return results.results[0]
 
-    async def get(self, user_id: str | int) -> User:
+    async def get(self, user_id: str | int, **options: Unpack[RequestOptionsDict]) -> User:
         """One user by id."""
         uid = check_id(user_id, "user id")
-        body = await self._session.request_json("GET", f"users/{uid}")
+        answer = await self._session.answer("GET", f"users/{uid}", options)
+        body = answer.json()
         users = body.get("users") if isinstance(body, dict) else None
         if not users:
-            raise NotFoundError(204, "USER_NOT_FOUND", f"no user with id {uid}", {"id": uid})
+            raise empty_result(answer, "USER_NOT_FOUND", f"no user with id {uid}", {"id": uid})
         return User.from_api(users[0])
 
 
 def _check_type(user_type: str) -> str:
     if user_type not in USER_TYPES:
-        raise ValueError(f"type must be one of {', '.join(USER_TYPES)}; got {user_type!r}")
+        raise InvalidArgumentError(
+            f"type must be one of {', '.join(USER_TYPES)}; got {user_type!r}"
+        )
     return user_type
 
 
 def _per_page(per_page: int) -> int:
     if not 1 <= per_page <= 200:
-        raise ValueError(f"per_page must be 1..200, got {per_page}")
+        raise InvalidArgumentError(f"per_page must be 1..200, got {per_page}")
     return per_page

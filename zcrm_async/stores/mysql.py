@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from .._backend import current_backend
-from .._exceptions import TokenStoreError, UnsupportedBackendError
+from .._exceptions import InvalidArgumentError, TokenStoreError, UnsupportedBackendError
 from .._logging import protect_driver_logger
 from .._models import OAuthTokens
 from ._base import LOCK_TIMEOUT, BaseTokenStore
@@ -128,7 +128,7 @@ class MySQLStore(BaseTokenStore):
         query_timeout: float = 10.0,
     ) -> None:
         if pool_size < 1:
-            raise ValueError("pool_size must be at least 1")
+            raise InvalidArgumentError("pool_size must be at least 1")
         self.host = host
         self.port = port
         self.user = user

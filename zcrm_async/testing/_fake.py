@@ -99,6 +99,8 @@ class FakeZohoCRM:
             "current_user_email": self.user_email,
             "upload_url": self.base_url,
             "persistence": "memory",
+            # The fake serves plain http on its own host: the one opt-in a test server needs.
+            "allow_untrusted_hosts": True,
         }
         return Config.from_dict(values, **overrides)
 

@@ -1,0 +1,65 @@
+"""What Zoho's answers say in their headers about limits and about the request itself."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import attrs
+
+from ._http._retry import parse_retry_after
+
+__all__ = ["REQUEST_ID_HEADERS", "RateLimitInfo", "request_id"]
+
+#: Headers that identify a request, when an answer carries one. Zoho documents none; gateways
+#: and proxies in front of it often add ``X-Request-Id``.
+REQUEST_ID_HEADERS: Final = ("x-request-id", "x-zoho-request-id")
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    """The first request-identifying header present (see :data:`REQUEST_ID_HEADERS`)."""
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def _count(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    try:
+        return None if value is None else int(value.strip())
+    except ValueError:
+        return None
+
+
+@attrs.frozen
+class RateLimitInfo:
+    """Zoho's rate-limit headers of one answer (None where the answer has no such header).
+
+    ``credits_remaining`` is ``X-API-CREDITS-REMAINING``, which Zoho sends once half of the
+    day's API credits are used. ``limit``/``remaining``/``reset`` and the ``day_*`` pair are
+    the ``X-RATELIMIT-*`` headers older API versions sent. ``retry_after`` is ``Retry-After``
+    in seconds.
+    """
+
+    credits_remaining: int | None = None
+    limit: int | None = None
+    remaining: int | None = None
+    reset: str | None = None
+    day_limit: int | None = None
+    day_remaining: int | None = None
+    retry_after: float | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimitInfo:
+        """Read the headers of an answer (names are case-insensitive in ``httpx.Headers``)."""
+        return cls(
+            credits_remaining=_count(headers, "x-api-credits-remaining"),
+            limit=_count(headers, "x-ratelimit-limit"),
+            remaining=_count(headers, "x-ratelimit-remaining"),
+            reset=headers.get("x-ratelimit-reset"),
+            day_limit=_count(headers, "x-ratelimit-day-limit"),
+            day_remaining=_count(headers, "x-ratelimit-day-remaining"),
+            retry_after=parse_retry_after(headers.get("retry-after")),
+        )

@@ -1,0 +1,85 @@
+"""Reading an answer's body into memory, never more than a configured number of bytes."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import AsyncIterator
+
+import httpx
+
+from .._exceptions import ResponseTooLargeError
+
+__all__ = ["read_bounded"]
+
+#: Content encodings decoded here, so that the bound applies to the decoded bytes.
+_WBITS = {"gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+
+
+async def read_bounded(response: httpx.Response, limit: int) -> None:
+    """Read ``response``'s body (then in ``response.content``), at most ``limit`` bytes.
+
+    A declared ``Content-Length`` above the limit fails at once; otherwise the body is read
+    chunk by chunk and reading stops as soon as the limit is passed. gzip and deflate bodies
+    are decoded here, chunk by chunk with the output bounded too, so a small compressed body
+    cannot grow past the limit in memory (the response then reads as identity-encoded). Any
+    other encoding is bounded by its encoded size.
+    """
+    declared = response.headers.get("Content-Length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(response, limit, int(declared))
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    wbits = _WBITS.get(encoding)
+    if wbits is not None:
+        del response.headers["Content-Encoding"]
+    response.stream = _BoundedStream(response, limit, wbits)
+    await response.aread()
+
+
+def _too_large(response: httpx.Response, limit: int, size: int | None) -> ResponseTooLargeError:
+    url = str(response.request.url.copy_with(query=None))
+    return ResponseTooLargeError(method=response.request.method, url=url, limit=limit, size=size)
+
+
+class _BoundedStream(httpx.AsyncByteStream):
+    """The response's stream, decoded if ``wbits`` is given, failing past ``limit`` bytes."""
+
+    def __init__(self, response: httpx.Response, limit: int, wbits: int | None) -> None:
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        self._response = response
+        self._inner = response.stream
+        self._limit = limit
+        self._wbits = wbits
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        wbits = self._wbits
+        decoder = None if wbits is None else zlib.decompressobj(wbits)
+        size = 0
+        async for chunk in self._inner:
+            if decoder is not None:
+                room = self._limit - size + 1  # never 0, which zlib reads as "no limit"
+                try:
+                    chunk = decoder.decompress(chunk, room)
+                except zlib.error as exc:
+                    # Some servers send "deflate" without the zlib header: try it raw, once.
+                    if wbits != zlib.MAX_WBITS or size:
+                        raise httpx.DecodingError(
+                            f"cannot decode the body: {exc}", request=self._response.request
+                        ) from exc
+                    wbits, decoder = -zlib.MAX_WBITS, zlib.decompressobj(-zlib.MAX_WBITS)
+                    chunk = decoder.decompress(chunk, room)
+                if decoder.unconsumed_tail:
+                    raise _too_large(self._response, self._limit, None)
+            size += len(chunk)
+            if size > self._limit:
+                raise _too_large(self._response, self._limit, None)
+            if chunk:
+                yield chunk
+        if decoder is not None:
+            tail = decoder.flush()
+            if size + len(tail) > self._limit:
+                raise _too_large(self._response, self._limit, None)
+            if tail:
+                yield tail
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
