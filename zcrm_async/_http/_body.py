@@ -51,10 +51,20 @@ class _BoundedStream(httpx.AsyncByteStream):
         self._wbits = wbits
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        chunks = aiter(self._inner)
+        try:
+            async for chunk in self._bounded(chunks):
+                yield chunk
+        finally:
+            close = getattr(chunks, "aclose", None)
+            if close is not None:  # stopping early must not leave the stream's generators open
+                await close()
+
+    async def _bounded(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         wbits = self._wbits
         decoder = None if wbits is None else zlib.decompressobj(wbits)
         size = 0
-        async for chunk in self._inner:
+        async for chunk in chunks:
             if decoder is not None:
                 room = self._limit - size + 1  # never 0, which zlib reads as "no limit"
                 try:

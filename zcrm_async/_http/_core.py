@@ -68,6 +68,8 @@ class _Call:
     call_id: int = 0
     #: The path of the URL called, ids replaced (for hooks and the error log).
     template: str = ""
+    #: The last request built (its URL names the call in the error log).
+    request: httpx.Request | None = None
     attempts: int = 0
     status_code: int | None = None
     error_code: str | None = None
@@ -162,7 +164,7 @@ class HttpCore:
             try:
                 answer = await self._final_answer(call, signer, held)
             except ZCRMError as error:
-                log_error(error, f"{call.method} {call.template or path_template(options.path)}")
+                log_error(error, f"{call.method} {_template(call)}")
                 self._finished(call, error)
                 raise
             except BaseException as error:
@@ -301,6 +303,7 @@ class HttpCore:
             headers=headers,
             timeout=timeout,
         )
+        call.request = request
         if self.hooks is not None and not call.template:
             call.template = path_template(request.url.path)
         return request
@@ -418,7 +421,7 @@ class HttpCore:
                 call.call_id,
                 call.options.target,
                 call.method,
-                call.template,
+                _template(call),
                 call.status_code,
                 call.attempts,
                 call.error_code,
@@ -427,6 +430,13 @@ class HttpCore:
                 duration,
             )
         )
+
+
+def _template(call: _Call) -> str:
+    """The call's path template (from its URL when a request was built)."""
+    if call.template:
+        return call.template
+    return path_template(call.request.url.path if call.request else call.options.path)
 
 
 def _accepted(call: _Call, answer: Answer) -> bool:

@@ -110,9 +110,15 @@ class _ResponseStream(httpx.AsyncByteStream):
         self._stream = stream
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _httpx_errors():
-            async for part in self._stream:
-                yield part
+        parts = aiter(self._stream)
+        try:
+            with _httpx_errors():
+                async for part in parts:
+                    yield part
+        finally:
+            close = getattr(parts, "aclose", None)
+            if close is not None:  # a reader that stops early leaves no generator open
+                await close()
 
     async def aclose(self) -> None:
         close = getattr(self._stream, "aclose", None)

@@ -1,0 +1,508 @@
+"""The one request path: redirects, body cap, trusted hosts, error answers, per-call options."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import anyio
+import anyio.abc
+import httpx
+import pytest
+
+import zcrm_async as zc
+from zcrm_async.testing import FakeZohoCRM
+
+pytestmark = pytest.mark.anyio
+
+Script = Callable[[httpx.Request], httpx.Response | None]
+
+
+class Scripted(httpx.AsyncBaseTransport):
+    """The fake, except where ``script`` answers first (a proxy or a hostile host in between).
+
+    Every request that reaches the transport is kept in ``seen``.
+    """
+
+    def __init__(self, fake: FakeZohoCRM, script: Script) -> None:
+        self.inner = fake.transport()
+        self.script = script
+        self.seen: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        answer = self.script(request)
+        if answer is not None:
+            return answer
+        return await self.inner.handle_async_request(request)
+
+
+async def client_on(
+    fake: FakeZohoCRM, script: Script, retry: zc.RetryPolicy, **config: object
+) -> tuple[zc.ZohoCRM, Scripted]:
+    transport = Scripted(fake, script)
+    crm = zc.ZohoCRM(fake.config(**config), transport=transport, retry=retry)
+    await crm.oauth.generate_access_token(fake.issue_grant_code())
+    return crm, transport
+
+
+# -- redirects ----------------------------------------------------------------------------------
+
+
+async def test_a_redirect_from_the_api_is_an_error_and_never_followed(
+    fake: FakeZohoCRM, fast_retry: zc.RetryPolicy
+) -> None:
+    def redirect_org(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/org"):
+            return httpx.Response(302, headers={"Location": "https://evil.example/steal"})
+        return None
+
+    crm, transport = await client_on(fake, redirect_org, fast_retry)
+    async with crm:
+        with pytest.raises(zc.RedirectError) as info:
+            await crm.org.get()
+    error = info.value
+    assert error.status_code == 302 and error.location == "https://evil.example/steal"
+    assert "302" in str(error) and "https://evil.example/steal" in str(error)
+    assert all(r.url.host != "evil.example" for r in transport.seen)
+    assert sum(r.url.path.endswith("/org") for r in transport.seen) == 1  # not retried either
+
+
+async def test_a_redirect_from_the_accounts_server_is_an_error(
+    fake: FakeZohoCRM, fast_retry: zc.RetryPolicy
+) -> None:
+    def redirect_token(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path == "/oauth/v2/token":
+            return httpx.Response(307, headers={"Location": "https://evil.example/token"})
+        return None
+
+    transport = Scripted(fake, redirect_token)
+    async with zc.ZohoCRM(fake.config(), transport=transport, retry=fast_retry) as crm:
+        with pytest.raises(zc.RedirectError) as info:
+            await crm.oauth.generate_access_token(fake.issue_grant_code())
+    assert info.value.location == "https://evil.example/token"
+    assert [r.url.host for r in transport.seen] == ["fake-zoho.test"]  # the secret stayed home
+    assert fake.client_secret not in str(info.value)
+
+
+async def test_304_not_modified_is_still_an_empty_answer(crm: zc.ZohoCRM) -> None:
+    await crm.records("Leads").create([{"Last_Name": "Old"}])
+    pager = crm.records("Leads").list(fields=["Last_Name"], modified_since="2999-01-01T00:00:00Z")
+    assert (await pager).items == []
+
+
+# -- the body cap -------------------------------------------------------------------------------
+
+
+async def test_an_answer_over_the_cap_is_a_clear_error(fake: FakeZohoCRM) -> None:
+    async with zc.ZohoCRM(
+        fake.config(max_response_bytes=20_000), transport=fake.transport()
+    ) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        (big,) = fake.add_records("Leads", [{"Last_Name": "Big", "Description": "x" * 30_000}])
+        with pytest.raises(zc.ResponseTooLargeError) as info:
+            await crm.records("Leads").get(big)
+        (small,) = fake.add_records("Leads", [{"Last_Name": "small"}])
+        assert (await crm.records("Leads").get(small))["Last_Name"] == "small"
+    assert info.value.limit == 20_000
+    assert "max_response_bytes" in str(info.value) and f"/Leads/{big}" in str(info.value)
+
+
+class RawServer:
+    """A socket server answering every request with the same prebuilt bytes."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.port = 0
+
+    async def handle(self, stream: anyio.abc.SocketStream) -> None:
+        async with stream:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += await stream.receive()
+            await stream.send(self.answer)
+
+
+@asynccontextmanager
+async def raw_server(answer: bytes) -> AsyncIterator[RawServer]:
+    server = RawServer(answer)
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    server.port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    async with listener, anyio.create_task_group() as group:
+        group.start_soon(listener.serve, server.handle)
+        yield server
+        group.cancel_scope.cancel()
+
+
+async def stored_tokens(api_domain: str) -> zc.MemoryStore:
+    """A store holding a valid token of ``ada@example.com`` for ``api_domain``."""
+    store = zc.MemoryStore()
+    await store.save(
+        zc.OAuthTokens("ada@example.com", "1000.a.b", "1000.c.d", 2**45, api_domain=api_domain)
+    )
+    return store
+
+
+def bare_config(**values: object) -> zc.Config:
+    return zc.Config.from_dict(
+        {
+            "client_id": "c",
+            "client_secret": "s",
+            "redirect_uri": "https://x.example/cb",
+            "current_user_email": "ada@example.com",
+            **values,
+        }
+    )
+
+
+async def request_through(server: RawServer, *, cap: int) -> object:
+    """``crm.request`` to ``server`` with a client capped at ``cap`` bytes."""
+    config = bare_config(allow_untrusted_hosts=True, max_response_bytes=cap)
+    store = await stored_tokens(f"http://127.0.0.1:{server.port}")
+    async with zc.ZohoCRM(config, store=store) as crm:
+        return await crm.request("GET", "org")
+
+
+# Stopping a body half way closes the connection; under trio, httpcore's own nested body
+# generators are then collected unfinished, which trio reports as an unraisable warning.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.socket
+async def test_a_gzip_bomb_is_stopped_at_the_cap_of_decoded_bytes() -> None:
+    bomb = gzip.compress(b'{"org": [' + b" " * 5_000_000 + b"]}")
+    assert len(bomb) < 10_000  # tiny on the wire
+    head = (
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n"
+        f"content-length: {len(bomb)}\r\n\r\n"
+    )
+    async with raw_server(head.encode() + bomb) as server:
+        with pytest.raises(zc.ResponseTooLargeError) as info:
+            await request_through(server, cap=100_000)
+        assert info.value.size is None  # found while decoding, not from a header
+        small = gzip.compress(b'{"org": [{"id": "1"}]}')
+        server.answer = (
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n"
+            f"content-length: {len(small)}\r\n\r\n"
+        ).encode() + small
+        assert await request_through(server, cap=100_000) == {"org": [{"id": "1"}]}
+
+
+@pytest.mark.socket
+async def test_a_declared_length_over_the_cap_fails_before_reading() -> None:
+    head = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 900000000\r\n\r\n{"
+    )
+    async with raw_server(head) as server:
+        with anyio.fail_after(10):  # the 900 MB never come: reading them would hang
+            with pytest.raises(zc.ResponseTooLargeError) as info:
+                await request_through(server, cap=1_000_000)
+    assert info.value.size == 900_000_000
+
+
+async def test_downloads_stream_past_the_cap(fake: FakeZohoCRM, fast_retry: zc.RetryPolicy) -> None:
+    poll = zc.PollPolicy(interval=0.001, max_interval=0.005, timeout=10.0)
+    texts = [secrets.token_hex(500) for _ in range(40)]  # 40 kB that a ZIP cannot shrink much
+    fake.add_records("Leads", [{"Last_Name": "L", "Description": text} for text in texts])
+    async with zc.ZohoCRM(
+        fake.config(max_response_bytes=4096), transport=fake.transport(), retry=fast_retry
+    ) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        read = crm.bulk.read_rows("Leads", fields=["Description"], poll=poll)
+        rows = [row["Description"] async for row in read]
+    assert sorted(rows) == sorted(texts)  # the ZIP is far larger than 4 KiB
+
+
+# -- trusted hosts ------------------------------------------------------------------------------
+
+
+def test_plain_http_urls_need_the_explicit_opt_in() -> None:
+    base = {"client_id": "c", "client_secret": "s", "redirect_uri": "https://x.example/cb"}
+    for key in ("accounts_url", "api_base_url", "upload_url"):
+        with pytest.raises(zc.ConfigError) as info:
+            zc.Config.from_dict({**base, key: "http://proxy.example"})
+        assert info.value.key == key and "allow_untrusted_hosts" in str(info.value)
+        allowed = zc.Config.from_dict(
+            {**base, key: "http://proxy.example", "allow_untrusted_hosts": "true"}
+        )
+        assert getattr(allowed, key) == "http://proxy.example"
+    assert zc.Config.from_dict({**base, "accounts_url": "accounts.zoho.eu"}).accounts_url == (
+        "https://accounts.zoho.eu"  # no scheme: https, as the classic SDKs did
+    )
+
+
+def zoho_like(base_url: str) -> FakeZohoCRM:
+    """A fake whose token answers name ``base_url`` as their api_domain."""
+    return FakeZohoCRM(base_url=base_url)
+
+
+def real_config(fake: FakeZohoCRM, **values: object) -> zc.Config:
+    """A config as for a real account (no test opt-in); the fake is reached by its transport."""
+    return zc.Config.from_dict(
+        {
+            "client_id": fake.client_id,
+            "client_secret": fake.client_secret,
+            "redirect_uri": fake.redirect_uri,
+            "current_user_email": fake.user_email,
+            "persistence": "memory",
+            **values,
+        }
+    )
+
+
+async def test_a_token_answer_naming_a_foreign_api_domain_is_refused(
+    fast_retry: zc.RetryPolicy,
+) -> None:
+    fake = zoho_like("https://evil.example")
+    transport = Scripted(fake, lambda request: None)
+    async with zc.ZohoCRM(real_config(fake), transport=transport, retry=fast_retry) as crm:
+        with pytest.raises(zc.OAuthError) as info:
+            await crm.oauth.generate_access_token(fake.issue_grant_code())
+        assert info.value.error == "untrusted_api_domain"
+        assert "https://evil.example" in str(info.value)
+        assert not await crm.oauth.is_token_generated()
+    assert all(r.url.host != "evil.example" for r in transport.seen)
+
+
+async def test_the_api_domain_must_belong_to_the_minting_data_centre(
+    fast_retry: zc.RetryPolicy,
+) -> None:
+    fake = zoho_like("https://www.zohoapis.eu")
+    transport = Scripted(fake, lambda request: None)
+    async with zc.ZohoCRM(real_config(fake), transport=transport, retry=fast_retry) as crm:
+        with pytest.raises(zc.OAuthError, match="untrusted_api_domain"):  # minted by the US DC
+            await crm.oauth.generate_access_token(fake.issue_grant_code())
+        # A user of the EU data centre logging in through a multi-DC web login: accepted.
+        tokens = await crm.oauth.generate_access_token(
+            fake.issue_grant_code(), accounts_server="https://accounts.zoho.eu"
+        )
+        assert tokens.api_domain == "https://www.zohoapis.eu"
+        assert (await crm.org.get()).zgid
+    assert transport.seen[-1].url.host == "www.zohoapis.eu"
+    eu = real_config(fake, data_center="eu")
+    async with zc.ZohoCRM(eu, transport=fake.transport(), retry=fast_retry) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        assert (await crm.users.current()).email == fake.user_email
+
+
+async def test_a_token_is_never_sent_to_a_foreign_full_url() -> None:
+    sent: list[httpx.URL] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url)
+        return httpx.Response(200, json={"org": [{"id": "1"}]})
+
+    store = await stored_tokens("https://www.zohoapis.com")
+    transport = httpx.MockTransport(answer)
+    async with zc.ZohoCRM(bare_config(), store=store, transport=transport) as crm:
+        with pytest.raises(zc.InvalidArgumentError, match=r"evil\.example"):
+            await crm.request("GET", "https://evil.example/crm/v8/org")
+        with pytest.raises(zc.InvalidArgumentError, match=r"http://www\.zohoapis\.com"):
+            await crm.request("GET", "http://www.zohoapis.com/crm/v8/org")  # not https
+        assert await crm.request("GET", "https://www.zohoapis.com/crm/v8/org")
+    assert [str(url) for url in sent] == ["https://www.zohoapis.com/crm/v8/org"]
+
+
+# -- error answers ------------------------------------------------------------------------------
+
+
+async def test_a_500_with_an_html_page_is_a_server_error(
+    fake: FakeZohoCRM, fast_retry: zc.RetryPolicy
+) -> None:
+    page = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+
+    def html_500(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/org"):
+            return httpx.Response(500, content=page, headers={"Content-Type": "text/html"})
+        return None
+
+    crm, transport = await client_on(fake, html_500, fast_retry)
+    async with crm:
+        with pytest.raises(zc.ServerError) as info:
+            await crm.org.get()
+    error = info.value
+    assert error.status_code == 500 and error.code == "HTTP_500"
+    assert error.code != "MALFORMED_RESPONSE" and "Internal Server Error" in str(error)
+    assert error.body == page.decode()
+    assert sum(r.url.path.endswith("/org") for r in transport.seen) == 4  # GET: retried
+
+
+async def test_errors_carry_the_answer_without_the_token(
+    fake: FakeZohoCRM, crm: zc.ZohoCRM
+) -> None:
+    fake.fail_next(429, retry_after=0.001, times=10)
+    with pytest.raises(zc.RateLimitError) as info:
+        await crm.records("Leads").count(params={"criteria": "(Email:equals:x@example.com)"})
+    error = info.value
+    assert error.response is not None and error.response.status_code == 429
+    assert error.body == {
+        "code": "TOO_MANY_REQUESTS",
+        "details": {},
+        "message": "too many requests. please try again after some time",
+        "status": "error",
+    }
+    assert error.headers["retry-after"] == error.response.headers["Retry-After"]
+    assert error.rate_limit.retry_after == pytest.approx(0.001)
+    assert (error.method, error.url) == ("GET", f"{fake.base_url}/crm/v8/Leads/actions/count")
+    token = (await crm.tokens.get(crm.user_email or "")).access_token
+    assert token not in repr(error.response.request.headers)
+    assert error.response.request.headers["Authorization"] == "Zoho-oauthtoken ***"
+
+
+async def test_rate_limit_and_request_id_headers_are_readable(
+    fake: FakeZohoCRM, fast_retry: zc.RetryPolicy
+) -> None:
+    def throttled(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/org"):
+            return httpx.Response(
+                429,
+                json={"code": "TOO_MANY_REQUESTS", "message": "slow down", "status": "error"},
+                headers={"X-API-CREDITS-REMAINING": "17", "X-Request-Id": "req-42"},
+            )
+        return None
+
+    crm, _ = await client_on(fake, throttled, fast_retry)
+    async with crm:
+        with pytest.raises(zc.RateLimitError) as info:
+            await crm.org.get(max_retries=0)
+    assert info.value.rate_limit.credits_remaining == 17
+    assert info.value.request_id == "req-42"
+
+
+async def test_an_empty_answer_for_one_record_is_not_a_404(
+    fake: FakeZohoCRM, crm: zc.ZohoCRM
+) -> None:
+    with pytest.raises(zc.EmptyResultError) as info:
+        await crm.records("Leads").get("5725767000000999999")
+    assert not isinstance(info.value, zc.NotFoundError)
+    assert (info.value.status_code, info.value.code) == (204, "RECORD_NOT_FOUND")
+    assert info.value.response is not None and info.value.response.status_code == 204
+    with pytest.raises(zc.NotFoundError) as not_found:
+        await crm.request("GET", "Leads/not-an-id/Contacts")
+    assert not_found.value.status_code == 404
+
+
+# -- per-call options ---------------------------------------------------------------------------
+
+
+async def test_per_call_max_retries(fake: FakeZohoCRM, crm: zc.ZohoCRM) -> None:
+    fake.stats.reset()
+    fake.fail_next(503, times=5)
+    with pytest.raises(zc.ServerError):
+        await crm.org.get(max_retries=1)
+    assert fake.stats.api_requests == 2
+
+
+@pytest.mark.socket
+async def test_per_call_timeout(fake: FakeZohoCRM, fast_retry: zc.RetryPolicy) -> None:
+    with fake.serve_in_thread():
+        async with zc.ZohoCRM(fake.config(timeout=30), retry=fast_retry) as crm:
+            await crm.oauth.generate_access_token(fake.issue_grant_code())
+            fake.slow_next(1.0)
+            with pytest.raises(zc.TransportError, match="ReadTimeout"):
+                await crm.org.get(timeout=0.1, max_retries=0)
+            assert (await crm.with_options(timeout=5).org.get()).zgid
+
+
+async def test_per_call_headers_and_params_go_on_top(fake: FakeZohoCRM, crm: zc.ZohoCRM) -> None:
+    seen: list[httpx.Request] = []
+
+    async def record(request: httpx.Request) -> None:
+        seen.append(request)
+
+    crm.http.event_hooks["request"].append(record)
+    leads = crm.records("Leads")
+    await leads.list(
+        fields=["Last_Name"], per_page=5, headers={"X-Trace": "t-1"}, params={"per_page": 7}
+    )
+    assert seen[-1].headers["X-Trace"] == "t-1"
+    assert seen[-1].url.params["per_page"] == "7"  # the call's option wins
+    assert seen[-1].url.params["fields"] == "Last_Name"
+
+
+async def test_a_misspelt_option_is_refused_before_sending(crm: zc.ZohoCRM) -> None:
+    with pytest.raises(zc.InvalidArgumentTypeError, match="'timout'"):
+        await crm.org.get(timout=3)  # type: ignore[call-arg]
+    with pytest.raises(zc.InvalidArgumentError, match="max_retries"):
+        await crm.org.get(max_retries=-1)
+
+
+async def test_with_options_views_share_everything_but_their_options(
+    fake: FakeZohoCRM, crm: zc.ZohoCRM
+) -> None:
+    patient = crm.with_options(max_retries=5, headers={"X-Team": "sales"})
+    impatient = patient.with_options(max_retries=0)
+    assert impatient.options == {"max_retries": 0, "headers": {"X-Team": "sales"}}
+    assert patient.http is crm.http and patient.limiter is crm.limiter
+    assert patient.tokens is crm.tokens
+    fake.stats.reset()
+    fake.fail_next(503, times=3)
+    assert (await patient.org.get()).zgid
+    assert fake.stats.api_requests == 4
+    fake.fail_next(503, times=3)
+    with pytest.raises(zc.ServerError):
+        await impatient.org.get()
+    await impatient.aclose()  # a view closes nothing
+    assert (await crm.org.get()).zgid
+
+
+async def test_managers_are_made_once_per_view(crm: zc.ZohoCRM) -> None:
+    assert crm.records("Leads") is crm.records("Leads")
+    assert crm.users is crm.users and crm.bulk is crm.bulk
+    other = crm.as_user("other@example.com")
+    assert other.records("Leads") is not crm.records("Leads")
+    assert other.records("Leads") is other.records("Leads")
+
+
+# -- crm.request and crm.stream -----------------------------------------------------------------
+
+
+async def test_request_returns_json_or_the_raw_response(crm: zc.ZohoCRM) -> None:
+    body = await crm.request("GET", "org")
+    raw = await crm.request("GET", "org", raw=True)
+    assert isinstance(raw, httpx.Response) and raw.json() == body
+    assert raw.request.headers["Authorization"] == "Zoho-oauthtoken ***"
+
+
+async def test_stream_reads_a_body_chunk_by_chunk(fake: FakeZohoCRM, crm: zc.ZohoCRM) -> None:
+    (lead,) = fake.add_records("Leads", [{"Last_Name": "Photo"}])
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 400
+    await crm.records("Leads").upload_photo(lead, png, filename="p.png")
+    async with crm.stream("GET", f"Leads/{lead}/photo") as response:
+        chunks = [chunk async for chunk in response.aiter_bytes(4096)]
+    assert b"".join(chunks) == png and len(chunks) > 1
+
+
+# -- the token, once per attempt ----------------------------------------------------------------
+
+
+async def test_the_token_is_looked_up_once_per_attempt(
+    fake: FakeZohoCRM, crm: zc.ZohoCRM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    original = crm.tokens.get
+
+    async def counting(user_email: str, *, stale: str | None = None) -> zc.OAuthTokens:
+        calls.append(user_email)
+        return await original(user_email, stale=stale)
+
+    monkeypatch.setattr(crm.tokens, "get", counting)
+    await crm.org.get()
+    assert len(calls) == 1
+    fake.fail_next(503, times=2)
+    calls.clear()
+    await crm.org.get()
+    assert len(calls) == 3  # one per attempt
+
+
+async def test_the_error_is_logged_once_at_error_level(
+    fake: FakeZohoCRM, crm: zc.ZohoCRM, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.fail_next(403, code="NO_PERMISSION")
+    with caplog.at_level(logging.DEBUG, logger="zcrm_async"), pytest.raises(zc.APIError) as info:
+        await crm.org.get()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "NO_PERMISSION" in errors[0].getMessage()
+    assert "GET /crm/v8/org" in errors[0].getMessage()
+    assert info.value.logged
