@@ -68,6 +68,7 @@ async def run(records: int) -> None:
                 "current_user_email": "admin@example.com",
                 "persistence": "memory",
                 "timeout": 120,
+                "allow_untrusted_hosts": True,  # the fake serves plain http
             }
         )
         poll = zc.PollPolicy(interval=0.05, max_interval=0.5, timeout=600)

@@ -42,6 +42,7 @@ async def bench_overhead(requests: int, rounds: int) -> dict[str, float]:
             client_secret=fake.client_secret,
             redirect_uri=fake.redirect_uri,
             accounts_url=url,
+            allow_untrusted_hosts=True,  # the fake serves plain http
             current_user_email=fake.user_email,
             persistence="memory",
         )

@@ -137,6 +137,7 @@ async def _sdk_client(env: dict[str, Any]) -> AsyncIterator[zc.ZohoCRM]:
         client_secret=fake.client_secret,
         redirect_uri=fake.redirect_uri,
         accounts_url=env["url"],
+        allow_untrusted_hosts=True,  # the fake serves plain http
         current_user_email=env["user_email"],
         persistence="memory",
         max_concurrency=CONCURRENCY,
@@ -213,6 +214,7 @@ async def prepare(url: str, grant: str, records: int) -> dict[str, Any]:
         client_secret=fake.client_secret,
         redirect_uri=fake.redirect_uri,
         accounts_url=url,
+        allow_untrusted_hosts=True,  # the fake serves plain http
         current_user_email=fake.user_email,
         persistence="memory",
     )

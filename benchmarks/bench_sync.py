@@ -6,7 +6,7 @@
 The fake runs in its own process (``python -m zcrm_async.testing serve``) with the injected
 latency, the concurrency limit and Zoho's heavy-call sub-limit. Each round upserts fresh
 records (a unique ``Email`` per record, duplicate check on Email) with
-:func:`zcrm_async.sync.upsert_in_chunks`, then lists back what changed since the round began
+:func:`zcrm_async.pipelines.upsert_in_chunks`, then lists back what changed since the round began
 (``If-Modified-Since``): every e-mail must be present exactly once and the results must carry
 as many distinct ids as records were written.
 
@@ -40,7 +40,7 @@ import anyio
 import httpx
 
 import zcrm_async as zc
-from zcrm_async.sync import upsert_in_chunks
+from zcrm_async.pipelines import upsert_in_chunks
 from zcrm_async.testing import FakeZohoCRM
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -145,6 +145,7 @@ async def run(
         client_secret=defaults.client_secret,
         redirect_uri=defaults.redirect_uri,
         accounts_url=url,
+        allow_untrusted_hosts=True,  # the fake serves plain http
         current_user_email=defaults.user_email,
         persistence="memory",
         max_concurrency=limit,
@@ -207,7 +208,7 @@ async def run(
                     duplicated += records - len({r.id for r in result})
                     del result, seen
             await http.aclose()
-            adaptive = crm.core.adaptive
+            adaptive = crm.limiter
             cuts, final_limit = adaptive.cuts, adaptive.current
     finally:
         servers.close()
@@ -234,6 +235,7 @@ async def run_floor(
             client_secret="null",
             redirect_uri="http://localhost/callback",
             accounts_url=url,
+            allow_untrusted_hosts=True,  # the fake serves plain http
             current_user_email="patricia@example.com",
             persistence="memory",
             max_concurrency=limit,

@@ -49,7 +49,7 @@ from ._hooks import (
     TokenRefreshed,
 )
 from ._http._limiter import AdaptiveLimiter
-from ._http._options import RequestOptionsDict
+from ._http._options import RequestArgs, RequestOptionsDict
 from ._http._retry import RetryPolicy
 from ._models import (
     BulkResult,
@@ -236,6 +236,7 @@ __all__ = [
     "Record",
     "RedirectError",
     "RelatedList",
+    "RequestArgs",
     "RequestOptionsDict",
     "RequestSent",
     "ResponseReceived",

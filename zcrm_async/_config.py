@@ -1,4 +1,4 @@
-"""``Config``: the seed SDK's configuration dictionary as a validated, immutable value object."""
+"""``Config``: the classic SDKs' configuration dictionary as a validated, immutable value object."""
 
 from __future__ import annotations
 
@@ -201,7 +201,7 @@ def _url_repr(value: str | None) -> str:
 class Config:
     """Everything zcrm_async needs to talk to one Zoho CRM client registration.
 
-    Build it from the seed SDK's dictionary with :meth:`from_dict`, from ``ZCRM_*`` environment
+    Build it from the classic SDKs' dictionary with :meth:`from_dict`, from ``ZCRM_*`` environment
     variables with :meth:`from_env`, or directly with keyword arguments. Invalid values raise
     :class:`ConfigError` naming the key. Secrets are left out of ``repr``.
     """
@@ -311,7 +311,7 @@ class Config:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any], **overrides: Any) -> Config:
-        """Build from the seed SDK's configuration dictionary (aliases and string booleans too).
+        """Build from the classic SDKs' configuration dictionary (aliases and string booleans too).
 
         Unknown keys emit a :class:`ConfigWarning` naming them and the closest known key.
         """
@@ -358,7 +358,7 @@ class Config:
 
     @property
     def effective_environment(self) -> str:
-        """``sandbox`` when ``sandbox=true`` (the seed's key), else ``environment``."""
+        """``sandbox`` when ``sandbox=true`` (the classic key), else ``environment``."""
         return "sandbox" if self.sandbox else self.environment
 
     @property
@@ -388,7 +388,7 @@ class Config:
 
     @property
     def store_kind(self) -> str:
-        """The token store chosen in the seed's precedence: custom > file > sqlite > mysql.
+        """The token store chosen in the classic precedence: custom > file > sqlite > mysql.
 
         ``postgres_url`` selects PostgreSQL, after SQLite and before MySQL; Redis is chosen only
         by ``persistence="redis"`` (a ``redis_url`` may be there for other shared state).

@@ -1,6 +1,6 @@
 """Search criteria: build ``((Field:op:value)and(Field:op:value))`` safely, or check a raw string.
 
-Values are escaped as Zoho requires (reference §2.5): ``\\``, ``(``, ``)`` and ``,`` get a
+Values are escaped as Zoho requires: ``\\``, ``(``, ``)`` and ``,`` get a
 backslash; URL-encoding is left to the HTTP layer. ``&`` joins with ``and``, ``|`` with ``or``::
 
     crit = Criteria("Last_Name", "equals", "Burns (B)") & Criteria("City", "in", ["Paris", "Rome"])
@@ -230,8 +230,10 @@ class _RawChecker:
         self.conditions = 0
         self.operators: set[str] = set()
 
-    def fail(self, reason: str) -> ValueError:
-        return ValueError(f"criteria {self.text!r} is malformed at position {self.pos}: {reason}")
+    def fail(self, reason: str) -> InvalidArgumentError:
+        return InvalidArgumentError(
+            f"criteria {self.text!r} is malformed at position {self.pos}: {reason}"
+        )
 
     def run(self) -> int:
         self.group()

@@ -38,6 +38,7 @@ class DataCenter:
         return frozenset(self.api_domain(env) for env in ENVIRONMENTS)
 
 
+#: Zoho's data centres by the code of the ``data_center`` config key (``us``, ``eu``...).
 DATA_CENTERS: dict[str, DataCenter] = {
     dc.code: dc
     for dc in (

@@ -48,12 +48,12 @@ def _now_ms() -> int:
 
 @attrs.define(slots=True)
 class OAuthTokens:
-    """The tokens of one user: what every store persists (the seed's ``oauthtokens`` row)."""
+    """The tokens of one user: what every store persists (a classic ``oauthtokens`` row)."""
 
     user_email: str
     access_token: str = attrs.field(repr=False)
     refresh_token: str = attrs.field(repr=False)
-    expiry_time: int  # epoch milliseconds, the seed's ``expirytime``
+    expiry_time: int  # epoch milliseconds, the classic ``expirytime``
     api_domain: str | None = None
 
     def expires_within(self, seconds: float) -> bool:

@@ -25,7 +25,7 @@ def test_the_site_builds_strictly_with_the_api_reference(tmp_path: Path) -> None
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-6000:]
     assert (site / "index.html").is_file()
     # The reference is generated from the docstrings, and the examples are embedded.
-    client = (site / "reference" / "client" / "index.html").read_text("utf-8")
+    client = (site / "api" / "client" / "index.html").read_text("utf-8")
     assert "A view acting as another user" in client
     trio_page = (site / "recipes" / "trio" / "index.html").read_text("utf-8")
     assert "trio.run" in trio_page

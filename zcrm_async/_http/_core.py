@@ -265,8 +265,6 @@ class HttpCore:
             else:
                 self.limiter.on_success()
         call.status_code = status
-        if self.hooks is not None:
-            self._received(call, request, answer)
         if _accepted(call, answer):
             return answer
         if 300 <= status < 400:
@@ -333,7 +331,10 @@ class HttpCore:
             await read_bounded(response, self.config.max_response_bytes)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s -> %d", call.method, request.url, response.status_code)
-        return Answer(response)
+        answer = Answer(response)
+        if self.hooks is not None:
+            self._received(call, answer)
+        return answer
 
     def _url(self, options: RequestOptions, tokens: OAuthTokens | None) -> str:
         """``path`` on the signer's API domain: ``Leads`` -> ``{domain}/crm/{version}/Leads``.
@@ -394,7 +395,7 @@ class HttpCore:
 
     # -- hooks ------------------------------------------------------------------------------------
 
-    def _received(self, call: _Call, request: httpx.Request, answer: Answer) -> None:
+    def _received(self, call: _Call, answer: Answer) -> None:
         assert self.hooks is not None
         status = answer.status_code
         code = zoho_code(answer.json_or_text()) if status >= 400 else None

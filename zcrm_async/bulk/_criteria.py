@@ -21,7 +21,7 @@ from .._exceptions import InvalidArgumentError, InvalidArgumentTypeError
 
 __all__ = ["COMPARATORS", "EMPTY", "BulkCriteria", "all_of", "any_of", "criteria_json"]
 
-#: The comparators Bulk Read accepts (reference §4.1).
+#: The comparators Bulk Read accepts.
 COMPARATORS: Final = frozenset(
     {
         "equal",

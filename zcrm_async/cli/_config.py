@@ -1,4 +1,4 @@
-"""The CLI's configuration: a TOML or JSON file of the seed's keys, overridden by ``ZCRM_*``;
+"""The CLI's configuration: a TOML or JSON file of the classic keys, overridden by ``ZCRM_*``;
 and the user ``zcrm auth grant`` last stored tokens for, remembered per client."""
 
 from __future__ import annotations
