@@ -4,7 +4,9 @@
 
 (a) sequential record GETs: zcrm_async vs a raw httpx.AsyncClient sending the same request with
     the same token, against one fake server in a separate process on 127.0.0.1; rounds
-    alternate between the two and the medians are compared.
+    alternate between the sides and the medians are compared. A third side is the same client
+    with hooks that count every event: what observing costs (with nothing attached, each step
+    costs one ``None`` check).
 (b) refresh storm: N concurrent tasks with an expired token on a socket-served fake: token
     mints (must be 1) and wall time.
 (c) import time: ``import zcrm_async`` vs ``import httpx`` in fresh interpreters.
@@ -27,6 +29,19 @@ import zcrm_async as zc
 from zcrm_async.testing import FakeZohoCRM
 
 
+class Counting(zc.Hooks):
+    """Hooks that count every event: the cost of observing, not of what a hook then does."""
+
+    def __init__(self) -> None:
+        self.events = 0
+
+    def _count(self, event: object) -> None:
+        self.events += 1
+
+    request_sent = response_received = retrying = rate_limited = _count
+    call_finished = token_refreshed = limiter_changed = _count
+
+
 async def timed(n: int, call: Callable[[], Awaitable[object]]) -> float:
     started = time.perf_counter()
     for _ in range(n):
@@ -46,9 +61,14 @@ async def bench_overhead(requests: int, rounds: int) -> dict[str, float]:
             current_user_email=fake.user_email,
             persistence="memory",
         )
-        async with zc.ZohoCRM(config) as crm, httpx.AsyncClient() as raw:
+        async with (
+            zc.ZohoCRM(config) as crm,
+            zc.ZohoCRM(config, store=crm.store, hooks=Counting()) as observed,
+            httpx.AsyncClient() as raw,
+        ):
             tokens = await crm.oauth.generate_access_token(grant)
             leads = crm.records("Leads")
+            observed_leads = observed.records("Leads")
             created = await leads.create([{"Last_Name": "Bench", "Email": "b@example.com"}])
             record_id = created[0].id
             assert record_id is not None
@@ -63,17 +83,25 @@ async def bench_overhead(requests: int, rounds: int) -> dict[str, float]:
             async def sdk_get() -> object:
                 return await leads.get(record_id)
 
-            await timed(200, raw_get)  # warm up both connection pools
+            async def hooked_get() -> object:
+                return await observed_leads.get(record_id)
+
+            await timed(200, raw_get)  # warm up the connection pools
             await timed(200, sdk_get)
-            raw_times, sdk_times = [], []
+            await timed(200, hooked_get)
+            raw_times, sdk_times, hooked_times = [], [], []
             for _ in range(rounds):
                 raw_times.append(await timed(requests, raw_get))
                 sdk_times.append(await timed(requests, sdk_get))
+                hooked_times.append(await timed(requests, hooked_get))
     raw_median, sdk_median = statistics.median(raw_times), statistics.median(sdk_times)
+    hooked_median = statistics.median(hooked_times)
     return {
         "raw_us": raw_median / requests * 1e6,
         "sdk_us": sdk_median / requests * 1e6,
         "ratio": sdk_median / raw_median,
+        "hooked_us": hooked_median / requests * 1e6,
+        "hooked_ratio": hooked_median / sdk_median,
     }
 
 
@@ -128,6 +156,10 @@ def main() -> None:
         f"| (a) sequential GET, {args.requests} × {args.rounds} rounds, µs/request (median) | "
         f"{overhead['raw_us']:.0f} | {overhead['sdk_us']:.0f} | "
         f"{overhead['ratio']:.3f}× (≤ 1.15×) |"
+    )
+    print(
+        f"| (a') the same GET, hooks counting every event, µs/request | – | "
+        f"{overhead['hooked_us']:.0f} | {overhead['hooked_ratio']:.3f}× of (a) |"
     )
     print(
         f"| (b) refresh storm, {storm['tasks']} tasks, expired token | – | "

@@ -37,17 +37,7 @@ from ._exceptions import (
     WriteFailedError,
     ZCRMError,
 )
-from ._headers import RateLimitInfo
-from ._hooks import (
-    CallFinished,
-    Hooks,
-    LimiterChanged,
-    RateLimited,
-    RequestSent,
-    ResponseReceived,
-    Retrying,
-    TokenRefreshed,
-)
+from ._hooks import Hooks
 from ._http._limiter import AdaptiveLimiter
 from ._http._options import RequestArgs, RequestOptionsDict
 from ._http._retry import RetryPolicy
@@ -87,6 +77,16 @@ if TYPE_CHECKING:  # the names of _LAZY_MODULES, for type checkers
         Variable,
         VariableGroup,
     )
+    from ._events import (
+        CallFinished,
+        LimiterChanged,
+        RateLimited,
+        RequestSent,
+        ResponseReceived,
+        Retrying,
+        TokenRefreshed,
+    )
+    from ._headers import RateLimitInfo
     from ._progress import ProgressCallback
     from .bulk import (
         ArchiveLimits,
@@ -133,6 +133,16 @@ _LAZY_MODULES = {
         "Variable",
         "VariableGroup",
     ),
+    "._events": (
+        "CallFinished",
+        "LimiterChanged",
+        "RateLimited",
+        "RequestSent",
+        "ResponseReceived",
+        "Retrying",
+        "TokenRefreshed",
+    ),
+    "._headers": ("RateLimitInfo",),
     ".stores.custom": ("CustomStore", "TokenHandlerError"),
     ".stores.file": ("FileStore",),
     ".incremental": ("Batch", "CheckpointStore", "IncrementalSync"),

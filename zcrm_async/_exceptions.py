@@ -38,9 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._headers import RateLimitInfo, request_id
-
 if TYPE_CHECKING:
+    from ._headers import RateLimitInfo
     from ._models import WriteResult
     from .bulk import BulkWriteResult
 
@@ -221,11 +220,15 @@ class APIError(ZCRMError):
     @property
     def request_id(self) -> str | None:
         """The request-identifying header of the answer, when it has one."""
+        from ._headers import request_id
+
         return request_id(self.headers)
 
     @property
     def rate_limit(self) -> RateLimitInfo:
         """Zoho's rate-limit headers of the answer (credits remaining, ``Retry-After``...)."""
+        from ._headers import RateLimitInfo
+
         return RateLimitInfo.from_headers(self.headers)
 
 

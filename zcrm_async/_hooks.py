@@ -1,7 +1,8 @@
 """Hooks: what a service can observe on the request path (metrics, tracing, audit logs).
 
 Subclass :class:`Hooks`, override the methods you need and pass an instance (or several) as
-``ZohoCRM(config, hooks=...)``. Every event is an immutable attrs object with no secret in it:
+``ZohoCRM(config, hooks=...)``. Every event (``_events.py``) is an immutable attrs object with
+no secret in it:
 paths come as a template (``/crm/v8/Leads/{id}``) without query string, ids or tokens. Hooks
 run synchronously in the task making the call, so keep them quick; an exception in a hook is
 logged and does not disturb the call. With no hooks attached nothing is built or called.
@@ -11,24 +12,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Final, Literal
-
-import attrs
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from ._logging import logger
 
-__all__ = [
-    "CallFinished",
-    "HookSet",
-    "Hooks",
-    "LimiterChanged",
-    "RateLimited",
-    "RequestSent",
-    "ResponseReceived",
-    "Retrying",
-    "TokenRefreshed",
-    "path_template",
-]
+if TYPE_CHECKING:  # the event classes load with the first client that has hooks
+    from ._events import (
+        CallFinished,
+        LimiterChanged,
+        RateLimited,
+        RequestSent,
+        ResponseReceived,
+        Retrying,
+        TokenRefreshed,
+    )
+
+__all__ = ["EventName", "HookSet", "Hooks", "path_template"]
 
 _ID_SEGMENT: Final = re.compile(r"(?<=/)[0-9]+(?=/|$)")
 
@@ -38,100 +37,30 @@ def path_template(path: str) -> str:
     return _ID_SEGMENT.sub("{id}", path)
 
 
-@attrs.frozen
-class RequestSent:
-    """An attempt of a call is about to be sent (``attempt`` counts from 1)."""
-
-    call_id: int
-    target: Literal["crm", "accounts"]
-    method: str
-    path_template: str
-    host: str
-    attempt: int
-
-
-@attrs.frozen
-class ResponseReceived:
-    """An attempt got an answer. ``error_code`` is Zoho's ``code`` of an error answer."""
-
-    call_id: int
-    target: Literal["crm", "accounts"]
-    method: str
-    path_template: str
-    status_code: int
-    attempt: int
-    elapsed: float
-    error_code: str | None = None
+#: Each hook method and the event class it receives.
+_EVENT_CLASSES: Final = {
+    "request_sent": "RequestSent",
+    "response_received": "ResponseReceived",
+    "retrying": "Retrying",
+    "rate_limited": "RateLimited",
+    "call_finished": "CallFinished",
+    "token_refreshed": "TokenRefreshed",
+    "limiter_changed": "LimiterChanged",
+}
+_EVENT_METHODS: Final = tuple(_EVENT_CLASSES)
+EventName = Literal[
+    "request_sent",
+    "response_received",
+    "retrying",
+    "rate_limited",
+    "call_finished",
+    "token_refreshed",
+    "limiter_changed",
+]
 
 
-@attrs.frozen
-class Retrying:
-    """An attempt failed and the call will be sent again after ``delay`` seconds.
-
-    ``reason`` is ``HTTP <status>`` or the name of the network error (``ConnectError``...).
-    """
-
-    call_id: int
-    target: Literal["crm", "accounts"]
-    method: str
-    path_template: str
-    attempt: int
-    reason: str
-    delay: float
-
-
-@attrs.frozen
-class RateLimited:
-    """Zoho answered 429 (too many concurrent calls, or the day's credits are spent)."""
-
-    call_id: int
-    method: str
-    path_template: str
-    attempt: int
-    retry_after: float | None
-
-
-@attrs.frozen
-class CallFinished:
-    """A call is over: the one event per call, whatever happened.
-
-    ``status_code`` is the final answer's (None when none came), ``attempts`` how many were
-    sent, ``error_code`` Zoho's code of a final error answer, ``error`` the class name of the
-    exception raised (None on success), ``started`` the wall-clock start (``time.time()``)
-    and ``duration`` the seconds it took (retries and their waits included).
-    """
-
-    call_id: int
-    target: Literal["crm", "accounts"]
-    method: str
-    path_template: str
-    status_code: int | None
-    attempts: int
-    error_code: str | None
-    error: str | None
-    started: float
-    duration: float
-
-
-@attrs.frozen
-class TokenRefreshed:
-    """The accounts server minted an access token (``grant_type`` ``refresh_token`` after an
-    expiry or a rejected token, ``authorization_code`` for a new grant)."""
-
-    grant_type: str
-    accounts_host: str
-    user_email: str | None
-    duration: float
-
-
-@attrs.frozen
-class LimiterChanged:
-    """The adaptive limiter changed how many calls run at once: ``cut`` after a 429,
-    ``regrow`` after a full window of successes."""
-
-    kind: Literal["cut", "regrow"]
-    before: int
-    after: int
+def _overrides(hook: Hooks, name: str) -> bool:
+    return getattr(type(hook), name) is not getattr(Hooks, name)
 
 
 class Hooks:
@@ -160,14 +89,27 @@ class Hooks:
 
 
 class HookSet:
-    """The hooks attached to one client, each called in turn; a failing hook is logged."""
+    """The hooks attached to one client, each called in turn; a failing hook is logged.
+
+    The request path hands over each event's fields; the event is built here, and only when a
+    hook overrides that event's method, so a client without such hooks never builds one (nor
+    loads the event classes).
+    """
 
     def __init__(self, hooks: Sequence[Hooks]) -> None:
+        from . import _events
+
         self.hooks = tuple(hooks)
+        self._events = _events
+        #: Per event, the overriding methods to call.
+        self._targets: dict[str, list[Any]] = {
+            name: [getattr(hook, name) for hook in self.hooks if _overrides(hook, name)]
+            for name in _EVENT_METHODS
+        }
 
     @classmethod
     def of(cls, hooks: Hooks | Sequence[Hooks] | None) -> HookSet | None:
-        """The set for ``hooks`` (one or several), or None when there is none."""
+        """The set for ``hooks`` (one or several), or None when none overrides anything."""
         if hooks is None:
             return None
         listed = [hooks] if isinstance(hooks, Hooks) else list(hooks)
@@ -178,39 +120,19 @@ class HookSet:
                 raise InvalidArgumentTypeError(
                     f"hooks must be Hooks instances (subclass zcrm_async.Hooks), got {hook!r}"
                 )
-        return cls(listed) if listed else None
+        if not any(_overrides(hook, name) for hook in listed for name in _EVENT_METHODS):
+            return None
+        return cls(listed)
 
-    def _emit(self, name: str, event: object) -> None:
-        for hook in self.hooks:
+    def emit(self, name: EventName, **fields: Any) -> None:
+        """Build the event ``name`` from ``fields`` and call every hook overriding ``name``."""
+        targets = self._targets[name]
+        if not targets:
+            return
+        event = getattr(self._events, _EVENT_CLASSES[name])(**fields)
+        for method in targets:
             try:
-                getattr(hook, name)(event)
+                method(event)
             except Exception:
-                logger.warning("hook %s.%s failed", type(hook).__name__, name, exc_info=True)
-
-    def request_sent(self, event: RequestSent) -> None:
-        """Call every hook's :meth:`Hooks.request_sent`."""
-        self._emit("request_sent", event)
-
-    def response_received(self, event: ResponseReceived) -> None:
-        """Call every hook's :meth:`Hooks.response_received`."""
-        self._emit("response_received", event)
-
-    def retrying(self, event: Retrying) -> None:
-        """Call every hook's :meth:`Hooks.retrying`."""
-        self._emit("retrying", event)
-
-    def rate_limited(self, event: RateLimited) -> None:
-        """Call every hook's :meth:`Hooks.rate_limited`."""
-        self._emit("rate_limited", event)
-
-    def call_finished(self, event: CallFinished) -> None:
-        """Call every hook's :meth:`Hooks.call_finished`."""
-        self._emit("call_finished", event)
-
-    def token_refreshed(self, event: TokenRefreshed) -> None:
-        """Call every hook's :meth:`Hooks.token_refreshed`."""
-        self._emit("token_refreshed", event)
-
-    def limiter_changed(self, event: LimiterChanged) -> None:
-        """Call every hook's :meth:`Hooks.limiter_changed`."""
-        self._emit("limiter_changed", event)
+                hook = type(getattr(method, "__self__", method)).__name__
+                logger.warning("hook %s.%s failed", hook, name, exc_info=True)

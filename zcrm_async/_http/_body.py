@@ -18,17 +18,27 @@ _WBITS = {"gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 async def read_bounded(response: httpx.Response, limit: int) -> None:
     """Read ``response``'s body (then in ``response.content``), at most ``limit`` bytes.
 
-    A declared ``Content-Length`` above the limit fails at once; otherwise the body is read
-    chunk by chunk and reading stops as soon as the limit is passed. gzip and deflate bodies
+    A declared ``Content-Length`` above the limit fails at once (and one within it bounds an
+    identity-encoded body: HTTP's framing ends it there); otherwise the body is read chunk by
+    chunk and reading stops as soon as the limit is passed. gzip and deflate bodies
     are decoded here, chunk by chunk with the output bounded too, so a small compressed body
     cannot grow past the limit in memory (the response then reads as identity-encoded). Any
     other encoding is bounded by its encoded size.
     """
-    declared = response.headers.get("Content-Length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(response, limit, int(declared))
-    encoding = response.headers.get("Content-Encoding", "").strip().lower()
-    wbits = _WBITS.get(encoding)
+    declared = encoding = None
+    for name, value in response.headers.raw:  # one pass (each lookup by name is another)
+        lower = name.lower()
+        if lower == b"content-length":
+            declared = value.decode("latin-1")
+        elif lower == b"content-encoding":
+            encoding = value.decode("latin-1")
+    if declared is not None and declared.isdigit():
+        if int(declared) > limit:
+            raise _too_large(response, limit, int(declared))
+        if encoding is None:  # HTTP framing stops the body at its declared length
+            await response.aread()
+            return
+    wbits = None if encoding is None else _WBITS.get(encoding.strip().lower())
     if wbits is not None:
         del response.headers["Content-Encoding"]
     response.stream = _BoundedStream(response, limit, wbits)

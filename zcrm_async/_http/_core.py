@@ -23,15 +23,7 @@ import httpx
 from .._config import Config
 from .._datacenters import origin, trusted_origins
 from .._exceptions import InvalidArgumentError, TransportError, ZCRMError
-from .._hooks import (
-    CallFinished,
-    HookSet,
-    RateLimited,
-    RequestSent,
-    ResponseReceived,
-    Retrying,
-    path_template,
-)
+from .._hooks import EventName, HookSet, path_template
 from .._logging import log_error, logger
 from .._models import OAuthTokens
 from ..auth._middleware import Signer, authorization, rejects_token
@@ -46,6 +38,9 @@ __all__ = ["HttpCore"]
 _call_ids: Final = itertools.count(1)
 #: Bytes per write of a download to its file.
 _DOWNLOAD_CHUNK: Final = 64 * 1024
+#: The ``auth`` of every send: requests are signed before they are sent (and a client's own
+#: ``auth``, or credentials in a URL, never apply).
+_SIGNED_ALREADY: Final = httpx.Auth()
 
 
 @attrs.define(slots=True)
@@ -59,8 +54,9 @@ class _Call:
     headers: dict[str, str]
     idempotent: bool
     max_retries: int
-    stream: bool
     started: float
+    #: The caller reads the body (a download it streams itself).
+    stream: bool = False
     #: Where a download's body goes (restarted from scratch when a retry happens).
     sink: IO[bytes] | None = None
     #: The current attempt's answer has started: a failure now broke its body off.
@@ -91,6 +87,9 @@ class HttpCore:
         self.retry = retry
         self.limiter = limiter
         self.hooks = hooks
+        #: The API base URL per token ``api_domain`` (a handful: one per data centre used).
+        self._bases: dict[str | None, str] = {}
+        self._api_root = f"/crm/{config.api_version}/"
         self._trusted = (
             None
             if config.allow_untrusted_hosts
@@ -103,8 +102,7 @@ class HttpCore:
         Raises the mapped :class:`APIError` for an error status the options do not accept,
         :class:`TransportError` when no answer came.
         """
-        async with self._exchange(options, signer, stream=False) as answer:
-            return answer
+        return await self._run(self._prepare(options), signer)
 
     async def download(
         self, options: RequestOptions, signer: Signer | None, sink: IO[bytes]
@@ -115,8 +113,10 @@ class HttpCore:
         that failed like any other: retried (from the start of ``sink``, which is truncated
         first) when the request is idempotent and retries remain.
         """
-        async with self._exchange(options, signer, stream=False, sink=sink):
-            return sink.tell()
+        call = self._prepare(options)
+        call.sink = sink
+        await self._run(call, signer)
+        return sink.tell()
 
     def stream(
         self, options: RequestOptions, signer: Signer | None
@@ -133,8 +133,10 @@ class HttpCore:
     async def _download(
         self, options: RequestOptions, signer: Signer | None
     ) -> AsyncIterator[httpx.Response]:
-        async with self._exchange(options, signer, stream=True) as answer:
-            response = answer.response
+        call = self._prepare(options)
+        call.stream = True
+        async with AsyncExitStack() as held:  # the slot and connection, until the block exits
+            response = (await self._run(call, signer, held)).response
             try:
                 yield response
             except httpx.TransportError as exc:
@@ -149,31 +151,23 @@ class HttpCore:
 
     # -- the retry loop -------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def _exchange(
-        self,
-        options: RequestOptions,
-        signer: Signer | None,
-        *,
-        stream: bool,
-        sink: IO[bytes] | None = None,
-    ) -> AsyncIterator[Answer]:
-        call = self._prepare(options, stream)
-        call.sink = sink
-        async with AsyncExitStack() as held:
-            try:
-                answer = await self._final_answer(call, signer, held)
-            except ZCRMError as error:
-                log_error(error, f"{call.method} {_template(call)}")
-                self._finished(call, error)
-                raise
-            except BaseException as error:
-                self._finished(call, error)
-                raise
-            self._finished(call, None)
-            yield answer
+    async def _run(
+        self, call: _Call, signer: Signer | None, held: AsyncExitStack | None = None
+    ) -> Answer:
+        """The call's final answer; a stream's slot and connection pass to ``held``."""
+        try:
+            answer = await self._final_answer(call, signer, held)
+        except ZCRMError as error:
+            log_error(error, f"{call.method} {_template(call)}")
+            self._finished(call, error)
+            raise
+        except BaseException as error:
+            self._finished(call, error)
+            raise
+        self._finished(call, None)
+        return answer
 
-    def _prepare(self, options: RequestOptions, stream: bool) -> _Call:
+    def _prepare(self, options: RequestOptions) -> _Call:
         method = options.method.upper()
         headers = dict(options.headers) if options.headers else {}
         content = options.content
@@ -198,7 +192,6 @@ class HttpCore:
             max_retries=self.retry.max_retries
             if options.max_retries is None
             else options.max_retries,
-            stream=stream,
             started=time.monotonic(),
         )
         if self.hooks is not None:
@@ -206,14 +199,14 @@ class HttpCore:
         return call
 
     async def _final_answer(
-        self, call: _Call, signer: Signer | None, held: AsyncExitStack
+        self, call: _Call, signer: Signer | None, held: AsyncExitStack | None
     ) -> Answer:
         while True:
             call.attempts += 1
             async with AsyncExitStack() as attempt:
                 outcome = await self._attempt(call, signer, attempt)
                 if isinstance(outcome, Answer):
-                    if call.stream:  # the caller reads the body: keep the slot and connection
+                    if held is not None:  # the caller reads the body: keep slot and connection
                         held.push_async_exit(attempt.pop_all())
                     return outcome
                 delay, reason = outcome
@@ -226,17 +219,7 @@ class HttpCore:
                 delay,
             )
             if self.hooks is not None:
-                self.hooks.retrying(
-                    Retrying(
-                        call.call_id,
-                        call.options.target,
-                        call.method,
-                        call.template,
-                        call.attempts,
-                        reason,
-                        delay,
-                    )
-                )
+                self._emit("retrying", call, attempt=call.attempts, reason=reason, delay=delay)
             await anyio.sleep(delay)
 
     async def _attempt(
@@ -271,15 +254,7 @@ class HttpCore:
             raise error_from_answer(answer)
         retry_after = parse_retry_after(answer.response.headers.get("Retry-After"))
         if status == 429 and self.hooks is not None:
-            self.hooks.rate_limited(
-                RateLimited(
-                    call.call_id,
-                    call.method,
-                    call.template,
-                    call.attempts,
-                    retry_after,
-                )
-            )
+            self._emit("rate_limited", call, attempt=call.attempts, retry_after=retry_after)
         delay = self._retry_delay(call, retry_after)
         if delay is None or not self.retry.should_retry_status(status, idempotent=call.idempotent):
             raise error_from_answer(answer)
@@ -287,9 +262,6 @@ class HttpCore:
 
     def _request(self, call: _Call, tokens: OAuthTokens | None) -> httpx.Request:
         options = call.options
-        headers = call.headers
-        if tokens is not None:
-            headers = {**headers, "Authorization": authorization(tokens)}
         timeout = httpx.USE_CLIENT_DEFAULT if options.timeout is CLIENT_DEFAULT else options.timeout
         request = self.http.build_request(
             call.method,
@@ -298,9 +270,11 @@ class HttpCore:
             content=call.content,
             data=options.data,
             files=options.files,
-            headers=headers,
+            headers=call.headers or None,
             timeout=timeout,
         )
+        if tokens is not None:
+            request.headers["Authorization"] = authorization(tokens)
         call.request = request
         if self.hooks is not None and not call.template:
             call.template = path_template(request.url.path)
@@ -308,27 +282,25 @@ class HttpCore:
 
     async def _send(self, call: _Call, request: httpx.Request, stack: AsyncExitStack) -> Answer:
         if self.hooks is not None:
-            self.hooks.request_sent(
-                RequestSent(
-                    call.call_id,
-                    call.options.target,
-                    call.method,
-                    call.template,
-                    request.url.host,
-                    call.attempts,
-                )
-            )
-        response = await self.http.send(request, auth=None, stream=True, follow_redirects=False)
-        stack.push_async_callback(response.aclose)
+            self._emit("request_sent", call, host=request.url.host, attempt=call.attempts)
+        response = await self.http.send(
+            request, auth=_SIGNED_ALREADY, stream=True, follow_redirects=False
+        )
         call.receiving = True
-        if call.sink is not None and response.status_code < 300:
-            call.sink.seek(0)
-            call.sink.truncate()
-            async for chunk in response.aiter_bytes(_DOWNLOAD_CHUNK):
-                call.sink.write(chunk)
-            call.sink.flush()
-        elif not call.stream or response.status_code >= 300:
-            await read_bounded(response, self.config.max_response_bytes)
+        if call.stream:  # the caller reads the body: the response closes with the attempt
+            stack.push_async_callback(response.aclose)
+        try:
+            if call.sink is not None and response.status_code < 300:
+                call.sink.seek(0)
+                call.sink.truncate()
+                async for chunk in response.aiter_bytes(_DOWNLOAD_CHUNK):
+                    call.sink.write(chunk)
+                call.sink.flush()
+            elif not call.stream or response.status_code >= 300:
+                await read_bounded(response, self.config.max_response_bytes)
+        except BaseException:
+            await response.aclose()  # a body read whole releases its connection by itself
+            raise
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s -> %d", call.method, request.url, response.status_code)
         answer = Answer(response)
@@ -357,10 +329,13 @@ class HttpCore:
             return path
         if options.target != "crm":
             raise InvalidArgumentError(f"an accounts-server call needs a full URL, got {path!r}")
-        base = self.config.api_domain(tokens.api_domain if tokens is not None else None)
+        domain = tokens.api_domain if tokens is not None else None
+        base = self._bases.get(domain)
+        if base is None:
+            base = self._bases[domain] = self.config.api_domain(domain)
         if path.startswith("/"):
             return f"{base}{path}"
-        return f"{base}/crm/{self.config.api_version}/{path}"
+        return f"{base}{self._api_root}{path}"
 
     def _after_failure(
         self, call: _Call, request: httpx.Request, error: httpx.HTTPError
@@ -395,41 +370,46 @@ class HttpCore:
 
     # -- hooks ------------------------------------------------------------------------------------
 
+    def _emit(self, name: EventName, call: _Call, **fields: Any) -> None:
+        """Hand an event of ``call`` to the hooks, with the fields every call event has."""
+        assert self.hooks is not None
+        self.hooks.emit(
+            name,
+            call_id=call.call_id,
+            target=call.options.target,
+            method=call.method,
+            path_template=call.template,
+            **fields,
+        )
+
     def _received(self, call: _Call, answer: Answer) -> None:
         assert self.hooks is not None
         status = answer.status_code
         code = zoho_code(answer.json_or_text()) if status >= 400 else None
         call.error_code = code
-        self.hooks.response_received(
-            ResponseReceived(
-                call.call_id,
-                call.options.target,
-                call.method,
-                call.template,
-                status,
-                call.attempts,
-                time.monotonic() - call.started,
-                code,
-            )
+        self._emit(
+            "response_received",
+            call,
+            status_code=status,
+            attempt=call.attempts,
+            elapsed=time.monotonic() - call.started,
+            error_code=code,
         )
 
     def _finished(self, call: _Call, error: BaseException | None) -> None:
         if self.hooks is None:
             return
         duration = time.monotonic() - call.started
-        self.hooks.call_finished(
-            CallFinished(
-                call.call_id,
-                call.options.target,
-                call.method,
-                _template(call),
-                call.status_code,
-                call.attempts,
-                call.error_code,
-                None if error is None else type(error).__name__,
-                time.time() - duration,
-                duration,
-            )
+        call.template = _template(call)
+        self._emit(
+            "call_finished",
+            call,
+            status_code=call.status_code,
+            attempts=call.attempts,
+            error_code=call.error_code,
+            error=None if error is None else type(error).__name__,
+            started=time.time() - duration,
+            duration=duration,
         )
 
 

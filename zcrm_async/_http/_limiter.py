@@ -101,9 +101,7 @@ class AdaptiveLimiter:
         before = self.current
         self.limiter.total_tokens = size
         if self.hooks is not None:
-            from .._hooks import LimiterChanged
-
-            self.hooks.limiter_changed(LimiterChanged(kind, before, size))
+            self.hooks.emit("limiter_changed", kind=kind, before=before, after=size)
 
 
 async def _acquire(limiter: anyio.CapacityLimiter, borrower: object) -> None:

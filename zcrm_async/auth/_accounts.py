@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from .._config import Config
 from .._datacenters import data_center_of
 from .._exceptions import InvalidArgumentError, OAuthError, UnexpectedResponseError
-from .._hooks import TokenRefreshed
 from .._http._envelope import Answer
 from .._http._options import RequestOptions
 from .._logging import log_error, logger
@@ -149,13 +148,12 @@ class AccountsClient:
         logger.info("minted an access token (grant_type=%s)", form["grant_type"])
         hooks = self._core.hooks
         if hooks is not None:
-            hooks.token_refreshed(
-                TokenRefreshed(
-                    form["grant_type"],
-                    answer.response.request.url.host,
-                    user_email,
-                    time.monotonic() - started,
-                )
+            hooks.emit(
+                "token_refreshed",
+                grant_type=form["grant_type"],
+                accounts_host=answer.response.request.url.host,
+                user_email=user_email,
+                duration=time.monotonic() - started,
             )
         return body
 
