@@ -14,8 +14,13 @@ PACKAGE = Path(zc.__file__).parent
 REFERENCE = PACKAGE.parent / "docs" / "pages" / "api"
 
 
+#: The documented API of named tuples, underscored only so that it cannot clash with a field.
+NAMEDTUPLE_API = frozenset({"_asdict", "_field_defaults", "_fields", "_make", "_replace"})
+
+
 def _private(name: str) -> bool:
-    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+    dunder = name.startswith("__") and name.endswith("__")
+    return name.startswith("_") and not dunder and name not in NAMEDTUPLE_API
 
 
 def _defined_here(tree: ast.Module) -> set[str]:

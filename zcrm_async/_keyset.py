@@ -90,8 +90,8 @@ async def keyset_pages(
     """Pages of ``module`` in ``order`` after ``cursor`` (the last key handed out) until a
     short page. ``start`` is the condition of the first page when there is no cursor.
 
-    Rows out of order, or not after the cursor, raise :class:`UnexpectedResponseError`: a server that ignored
-    the condition or the order would make the walk skip records.
+    Rows out of order, or not after the cursor, raise :class:`UnexpectedResponseError`: a server
+    that ignored the condition or the order would make the walk skip records.
     """
     selected = ", ".join(f for f in dict.fromkeys([*fields, *order]) if f != "id")
     sort = ", ".join(f"{column} asc" for column in order)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._backend import current_backend
-from ._exceptions import UnsupportedBackendError, ZCRMError
+from ._exceptions import InvalidArgumentError, UnsupportedBackendError, ZCRMError
 from ._urls import check_redis_url, redact_url, url_password, without_password
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class RedisConnection:
         timeout: float = 10.0,
     ) -> None:
         if not timeout > 0:
-            raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+            raise InvalidArgumentError(f"timeout must be a number of seconds > 0, got {timeout!r}")
         self.url = check_redis_url(url)
         self.where = redact_url(self.url)
         self.timeout = timeout

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from ._exceptions import InvalidArgumentError
+
 __all__ = [
     "POSTGRES_URL_EXAMPLE",
     "REDIS_URL_EXAMPLE",
@@ -25,21 +27,21 @@ _QUERY_PASSWORD = re.compile(r"((?:^|&)(?:password|passwd)=)[^&]*", re.IGNORECAS
 def check_url(url: str, schemes: tuple[str, ...], example: str) -> SplitResult:
     """The parts of ``url``; ValueError (saying what is expected, never the password) if bad."""
     if not isinstance(url, str) or not url.strip():
-        raise ValueError(f"expected a URL such as {example}, got {url!r}")
+        raise InvalidArgumentError(f"expected a URL such as {example}, got {url!r}")
     parts = urlsplit(url.strip())
     if parts.scheme not in schemes:
         wanted = ", ".join(f"{scheme}://" for scheme in schemes)
-        raise ValueError(
+        raise InvalidArgumentError(
             f"expected a URL starting with {wanted} (e.g. {example}), got {redact_url(url)!r}"
         )
     try:
         parts.port  # noqa: B018 - property access validates the port
     except ValueError:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"the port of {redact_url(url)!r} is not a number 1..65535 (e.g. {example})"
         ) from None
     if parts.scheme != "unix" and not parts.hostname:
-        raise ValueError(f"{redact_url(url)!r} names no host (e.g. {example})")
+        raise InvalidArgumentError(f"{redact_url(url)!r} names no host (e.g. {example})")
     return parts
 
 

@@ -47,7 +47,7 @@ def run(crm: ZohoCRM) -> dict[str, Any]:
 
     try:
         leads.get("1")  # no such record
-    except zc.NotFoundError as exc:  # the SDK's own exception, not a wrapper
+    except zc.EmptyResultError as exc:  # the SDK's own exception, not a wrapper
         missing = exc.code
 
     leads.delete(ids).raise_for_failures()

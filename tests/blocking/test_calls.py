@@ -87,7 +87,7 @@ def test_streamed_download_is_a_plain_context_manager(
 
 def test_errors_are_the_clients_own_exceptions(crm: ZohoCRM, fake: FakeZohoCRM) -> None:
     leads = crm.records("Leads")
-    with pytest.raises(zc.NotFoundError) as missing:
+    with pytest.raises(zc.EmptyResultError) as missing:
         leads.get("1234567890")
     assert missing.value.code == "RECORD_NOT_FOUND"
     fake.fail_next(403, code="NO_PERMISSION")
@@ -114,6 +114,7 @@ def test_the_config_dictionary_works_as_for_the_async_client(fake: FakeZohoCRM) 
         "accounts_url": fake.base_url,
         "currentUserEmail": fake.user_email,  # the classic spelling
         "persistence": "memory",
+        "allow_untrusted_hosts": "true",  # the fake's plain-http host
     }
     with ZohoCRM(values, transport=fake.transport()) as crm:
         assert crm.config.current_user_email == fake.user_email

@@ -251,6 +251,6 @@ def test_on_a_real_socket_from_several_threads() -> None:
         with ThreadPoolExecutor(4) as pool:
             results = list(pool.map(read, range(4)))
         assert results == [(300, [f"S{n:03}" for n in range(300)])] * 4
-        with pytest.raises(zc.NotFoundError):
+        with pytest.raises(zc.EmptyResultError):
             crm.records("Leads").get("999")
     assert fake.stats.api_requests > 8

@@ -266,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_demo(args.sqlite_path)
         return EXIT_OK
     if args.command == "fake":
-        from ..testing._server import main as serve_main
+        from ..testing import main as serve_main
 
         return serve_main(["serve", *extra])
     from . import _commands

@@ -19,7 +19,7 @@ from ._filelock import file_lock
 
 __all__ = ["FILE_NAME", "FileStore"]
 
-#: The seed SDK's file name, kept so the configured folder looks as users expect.
+#: The classic SDKs' file name, kept so the configured folder looks as users expect.
 FILE_NAME = "zcrm_oauthtokens.txt"
 _FORMAT = "zcrm_async.tokens"
 

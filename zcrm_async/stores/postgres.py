@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import anyio
 
 from .._backend import current_backend
-from .._exceptions import TokenStoreError
+from .._exceptions import InvalidArgumentError, TokenStoreError
 from .._models import OAuthTokens
 from .._urls import (
     POSTGRES_URL_EXAMPLE,
@@ -192,7 +192,7 @@ class PostgresStore(BaseTokenStore):
             ("lock_timeout", lock_timeout),
         ):
             if not value > 0:
-                raise ValueError(f"{name} must be a number of seconds > 0, got {value!r}")
+                raise InvalidArgumentError(f"{name} must be a number of seconds > 0, got {value!r}")
         self.url = check_postgres_url(url)
         parts = urlsplit(self.url)
         self.host = parts.hostname or "127.0.0.1"

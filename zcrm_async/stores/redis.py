@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from .._exceptions import TokenStoreError
+from .._exceptions import InvalidArgumentError, TokenStoreError
 from .._logging import logger
 from .._models import OAuthTokens
 from .._redis import RedisConnection
@@ -67,9 +67,11 @@ class RedisStore(BaseTokenStore):
         lock_ttl: float = 10.0,
     ) -> None:
         if not lock_ttl >= 0.1:
-            raise ValueError(f"lock_ttl must be at least 0.1 seconds, got {lock_ttl!r}")
+            raise InvalidArgumentError(f"lock_ttl must be at least 0.1 seconds, got {lock_ttl!r}")
         if not lock_timeout > 0:
-            raise ValueError(f"lock_timeout must be a number of seconds > 0, got {lock_timeout!r}")
+            raise InvalidArgumentError(
+                f"lock_timeout must be a number of seconds > 0, got {lock_timeout!r}"
+            )
         self._redis = RedisConnection(
             url, component="Redis token store", error_class=TokenStoreError, timeout=timeout
         )

@@ -10,5 +10,6 @@ from __future__ import annotations
 from ._fake import DEFAULT_SCOPES, FakeZohoCRM
 from ._faults import Stats
 from ._limits import Limits
+from ._server import main
 
-__all__ = ["DEFAULT_SCOPES", "FakeZohoCRM", "Limits", "Stats"]
+__all__ = ["DEFAULT_SCOPES", "FakeZohoCRM", "Limits", "Stats", "main"]
