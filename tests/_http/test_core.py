@@ -506,3 +506,42 @@ async def test_the_error_is_logged_once_at_error_level(
     assert len(errors) == 1 and "NO_PERMISSION" in errors[0].getMessage()
     assert "GET /crm/v8/org" in errors[0].getMessage()
     assert info.value.logged
+
+
+async def test_a_refresh_holds_no_crm_slot_while_other_users_call(
+    fake: FakeZohoCRM, fast_retry: zc.RetryPolicy
+) -> None:
+    other = "other@example.com"
+    fake.add_user(other)
+    store = zc.MemoryStore()
+    async with zc.ZohoCRM(fake.config(), store=store, transport=fake.transport()) as setup:
+        await setup.oauth.generate_access_token(fake.issue_grant_code())
+        await setup.oauth.generate_access_token(
+            fake.issue_grant_code(user_email=other), user_email=other
+        )
+    expired = await store.load(fake.user_email)
+    assert expired is not None
+    expired.expiry_time = 0  # the first user's token needs a refresh before its next call
+    await store.save(expired)
+
+    released = anyio.Event()
+
+    class SlowTokenEndpoint(Scripted):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path == "/oauth/v2/token":
+                await released.wait()  # the accounts server takes its time
+            return await super().handle_async_request(request)
+
+    transport = SlowTokenEndpoint(fake, lambda request: None)
+    config = fake.config(max_concurrency=1)
+    async with (
+        zc.ZohoCRM(config, store=store, transport=transport, retry=fast_retry) as crm,
+        anyio.create_task_group() as group,
+    ):
+        group.start_soon(crm.as_user(fake.user_email).org.get)  # refreshes, slowly
+        await anyio.sleep(0.05)
+        try:
+            with anyio.fail_after(5):  # the only slot is free: the refresh does not hold it
+                assert (await crm.as_user(other).users.current()).email == other
+        finally:
+            released.set()  # the refresh (shielded: a minted token is kept) may finish

@@ -1,7 +1,7 @@
 """The one request path: every CRM API call, accounts-server call and download goes through it.
 
-One attempt: a slot of the client-wide limiter (CRM calls), the signer's token looked up once
-(its ``api_domain`` picks the host, its access token signs the request), the request sent
+One attempt: the signer's token looked up once (its ``api_domain`` picks the host, its access
+token signs the request), a slot of the client-wide limiter (CRM calls), the request sent
 without following redirects, the body read within ``max_response_bytes``, and on Zoho's
 ``401 INVALID_TOKEN`` one replay with a refreshed token. Then the answer is a result, an error,
 or a retry after a backoff (the slot released meanwhile), per :class:`RetryPolicy`.
@@ -226,10 +226,12 @@ class HttpCore:
         self, call: _Call, signer: Signer | None, stack: AsyncExitStack
     ) -> Answer | tuple[float, str]:
         """One attempt: the final answer, or ``(delay, reason)`` to try again."""
+        # The token first: a refresh (an accounts-server call, which takes no slot) never holds
+        # one of the client's CRM slots while other users' calls wait for it.
+        tokens = None if signer is None else await signer.token()
         epoch = None
         if call.options.target == "crm":
             epoch = await stack.enter_async_context(self.limiter.slot(heavy=call.options.heavy))
-        tokens = None if signer is None else await signer.token()
         request = self._request(call, tokens)
         call.receiving = False
         try:
