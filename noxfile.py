@@ -47,6 +47,7 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     scripts = session.posargs or [
         "bench_core.py",
+        "bench_overhead.py",
         "bench_stores.py",
         "bench_records.py",
         "bench_bulk_read.py",

@@ -100,9 +100,16 @@ class Session:
             **fields,
         )
 
+    #: Signers by user: a view acts as one user, a client as its default (which may change).
+    signers: dict[str, ZohoAuth] = attrs.field(factory=dict, repr=False)
+
     def signer(self) -> ZohoAuth:
         """The signer of the session's user (resolved now: a view's, or the default user)."""
-        return ZohoAuth(self.tokens, self.resolve_user())
+        user = self.resolve_user()
+        signer = self.signers.get(user)
+        if signer is None:
+            signer = self.signers[user] = ZohoAuth(self.tokens, user)
+        return signer
 
     async def send(self, request: RequestOptions) -> Answer:
         """Send as this session's user; the read answer (errors raised as exceptions)."""

@@ -1,0 +1,111 @@
+"""The client's own cost per call, without a server: SDK vs raw httpx, and what hooks add.
+
+    python benchmarks/bench_overhead.py [--rounds 21] [--calls 500]
+
+Every side sends through the same ``httpx.MockTransport``, which answers at once with a
+prebuilt body, so only client work is measured (httpx's included): CPU time per call
+(``time.process_time``), sides alternating round by round in one process, medians compared.
+
+* raw httpx: ``AsyncClient.get`` with the token header, ``response.json()``;
+* zcrm_async: ``crm.records("Leads").get(id)`` (limiter slot, token lookup, retry loop,
+  bounded read, decoding, a ``Record``);
+* zcrm_async with hooks: the same client observed by hooks that count every event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+import anyio
+import httpx
+
+import zcrm_async as zc
+
+RECORD_ID = "5725767000000524157"
+BODY = json.dumps(
+    {"data": [{"id": RECORD_ID, "Last_Name": "Bench", "Email": "b@example.com"}]}
+).encode()
+URL = f"https://www.zohoapis.com/crm/v8/Leads/{RECORD_ID}"
+TOKEN = "1000.bench.bench"
+
+
+def answer(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, content=BODY, headers={"content-type": "application/json"})
+
+
+class Counting(zc.Hooks):
+    """Hooks that count every event: the cost of observing, not of what a hook then does."""
+
+    def __init__(self) -> None:
+        self.events = 0
+
+    def _count(self, event: object) -> None:
+        self.events += 1
+
+    request_sent = response_received = retrying = rate_limited = _count
+    call_finished = token_refreshed = limiter_changed = _count
+
+
+async def sdk_client(hooks: zc.Hooks | None) -> zc.ZohoCRM:
+    config = zc.Config(
+        client_id="1000.bench",
+        client_secret="bench",
+        redirect_uri="https://example.com/callback",
+        current_user_email="ada@example.com",
+        persistence="memory",
+    )
+    store = zc.MemoryStore()
+    tokens = zc.OAuthTokens("ada@example.com", TOKEN, "1000.r.r", 2**45, "https://www.zohoapis.com")
+    await store.save(tokens)
+    return zc.ZohoCRM(config, store=store, transport=httpx.MockTransport(answer), hooks=hooks)
+
+
+async def cpu_per_call(calls: int, call: Callable[[], Awaitable[object]]) -> float:
+    started = time.process_time()
+    for _ in range(calls):
+        await call()
+    return (time.process_time() - started) / calls * 1e6
+
+
+async def main(rounds: int, calls: int) -> None:
+    raw = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    headers = {"Authorization": f"Zoho-oauthtoken {TOKEN}"}
+    plain, observed = await sdk_client(None), await sdk_client(Counting())
+
+    async def raw_get() -> object:
+        return (await raw.get(URL, headers=headers)).json()["data"][0]
+
+    sides: dict[str, Callable[[], Awaitable[object]]] = {
+        "raw": raw_get,
+        "sdk": lambda: plain.records("Leads").get(RECORD_ID),
+        "hooks": lambda: observed.records("Leads").get(RECORD_ID),
+    }
+    for call in sides.values():
+        await cpu_per_call(200, call)  # warm up
+    samples: dict[str, list[float]] = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, call in sides.items():
+            samples[name].append(await cpu_per_call(calls, call))
+    med = {name: statistics.median(values) for name, values in samples.items()}
+    print("| client CPU per call (no server), µs | raw httpx | zcrm_async | ratio |")
+    print("|---|---:|---:|---:|")
+    print(f"| record GET | {med['raw']:.0f} | {med['sdk']:.0f} | {med['sdk'] / med['raw']:.2f}× |")
+    print(
+        f"| record GET, hooks counting every event | – | {med['hooks']:.0f} | "
+        f"{med['hooks'] / med['sdk']:.3f}× of the line above |"
+    )
+    await raw.aclose()
+    await plain.aclose()
+    await observed.aclose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument("--calls", type=int, default=500)
+    args = parser.parse_args()
+    anyio.run(main, args.rounds, args.calls)
