@@ -30,6 +30,7 @@ from ._exceptions import (
     RedirectError,
     ResponseTooLargeError,
     ServerError,
+    TokenHandlerError,
     TokenStoreError,
     TransportError,
     UnexpectedResponseError,
@@ -103,7 +104,7 @@ if TYPE_CHECKING:  # the names of _LAZY_MODULES, for type checkers
     from .managers._files import Download
     from .managers.coql import CoqlQuery, coql_value
     from .pipelines import bounded_map, create_in_chunks, pipeline, upsert_in_chunks
-    from .stores.custom import CustomStore, TokenHandlerError
+    from .stores.custom import CustomStore
     from .stores.file import FileStore
 
 #: Public names whose modules load on first access (PEP 562), so that ``import zcrm_async``
@@ -143,7 +144,7 @@ _LAZY_MODULES = {
         "TokenRefreshed",
     ),
     "._headers": ("RateLimitInfo",),
-    ".stores.custom": ("CustomStore", "TokenHandlerError"),
+    ".stores.custom": ("CustomStore",),
     ".stores.file": ("FileStore",),
     ".incremental": ("Batch", "CheckpointStore", "IncrementalSync"),
     ".managers._files": ("Download",),

@@ -7,6 +7,7 @@
     │   └── BulkWriteInputError         unusable Bulk Write input (unknown column, bad row)
     ├── OAuthError                  the accounts server refused a token request
     ├── TokenStoreError             the token store could not be read or written
+    │   └── TokenHandlerError           a custom token handler's method raised
     ├── UnsupportedBackendError     (also RuntimeError) e.g. the MySQL store under trio
     ├── ClientClosedError           (also RuntimeError) the client was closed under the call
     ├── TransportError              no HTTP answer: refused, DNS, timeout, dropped
@@ -67,6 +68,7 @@ __all__ = [
     "RedirectError",
     "ResponseTooLargeError",
     "ServerError",
+    "TokenHandlerError",
     "TokenStoreError",
     "TransportError",
     "UnexpectedResponseError",
@@ -108,6 +110,20 @@ ArgumentError = InvalidArgumentError
 
 class TokenStoreError(ZCRMError):
     """A token store could not be read or written (corrupt file, unreachable database...)."""
+
+
+class TokenHandlerError(TokenStoreError):
+    """A custom token handler's method raised; ``handler`` and ``method`` say which.
+
+    The handler's own exception is the ``__cause__``. Classic handlers raise from
+    ``get_oauth_tokens`` when they hold no row for the user: ``is_token_generated`` reads that
+    as "no tokens", as the classic SDKs did.
+    """
+
+    def __init__(self, handler: str, method: str, message: str) -> None:
+        self.handler = handler
+        self.method = method
+        super().__init__(message)
 
 
 class UnsupportedBackendError(ZCRMError, RuntimeError):

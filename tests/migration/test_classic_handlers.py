@@ -71,6 +71,9 @@ def classic_config(fake: FakeZohoCRM, handler_file: str, class_name: str) -> dic
         "apiBaseUrl": fake.base_url,
         "persistence_handler_class_path": str(HANDLERS / handler_file),
         "persistence_handler_class": class_name,
+        # Not a classic key: the served fake answers on plain http, which a real setup's
+        # https Zoho URLs never need.
+        "allow_untrusted_hosts": True,
     }
 
 

@@ -7,7 +7,13 @@ from functools import wraps
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from .._config import Config
-from .._exceptions import ConfigError, InvalidArgumentError, OAuthError, ZCRMError
+from .._exceptions import (
+    ConfigError,
+    InvalidArgumentError,
+    OAuthError,
+    TokenHandlerError,
+    ZCRMError,
+)
 from .._http._options import RequestOptions
 from .._logging import log_error, logger
 from .._models import OAuthTokens
@@ -164,8 +170,6 @@ class OAuth:
         for the user means False here, as it did in the classic SDKs; other store failures
         raise :class:`TokenStoreError`.
         """
-        from ..stores.custom import TokenHandlerError  # custom handlers import on first use
-
         user = user_email or self.default_user
         if not user:
             return await self._any_tokens_generated()

@@ -12,7 +12,12 @@ from typing import Any
 
 import anyio
 
-from .._exceptions import ConfigError, TokenStoreError
+from .._exceptions import (
+    ConfigError,
+    InvalidArgumentError,
+    TokenHandlerError,
+    TokenStoreError,
+)
 from .._logging import redact
 from .._models import OAuthTokens
 from ._base import BaseTokenStore
@@ -42,22 +47,8 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-class TokenHandlerError(TokenStoreError):
-    """A custom token handler's method raised; ``handler`` and ``method`` say which.
-
-    The handler's own exception is the ``__cause__``. Classic handlers raise from
-    ``get_oauth_tokens`` when they hold no row for the user: ``is_token_generated`` reads that
-    as "no tokens", as the classic SDKs did.
-    """
-
-    def __init__(self, handler: str, method: str, message: str) -> None:
-        self.handler = handler
-        self.method = method
-        super().__init__(message)
-
-
 def load_handler_class(path: str, class_name: str) -> type[Any]:
-    """Import ``class_name`` from the Python file at ``path`` (the seed's two config keys)."""
+    """Import ``class_name`` from the Python file at ``path`` (the two classic config keys)."""
     file = Path(path).expanduser()
     if file.is_dir():
         candidates = sorted(file.glob("*.py"))
@@ -182,7 +173,7 @@ def _tokens_from_classic(found: Any, user_email: str) -> OAuthTokens:
 
     access, refresh, expiry = pick("access_token"), pick("refresh_token"), pick("expiry_time")
     if access is None or refresh is None or expiry is None:
-        raise ValueError("no access_token, refresh_token or expiry_time")
+        raise InvalidArgumentError("no access_token, refresh_token or expiry_time")
     api_domain = pick("api_domain")
     return OAuthTokens(
         user_email=str(pick("user_email") or user_email),

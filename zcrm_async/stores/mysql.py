@@ -1,4 +1,4 @@
-"""The MySQL/MariaDB token store, on asyncmy: the seed's ``oauthtokens`` table, ``GET_LOCK``.
+"""The MySQL/MariaDB token store, on asyncmy: the classic ``oauthtokens`` table, ``GET_LOCK``.
 
 asyncmy runs under asyncio only; under trio every method raises
 :class:`~zcrm_async.UnsupportedBackendError`. The connection pool is created lazily, inside
@@ -47,8 +47,8 @@ _USERS = (
     "SELECT useridentifier FROM oauthtokens WHERE accesstoken IS NOT NULL "
     "AND refreshtoken IS NOT NULL AND expirytime IS NOT NULL ORDER BY 1"
 )
-_TOKEN_WIDTH = 255  # the seed's varchar(100) holds today's tokens, with little room to spare
-_USER_WIDTH = 255  # the seed's varchar(100) is short: an e-mail address may have 254 characters
+_TOKEN_WIDTH = 255  # the classic varchar(100) holds today's tokens, with little room to spare
+_USER_WIDTH = 255  # the classic varchar(100) is short: an e-mail address may have 254 characters
 _UNIQUE_KEY = "zcrm_useridentifier"
 _SEED_COLUMNS = ("useridentifier", "accesstoken", "refreshtoken", "expirytime")
 
@@ -101,7 +101,7 @@ class _SchemaPrivilegeError(Exception):
 
 
 class MySQLStore(BaseTokenStore):
-    """Tokens in MySQL/MariaDB: database ``zohooauth``, table ``oauthtokens`` (the seed's).
+    """Tokens in MySQL/MariaDB: database ``zohooauth``, table ``oauthtokens`` (the classic one).
 
     ``refresh_lock`` is ``GET_LOCK`` on a name derived from the database and the user, held by
     a connection of its own, so processes and hosts sharing the database refresh one at a time.

@@ -1,4 +1,4 @@
-"""The SQLite token store, the embedded default: the seed's columns, WAL, an OS-level lock.
+"""The SQLite token store, the embedded default: the classic columns, WAL, an OS-level lock.
 
 Under asyncio it runs on aiosqlite; under trio (where aiosqlite cannot run) on stdlib
 ``sqlite3`` in a worker thread. Both run the same statements through :class:`_Connection`.
@@ -77,7 +77,7 @@ class _ThreadConnection:
 
 
 class SQLiteStore(BaseTokenStore):
-    """Tokens in a SQLite database (table ``oauthtokens``, the seed's columns plus api_domain).
+    """Tokens in a SQLite database (table ``oauthtokens``, the classic columns plus api_domain).
 
     The connection opens lazily inside the running event loop. ``refresh_lock`` is an ``flock``
     on a lock file of the user's in ``<database>.locks/``: the OS releases it the moment its
