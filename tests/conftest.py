@@ -1,4 +1,11 @@
-"""Shared fixtures: the fake Zoho server, configs and clients wired to it."""
+"""Shared fixtures: the fake Zoho server, configs and clients wired to it; and the one place
+that decides which async backends a test runs under.
+
+The tests mirror the package: ``tests/_http/test_core.py`` holds the tests of
+``zcrm_async/_http/_core.py``, ``tests/managers/`` those of ``zcrm_async/managers/``, and so
+on; suites that cross modules (contract, parity, fidelity, cross_process, migration, docs) have
+folders of their own.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,28 @@ from tests._external import pytest_runtest_makereport  # noqa: F401
 
 if TYPE_CHECKING:
     from zcrm_async.testing import FakeZohoCRM
+
+#: Every async test runs under each of these, unless it is marked ``backends(...)``.
+BACKENDS = ("asyncio", "trio")
+
+
+@pytest.hookimpl(tryfirst=True)  # before the fixture's own parametrization (anyio's: module-wide)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each async test under asyncio and trio, or under the ones ``backends(...)`` names
+    (for what only runs on asyncio: asyncmy, redis-py, ``asyncio.wait_for``...).
+
+    A test that parametrizes ``anyio_backend`` itself (the docs' pages, which say per page which
+    backend they need) is left as it is.
+    """
+    if "anyio_backend" not in metafunc.fixturenames:
+        return
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0]
+        listed = names.replace(" ", "").split(",") if isinstance(names, str) else list(names)
+        if "anyio_backend" in listed:
+            return
+    chosen = metafunc.definition.get_closest_marker("backends")
+    metafunc.parametrize("anyio_backend", chosen.args if chosen else BACKENDS)
 
 
 @pytest.fixture

@@ -113,7 +113,7 @@ async def test_split_into_several_files(
     assert fake.stats.by_route["GET /crm/{version}/org"] == 1  # zgid fetched once
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.backends("asyncio")
 async def test_25000_rows_per_file(crm: zc.ZohoCRM, fake: FakeZohoCRM, poll: zc.PollPolicy) -> None:
     async def rows() -> Any:
         for i in range(25_001):

@@ -50,7 +50,6 @@ def start_holder(spec: dict[str, Any]) -> subprocess.Popen[str]:
     return holder
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 @pytest.mark.parametrize("kind", sorted(STORES))
 async def test_a_killed_holder_frees_the_refresh_lock_within_a_second_or_two(
     kind: str, tmp_path: Path, anyio_backend: str

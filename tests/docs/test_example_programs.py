@@ -93,7 +93,7 @@ def test_the_nightly_export_runs_as_a_program(tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.backends("asyncio")
 async def test_the_nightly_export_only_exports_what_changed(
     crm: zc.ZohoCRM, fake: FakeZohoCRM, tmp_path: Path
 ) -> None:

@@ -77,7 +77,7 @@ def classic_config(fake: FakeZohoCRM, handler_file: str, class_name: str) -> dic
     }
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # the async handler runs on asyncmy
+@pytest.mark.backends("asyncio")  # the async handler runs on asyncmy
 @pytest.mark.parametrize("handler_file", sorted(CLASSIC))
 async def test_a_classic_handler_survives_grant_refresh_unknown_user_and_revoke(
     handler_file: str,

@@ -13,12 +13,6 @@ from zcrm_async.testing import FakeZohoCRM
 API_VERSIONS = ("v2", "v8")
 
 
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    """The parity suite runs under both backends."""
-    return str(request.param)
-
-
 @pytest.fixture(params=API_VERSIONS)
 def api_version(request: pytest.FixtureRequest) -> str:
     """The API version the client (and so the fake's behaviour) uses."""

@@ -25,18 +25,13 @@ from tests.stores.mysql_support import (
 from zcrm_async.stores.mysql import MySQLStore
 from zcrm_async.testing import FakeZohoCRM
 
-pytestmark = pytest.mark.mysql
+# asyncmy is asyncio-only (trio is checked by test_trio_is_refused_clearly).
+pytestmark = [pytest.mark.mysql, pytest.mark.backends("asyncio")]
 
 SEED_TABLE = (
     "CREATE TABLE oauthtokens(useridentifier varchar(100), accesstoken varchar(100), "
     "refreshtoken varchar(100), expirytime bigint)"
 )
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """asyncmy is asyncio-only (trio is checked by test_trio_is_refused_clearly)."""
-    return "asyncio"
 
 
 @pytest.fixture

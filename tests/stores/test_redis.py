@@ -13,13 +13,8 @@ import zcrm_async as zc
 from tests.stores.server_support import fresh_key_prefix, redis_url, run_redis
 from zcrm_async.stores.redis import RedisStore
 
-pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """redis-py's client is asyncio-only (trio is checked by test_trio_is_refused_clearly)."""
-    return "asyncio"
+# redis-py's client is asyncio-only (trio is checked by test_trio_is_refused_clearly).
+pytestmark = [pytest.mark.redis, pytest.mark.backends("asyncio")]
 
 
 @pytest.fixture

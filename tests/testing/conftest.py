@@ -11,12 +11,6 @@ import pytest
 from zcrm_async.testing import FakeZohoCRM
 
 
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    """The fake must work under both backends."""
-    return str(request.param)
-
-
 class FakeClock:
     """A manual clock for the fake's token windows and expiries."""
 

@@ -13,10 +13,10 @@ import anyio
 import anyio.abc
 import httpx
 import pytest
-from anyio.streams.tls import TLSListener
 
 import zcrm_async as zc
 from tests._external import missing
+from tests._http._raw_server import RawServer, raw_server
 from zcrm_async._http import _transport
 from zcrm_async._http._transport import default_transport
 from zcrm_async.testing import FakeZohoCRM
@@ -24,36 +24,17 @@ from zcrm_async.testing import FakeZohoCRM
 pytestmark = pytest.mark.socket
 
 LIMITS = httpx.Limits(max_connections=5, max_keepalive_connections=5)
-
-
-class ClosingServer:
-    """Answers one request per connection (keep-alive implied), then closes it."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-        self.port = 0
-
-    async def handle(self, stream: anyio.abc.SocketStream) -> None:
-        self.connections += 1
-        async with stream:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                head += await stream.receive()
-            await stream.send(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+OK = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
 
 
 @pytest.fixture
-async def closing_server() -> AsyncIterator[ClosingServer]:
-    server = ClosingServer()
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
-    server.port = listener.extra(anyio.abc.SocketAttribute.local_port)
-    async with listener, anyio.create_task_group() as group:
-        group.start_soon(listener.serve, server.handle)
+async def closing_server() -> AsyncIterator[RawServer]:
+    """Answers one request per connection (keep-alive implied), then closes it."""
+    async with raw_server(OK) as server:
         yield server
-        group.cancel_scope.cancel()
 
 
-async def two_gets(server: ClosingServer) -> list[int]:
+async def two_gets(server: RawServer) -> list[int]:
     async with httpx.AsyncClient(transport=default_transport(LIMITS)) as http:
         statuses = []
         for _ in range(2):
@@ -64,7 +45,7 @@ async def two_gets(server: ClosingServer) -> list[int]:
 
 @pytest.mark.anyio
 async def test_an_idle_connection_closed_by_the_server_is_replaced(
-    closing_server: ClosingServer,
+    closing_server: RawServer,
 ) -> None:
     assert await two_gets(closing_server) == [200, 200]
     assert closing_server.connections == 2
@@ -72,7 +53,7 @@ async def test_an_idle_connection_closed_by_the_server_is_replaced(
 
 @pytest.mark.anyio
 async def test_without_the_readability_check_the_closed_connection_would_be_reused(
-    closing_server: ClosingServer, monkeypatch: pytest.MonkeyPatch
+    closing_server: RawServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The check above is what keeps the second request off the dead socket.
     monkeypatch.setattr(_transport, "_is_readable", lambda sock: False)
@@ -124,23 +105,13 @@ def self_signed(tmp_path: Path) -> ssl.SSLContext:
 async def test_tls_is_verified_a_self_signed_server_is_refused(
     self_signed: ssl.SSLContext,
 ) -> None:
-    served: list[bool] = []
-
-    async def handle(stream: anyio.abc.ByteStream) -> None:
-        async with stream:
-            served.append(True)
-            await stream.send(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-
-    tcp = await anyio.create_tcp_listener(local_host="127.0.0.1")
-    port = tcp.extra(anyio.abc.SocketAttribute.local_port)
-    listener = TLSListener(tcp, self_signed, standard_compatible=False)
-    async with listener, anyio.create_task_group() as group:
-        group.start_soon(listener.serve, handle)
-        async with httpx.AsyncClient(transport=default_transport(LIMITS)) as http:
-            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-                await http.get(f"https://127.0.0.1:{port}/")
-        group.cancel_scope.cancel()
-    assert served == []  # the request never reached the server
+    async with (
+        raw_server(OK, tls=self_signed) as server,
+        httpx.AsyncClient(transport=default_transport(LIMITS)) as http,
+    ):
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            await http.get(f"https://127.0.0.1:{server.port}/")
+    assert server.connections == 0  # the request never reached the server
 
 
 @pytest.mark.anyio

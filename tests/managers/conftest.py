@@ -1,4 +1,4 @@
-"""Fixtures for the metadata, users/org, COQL and multi-user tests: both backends, v2 and v8."""
+"""Fixtures of the managers' tests: clients on the fake for API v2 and v8, and helpers."""
 
 from __future__ import annotations
 
@@ -9,12 +9,6 @@ import pytest
 
 import zcrm_async as zc
 from zcrm_async.testing import FakeZohoCRM
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    """Every test here runs under asyncio and trio."""
-    return str(request.param)
 
 
 async def make_client(

@@ -100,7 +100,7 @@ async def test_the_callers_own_deadline_is_honoured_and_waiters_share_the_flight
 
 
 @pytest.mark.socket
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # asyncio.wait_for is asyncio's own
+@pytest.mark.backends("asyncio")  # asyncio.wait_for is asyncio's own
 async def test_asyncio_wait_for_returns_at_its_own_deadline(
     dripping: tuple[FakeZohoCRM, TcpProxy],
 ) -> None:
@@ -190,7 +190,7 @@ async def test_a_token_minted_for_a_cancelled_caller_is_saved_and_reused(
 
 
 @pytest.mark.socket
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.backends("asyncio")
 async def test_task_cancel_at_any_moment_of_a_refresh_wastes_no_mint() -> None:
     """Cancel at 0, 1, 2 ... 40 ms into the refresh: wherever it lands, one mint in all."""
     fake = FakeZohoCRM()

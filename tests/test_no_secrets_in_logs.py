@@ -66,7 +66,7 @@ STORES: dict[str, Callable[[Path], zc.TokenStore]] = {
 }
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # aiosqlite and asyncmy log under asyncio
+@pytest.mark.backends("asyncio")  # aiosqlite and asyncmy log under asyncio
 @pytest.mark.parametrize("kind", sorted(STORES))
 async def test_no_secret_reaches_any_log_record(
     kind: str, tmp_path: Path, everything_at_debug: Capture

@@ -1,0 +1,48 @@
+"""A socket server answering every request with the same prebuilt bytes, then closing."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+import anyio.abc
+from anyio.streams.tls import TLSListener
+
+
+class RawServer:
+    """Answers one request per connection with ``answer`` (change it between requests)."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.connections = 0
+        self.port = 0
+
+    async def handle(self, stream: anyio.abc.ByteStream) -> None:
+        self.connections += 1
+        async with stream:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += await stream.receive()
+            await stream.send(self.answer)
+
+
+@asynccontextmanager
+async def raw_server(
+    answer: bytes, *, tls: ssl.SSLContext | None = None
+) -> AsyncIterator[RawServer]:
+    """A :class:`RawServer` on a free port of 127.0.0.1 (behind TLS with ``tls``).
+
+    Behind TLS a connection is counted only once its handshake succeeded.
+    """
+    server = RawServer(answer)
+    tcp = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    server.port = tcp.extra(anyio.abc.SocketAttribute.local_port)
+    listener: anyio.abc.Listener[anyio.abc.ByteStream] = tcp
+    if tls is not None:
+        listener = TLSListener(tcp, tls, standard_compatible=False)
+    async with listener, anyio.create_task_group() as group:
+        group.start_soon(listener.serve, server.handle)
+        yield server
+        group.cancel_scope.cancel()
