@@ -103,6 +103,34 @@ def _shutdown_forgotten(loop: _Loop) -> None:
         logger.warning("closing a blocking client nobody closed failed", exc_info=True)
 
 
+class _Guard:
+    """Lets a thread cancel a task it started even if it never got the task's future back."""
+
+    def __init__(self) -> None:
+        self.cancelled = False
+        self.scope: anyio.CancelScope | None = None
+
+    async def run(self, func: Callable[..., Awaitable[T]], *args: Any) -> T:
+        with anyio.CancelScope() as scope:
+            self.scope = scope  # set before the flag is read: cancel() sees one or the other
+            if self.cancelled:
+                scope.cancel()
+            return await func(*args)
+        raise CancelledError  # cancelled before func could start
+
+    def cancel(self, portal: BlockingPortal) -> None:
+        """Cancel the task from another thread (before, during or after its start)."""
+        self.cancelled = True
+        scope = self.scope
+        if scope is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already ended
+                portal.start_task_soon(_cancel_scope, scope)
+
+
+async def _cancel_scope(scope: anyio.CancelScope) -> None:
+    scope.cancel()
+
+
 class PortalThread:
     """One event loop (``backend``: ``"asyncio"`` or ``"trio"``) in a daemon thread."""
 
@@ -140,7 +168,11 @@ class PortalThread:
         self._loop.finish = finish
 
     def start(self, func: Callable[..., Awaitable[T]], *args: Any) -> Future[T]:
-        """Start ``func(*args)`` as a task on the loop; its future (cancel it to cancel it)."""
+        """Start ``func(*args)`` as a task on the loop; its future (cancel it to cancel it).
+
+        Interrupted (Ctrl-C) at any point, even before the future reaches the caller, the task
+        is cancelled: nothing keeps running that nobody can see.
+        """
         loop = self._loop
         if threading.current_thread() is loop.thread:
             raise RuntimeError(
@@ -149,18 +181,23 @@ class PortalThread:
             )
         if loop.closed:
             raise ClientClosedError(_CLOSED)
+        guard = _Guard()
         try:  # not under the lock: starting waits for the loop, whose callbacks take the lock
-            future = loop.portal.start_task_soon(func, *args)
+            future = loop.portal.start_task_soon(guard.run, func, *args)
+            with loop.lock:
+                if loop.closed:  # closing began after the start: cancel it as closing would have
+                    future.cancel()
+                else:
+                    loop.in_flight.add(future)
+            future.add_done_callback(self._forget)
         except RuntimeError:
+            guard.cancel(loop.portal)
             if loop.closed:  # the loop stopped between the check and the start
                 raise ClientClosedError(_CLOSED) from None
             raise
-        with loop.lock:
-            if loop.closed:  # closing began after the start: cancel it as closing would have
-                future.cancel()
-            else:
-                loop.in_flight.add(future)
-        future.add_done_callback(self._forget)
+        except BaseException:
+            guard.cancel(loop.portal)
+            raise
         return future
 
     def _forget(self, future: Future[Any]) -> None:
@@ -184,7 +221,12 @@ class PortalThread:
 
     def call(self, func: Callable[..., Awaitable[T]], *args: Any) -> T:
         """Run ``func(*args)`` on the loop and wait for its result."""
-        return self.wait(self.start(func, *args))
+        future = self.start(func, *args)
+        try:
+            return self.wait(future)
+        except BaseException:  # also an interrupt that lands before wait() is under way
+            future.cancel()
+            raise
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
         """Cancel the calls in flight, run the :meth:`on_close` callback, stop the loop.
