@@ -19,8 +19,10 @@ id > i)``), never by position. A record updated during the run gets a newer ``Mo
 and moves behind the walk (where the walk, or the next run, meets it again); a deleted one
 leaves a gap nothing falls into. So a record alive at the end of a run and unchanged since the
 run started is handed out by that run, and one changed after the start by that run or the
-next. The walk ends at the first short page, or once it has passed the run's start plus
-``overlap`` (the rest is the next run's).
+next. The walk ends at the first short page, or once it has passed both the run's start plus
+``overlap`` and the moment it got there (what changed after that is the next run's; the second
+bound hands out a record that changed during the previous run and again before this walk
+reached it, instead of putting it off once more).
 
 The first run reads every record; later ones only those modified since the previous run's
 start minus ``overlap`` (clock skew between this host and Zoho). Deletions since then are
@@ -262,8 +264,10 @@ class IncrementalSync:
                         last = page.items[-1]
                         run["cursor"] = [str(last.get(column)) for column in _ORDER]
                     await self.store.save(self.name, checkpoint)
-                    if run["cursor"] and key_of(_ORDER, run["cursor"])[0] > walk.horizon:
-                        break  # what changed after the start + overlap is the next run's
+                    if run["cursor"] and walk.walked_past(
+                        key_of(_ORDER, run["cursor"])[0], self.clock
+                    ):
+                        break  # what changed after that is the next run's
             run["phase"] = "deleted" if self.include_deleted else "done"
             await self.store.save(self.name, checkpoint)
         if run["phase"] == "deleted":
@@ -338,6 +342,23 @@ class _Walk:
     previous_seen: Mapping[str, str]
     run: dict[str, Any]
     progress: Progress
+
+    def walked_past(self, moment: datetime, clock: Callable[[], datetime]) -> bool:
+        """Whether a walk now at ``moment`` is done: past the horizon, and past every change
+        made before the walk got there.
+
+        The second bound is what hands out a record that changed during the previous run and
+        again during this one before the walk reached it: stopping at the horizon alone would
+        put it past the end of this run too. It is fixed the first time the walk passes the
+        horizon (and kept in the checkpoint), so a walk chasing fresh changes still ends.
+        """
+        if moment <= self.horizon:
+            return False
+        limit = _parse_time(self.run.get("limit"))
+        if limit is None:
+            limit = clock()
+            self.run["limit"] = _iso(limit)
+        return moment > limit
 
     def is_fresh(self, record: Record) -> bool:
         """Whether to hand ``record`` out (not the same version as one handed out before)."""
