@@ -37,11 +37,16 @@ from .stores import TokenStore, build_store
 if TYPE_CHECKING:  # the other managers import on first use: `import zcrm_async` stays fast
     from .bulk import BulkManager
     from .managers.coql import CoqlQuery
+    from .managers.currencies import CurrenciesManager
     from .managers.metadata import ModulesManager
     from .managers.notes import NotesManager
     from .managers.org import OrgManager
+    from .managers.pipelines import PipelinesManager
+    from .managers.recycle_bin import RecycleBinManager
     from .managers.settings import ProfilesManager, RolesManager, VariablesManager
     from .managers.tags import TagsManager
+    from .managers.territories import TerritoriesManager
+    from .managers.user_groups import UserGroupsManager
     from .managers.users import UsersManager
 
 __all__ = ["ZohoCRM"]
@@ -275,6 +280,41 @@ class ZohoCRM:
         from .managers.settings import VariablesManager
 
         return self._manager(VariablesManager, VariablesManager)
+
+    @property
+    def currencies(self) -> CurrenciesManager:
+        """The org's currencies, base currency and exchange rates (``/org/currencies``)."""
+        from .managers.currencies import CurrenciesManager
+
+        return self._manager(CurrenciesManager, CurrenciesManager)
+
+    @property
+    def pipelines(self) -> PipelinesManager:
+        """The pipelines of Deals layouts and their stages (``/settings/pipeline``)."""
+        from .managers.pipelines import PipelinesManager
+
+        return self._manager(PipelinesManager, PipelinesManager)
+
+    @property
+    def recycle_bin(self) -> RecycleBinManager:
+        """Deleted records of every module: list, restore, purge (``/settings/recycle_bin``)."""
+        from .managers.recycle_bin import RecycleBinManager
+
+        return self._manager(RecycleBinManager, RecycleBinManager)
+
+    @property
+    def territories(self) -> TerritoriesManager:
+        """Territories, their users and users' territories (``/settings/territories``)."""
+        from .managers.territories import TerritoriesManager
+
+        return self._manager(TerritoriesManager, TerritoriesManager)
+
+    @property
+    def user_groups(self) -> UserGroupsManager:
+        """Groups of users, roles and territories (``/settings/user_groups``)."""
+        from .managers.user_groups import UserGroupsManager
+
+        return self._manager(UserGroupsManager, UserGroupsManager)
 
     def coql(
         self, query: str, *, page_size: int | None = None, **options: Unpack[RequestOptionsDict]

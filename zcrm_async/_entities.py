@@ -25,6 +25,7 @@ __all__ = [
     "Field",
     "Layout",
     "MassUpdateStatus",
+    "Model",
     "Module",
     "Note",
     "Profile",
@@ -35,6 +36,8 @@ __all__ = [
     "Variable",
     "VariableGroup",
     "parent_of",
+    "to_datetime",
+    "to_lookup",
 ]
 
 
@@ -150,6 +153,21 @@ class _Model(Entity):
             if value is not None or key in out:
                 out[key] = _to_json(value)
         return out
+
+
+#: The base of entity models defined in other modules of the package (lookups as
+#: :class:`Lookup`, datetimes parsed, lossless ``to_dict``); with the two converters below.
+Model = _Model
+
+
+def to_lookup(value: Any) -> Any:
+    """Converter: a JSON object becomes a :class:`Lookup`; anything else is kept as sent."""
+    return _to_lookup(value)
+
+
+def to_datetime(value: Any) -> Any:
+    """Converter: ISO-8601 text becomes an aware datetime (None if unparsable)."""
+    return _to_datetime(value)
 
 
 @attrs.define(slots=True)

@@ -30,6 +30,7 @@ from zcrm_async.managers._base import Manager
 from zcrm_async.testing import FakeZohoCRM
 
 from ._oas import Exchange
+from ._org_steps import ORG_STEPS
 from ._recording import RecordingTransport
 
 __all__ = ["ScenarioRun", "manager_operations", "run_scenario"]
@@ -417,6 +418,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("coql", _coql),
     ("bulk read", _bulk_read),
     ("bulk write", _bulk_write),
+    *ORG_STEPS,
     ("records: delete", _records_delete),
     ("error answers", _api_errors),
 )

@@ -16,6 +16,7 @@ from ._checks import MAX_FIELDS_PER_CALL, check_id, check_module, fields_param
 from ._common import modified_since_header
 from ._fields import FieldSelection, select_fields
 from ._record_actions import RecordActions
+from ._record_admin import RecordAdministration
 
 if TYPE_CHECKING:
     from .._criteria import Criteria
@@ -26,7 +27,7 @@ MAX_PER_PAGE = 200
 _fields_param = fields_param
 
 
-class RecordsManager(RecordActions):
+class RecordsManager(RecordActions, RecordAdministration):
     """Records of one module. Writes take any number of records (chunked by 100)."""
 
     def __init__(self, session: Session, module: str) -> None:

@@ -8,12 +8,18 @@ from __future__ import annotations
 from ._handlers_actions import FALLBACK_ROUTES as RELATED_ROUTES
 from ._handlers_actions import ROUTES as RECORD_ACTION_ROUTES
 from ._handlers_bulk import ROUTES as BULK_UPLOAD_ROUTES
+from ._handlers_cleanup import ROUTES as CLEANUP_ROUTES
 from ._handlers_coql import ROUTES as COQL_ROUTES
+from ._handlers_currencies import ROUTES as CURRENCIES_ROUTES
 from ._handlers_metadata import ROUTES as METADATA_ROUTES
 from ._handlers_notes import ROUTES as NOTES_ROUTES
 from ._handlers_org import ROUTES as ORG_ROUTES
+from ._handlers_ownership import ROUTES as OWNERSHIP_ROUTES
+from ._handlers_pipelines import ROUTES as PIPELINES_ROUTES
 from ._handlers_records import ROUTES as RECORD_ROUTES
 from ._handlers_tags import ROUTES as TAGS_ROUTES
+from ._handlers_territories import ROUTES as TERRITORIES_ROUTES
+from ._handlers_user_groups import ROUTES as USER_GROUPS_ROUTES
 from ._handlers_users import ROUTES as USERS_ROUTES
 from ._routes import ApiRoute
 
@@ -26,6 +32,12 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     *COQL_ROUTES,
     *BULK_UPLOAD_ROUTES,
     *TAGS_ROUTES,
+    *CLEANUP_ROUTES,
+    *CURRENCIES_ROUTES,
+    *OWNERSHIP_ROUTES,
+    *PIPELINES_ROUTES,
+    *TERRITORIES_ROUTES,
+    *USER_GROUPS_ROUTES,
     *NOTES_ROUTES,
     *RECORD_ACTION_ROUTES,
     *RECORD_ROUTES,

@@ -20,6 +20,7 @@ _RouteSpec = tuple[str, dict[str, Handler], str]
 
 __all__ = [
     "FALLBACK_ROUTES",
+    "convert",
     "OBJECT_PARENT_FROM",
     "ROUTES",
     "note_view",
@@ -109,43 +110,14 @@ def mass_update_status(state: FakeState, call: Call) -> Reply:
 def convert_lead(state: FakeState, call: Call) -> Reply:
     """``POST /Leads/{id}/actions/convert``: a Contact, an Account (from Company), a Deal."""
     lead_id = call.path["id"]
-    lead = record_or_400(state, "Leads", lead_id)
+    record_or_400(state, "Leads", lead_id)
     body = json_body(call)
     data = body.get("data")
     options = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
-    if lead.get("$converted"):
-        error = RecordError("ID_ALREADY_CONVERTED", "id already converted", {"id": lead_id})
-        return Reply(400, {"data": [error.entry]})
-    ctx = state.write_context(call.user)
-    accounts, contacts, deals = (state.module(m) for m in ("Accounts", "Contacts", "Deals"))
     try:
-        account_id = _existing(accounts, options.get("Accounts"), "Accounts")
-        if account_id is None and lead.get("Company"):
-            found = accounts.find("Account_Name", lead["Company"])
-            account_id = (
-                found["id"] if found else _insert(accounts, {"Account_Name": lead["Company"]}, ctx)
-            )
-        contact_id = _existing(contacts, options.get("Contacts"), "Contacts")
-        if contact_id is None:
-            fields = ("Salutation", "First_Name", "Last_Name", "Email", "Phone", "Mobile")
-            contact = {k: lead[k] for k in fields if lead.get(k) not in (None, "")}
-            if account_id:
-                contact["Account_Name"] = {"id": account_id}
-            contact_id = _insert(contacts, contact, ctx)
-        deal_id = None
-        if isinstance(options.get("Deals"), dict):
-            deal = dict(options["Deals"])
-            if account_id:
-                deal.setdefault("Account_Name", {"id": account_id})
-            deal.setdefault("Contact_Name", {"id": contact_id})
-            deal_id = _insert(deals, deal, ctx)
+        made = convert(state, call.user, lead_id, options)
     except RecordError as error:
         return Reply(400, {"data": [error.entry]})
-    lead["$converted"] = True
-    lead["$converted_detail"] = {"contact": contact_id, "account": account_id, "deal": deal_id}
-
-    made = {"Contacts": (contacts, contact_id), "Accounts": (accounts, account_id)}
-    made["Deals"] = (deals, deal_id)
     if call.version_tuple < CONVERT_DETAILS_FROM:  # v2, v2.1: the bare ids (null: not made)
         return Reply(200, {"data": [{module: rid for module, (_, rid) in made.items()}]})
     details = {
@@ -155,6 +127,50 @@ def convert_lead(state: FakeState, call: Call) -> Reply:
     }
     converted = success("The record has been converted successfully", details)
     return Reply(200, {"data": [converted]})
+
+
+def convert(
+    state: FakeState, user: dict[str, Any], lead_id: str, options: dict[str, Any]
+) -> dict[str, tuple[ModuleStore, str | None]]:
+    """Convert one lead as ``user``: ``{"Contacts"|"Accounts"|"Deals": (store, id or None)}``.
+
+    ``options`` is one item of a convert body (``Accounts``/``Contacts`` to use, ``Deals`` to
+    create). Raises :class:`RecordError` for a converted lead or a bad reference.
+    """
+    lead = state.module("Leads").records.get(lead_id)
+    if lead is None:
+        raise RecordError("INVALID_DATA", "the id given seems to be invalid", {"id": lead_id})
+    if lead.get("$converted"):
+        raise RecordError("ID_ALREADY_CONVERTED", "id already converted", {"id": lead_id})
+    ctx = state.write_context(user)
+    accounts, contacts, deals = (state.module(m) for m in ("Accounts", "Contacts", "Deals"))
+    account_id = _existing(accounts, options.get("Accounts"), "Accounts")
+    if account_id is None and lead.get("Company"):
+        found = accounts.find("Account_Name", lead["Company"])
+        account_id = (
+            found["id"] if found else _insert(accounts, {"Account_Name": lead["Company"]}, ctx)
+        )
+    contact_id = _existing(contacts, options.get("Contacts"), "Contacts")
+    if contact_id is None:
+        fields = ("Salutation", "First_Name", "Last_Name", "Email", "Phone", "Mobile")
+        contact = {k: lead[k] for k in fields if lead.get(k) not in (None, "")}
+        if account_id:
+            contact["Account_Name"] = {"id": account_id}
+        contact_id = _insert(contacts, contact, ctx)
+    deal_id = None
+    if isinstance(options.get("Deals"), dict):
+        deal = dict(options["Deals"])
+        if account_id:
+            deal.setdefault("Account_Name", {"id": account_id})
+        deal.setdefault("Contact_Name", {"id": contact_id})
+        deal_id = _insert(deals, deal, ctx)
+    lead["$converted"] = True
+    lead["$converted_detail"] = {"contact": contact_id, "account": account_id, "deal": deal_id}
+    return {
+        "Contacts": (contacts, contact_id),
+        "Accounts": (accounts, account_id),
+        "Deals": (deals, deal_id),
+    }
 
 
 def _existing(store: ModuleStore, given: Any, key: str) -> str | None:

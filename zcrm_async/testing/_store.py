@@ -203,6 +203,29 @@ class ModuleStore:
         )
         return success("record deleted", {"id": record_id})
 
+    def restore(self, record_id: str) -> dict[str, Any] | None:
+        """Bring a record back from the recycle bin; None if it is not there."""
+        for at, entry in enumerate(self.deleted):
+            if entry["id"] == record_id and entry["type"] == "recycle":
+                record: dict[str, Any] = entry["record"]
+                del self.deleted[at]
+                self.records[record_id] = record
+                for api_name in self._index:
+                    self._index_add(record, api_name)
+                for order in self._orders.values():
+                    order.add(record)
+                return record
+        return None
+
+    def purge(self, record_id: str) -> bool:
+        """Delete a record in the recycle bin for good: it is then listed as ``permanent``."""
+        for entry in self.deleted:
+            if entry["id"] == record_id and entry["type"] == "recycle":
+                entry["type"] = "permanent"
+                entry.pop("record", None)
+                return True
+        return False
+
     def _write_details(self, record: dict[str, Any]) -> dict[str, Any]:
         return {
             "Modified_Time": record["Modified_Time"],
