@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from ._bodies import batch_reply, each, json_body
-from ._errors import ApiError, invalid_param
+from ._errors import ApiError
 from ._handlers_actions import convert
 from ._handlers_ownership import job_status_reply, territory_filter
-from ._listing import ids_param
+from ._listing import ids_param, sort_params
 from ._org_setup import (
     api_since,
     body_ids,
@@ -140,12 +140,7 @@ def _bin_selection(state: FakeState, call: Call) -> list[tuple[ModuleStore, dict
 def recycle_bin_list(state: FakeState, call: Call) -> Reply:
     """``GET /settings/recycle_bin``: ``ids``, ``filters``, ``sort_by``/``sort_order`` (newest
     first by default), ``page``/``per_page``."""
-    sort_by = call.query.get("sort_by", "deleted_time")
-    sort_order = call.query.get("sort_order", "desc")
-    if sort_by not in _BIN_SORT:
-        raise invalid_param("sort_by", supported_values=list(_BIN_SORT))
-    if sort_order not in ("asc", "desc"):
-        raise invalid_param("sort_order", supported_values=["asc", "desc"])
+    sort_by, sort_order = sort_params(call, _BIN_SORT, "deleted_time")
     views = [_bin_view(state, s, e) for s, e in _bin_selection(state, call)]
 
     def key(view: dict[str, Any]) -> tuple[str, str]:

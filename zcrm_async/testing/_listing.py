@@ -60,12 +60,15 @@ def ids_param(call: Call, limit: int, *, required: bool) -> list[str] | None:
     return ids
 
 
-def sort_params(call: Call) -> tuple[str, str]:
-    """``sort_by`` (default id) and ``sort_order`` (default desc), checked."""
-    sort_by = call.query.get("sort_by", "id")
+def sort_params(
+    call: Call, sortable: tuple[str, ...] = SORTABLE, default: str = "id"
+) -> tuple[str, str]:
+    """``sort_by`` (one of ``sortable``, ``default`` if absent) and ``sort_order`` (default
+    desc), checked."""
+    sort_by = call.query.get("sort_by", default)
     sort_order = call.query.get("sort_order", "desc")
-    if sort_by not in SORTABLE:
-        raise invalid_param("sort_by", supported_values=list(SORTABLE))
+    if sort_by not in sortable:
+        raise invalid_param("sort_by", supported_values=list(sortable))
     if sort_order not in ("asc", "desc"):
         raise invalid_param("sort_order", supported_values=["asc", "desc"])
     return sort_by, sort_order
