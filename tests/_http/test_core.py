@@ -144,6 +144,45 @@ async def test_errors_map_to_the_exception_tree(crm: zc.ZohoCRM, fake: FakeZohoC
     assert "/crm/v8/no/such/thing/at/all" in str(not_found.value)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "base_currency": {
+                "code": "ALREADY_ENABLED",
+                "details": {},
+                "message": "m",
+                "status": "error",
+            }
+        },
+        {
+            "tags": [
+                {
+                    "code": "ALREADY_ENABLED",
+                    "details": {"id": "1"},
+                    "message": "m",
+                    "status": "error",
+                }
+            ]
+        },
+        {"code": "ALREADY_ENABLED", "details": {}, "message": "m", "status": "error"},
+    ],
+    ids=["in-an-object", "in-an-array", "bare"],
+)
+async def test_an_error_a_settings_api_wraps_under_its_key_is_read(
+    fake: FakeZohoCRM, body: dict[str, object]
+) -> None:
+    def script(request: httpx.Request) -> httpx.Response | None:
+        return httpx.Response(400, json=body) if "currencies" in request.url.path else None
+
+    transport = Scripted(fake, script)
+    async with zc.ZohoCRM(fake.config(), transport=transport) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        with pytest.raises(zc.APIError) as info:
+            await crm.request("POST", "org/currencies/actions/enable", json={})
+    assert (info.value.code, info.value.message) == ("ALREADY_ENABLED", "m")
+
+
 async def test_the_limiter_bounds_requests_in_flight(fake: FakeZohoCRM) -> None:
     fake.latency = 0.01
     config = fake.config(max_concurrency=3)

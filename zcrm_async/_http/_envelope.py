@@ -23,6 +23,7 @@ __all__ = [
     "Answer",
     "encode_json",
     "error_from_answer",
+    "error_item",
     "has_record_results",
     "mask_credentials",
     "public_url",
@@ -121,11 +122,24 @@ def zoho_code(body: Any) -> str | None:
     """The ``code`` of an error envelope (or of its first per-record item), if it is one."""
     if not isinstance(body, dict):
         return None
-    code = body.get("code")
-    if code is None and isinstance(body.get("data"), list) and body["data"]:
-        first = body["data"][0]
-        code = first.get("code") if isinstance(first, dict) else None
+    code = error_item(body).get("code")
     return str(code) if code is not None else None
+
+
+def error_item(body: dict[str, Any]) -> dict[str, Any]:
+    """The object of an answer that says what went wrong: the body itself, or the first item of
+    its ``data`` array, or the object (or first item) a settings API wraps its answer in
+    (``{"tags": [{...}]}``, ``{"base_currency": {...}}``)."""
+    data = body.get("data")
+    if isinstance(data, list) and data:
+        return data[0] if isinstance(data[0], dict) else body
+    if "code" in body:
+        return body
+    for value in body.values():
+        item = value[0] if isinstance(value, list) and value else value
+        if isinstance(item, dict) and "code" in item:
+            return item
+    return body
 
 
 def has_record_results(body: Any) -> bool:
@@ -150,10 +164,7 @@ def error_from_answer(answer: Answer) -> APIError:
     response = mask_credentials(answer.response)
     status = response.status_code
     body = answer.json_or_text()
-    envelope = body
-    if isinstance(body, dict) and isinstance(body.get("data"), list) and body["data"]:
-        first = body["data"][0]
-        envelope = first if isinstance(first, dict) else body
+    envelope = error_item(body) if isinstance(body, dict) else body
     if not isinstance(envelope, dict):
         text = f": {_snippet(response.content)!r}" if isinstance(body, str) else ""
         envelope = {"message": f"{response.reason_phrase or 'error'}{text}"}

@@ -27,10 +27,9 @@ CurrencyItem = Mapping[str, Any] | Currency
 def exchange_rate_text(value: Any, where: str) -> str:
     """An exchange rate (a number, a :class:`~decimal.Decimal` or numeric text) as Zoho's text
     with nine decimals; a rate that is not a positive number is an error naming ``where``."""
-    if isinstance(value, bool):
-        value = None
+    numeric = isinstance(value, int | float | str | Decimal) and not isinstance(value, bool)
     try:
-        rate = Decimal(str(value)) if isinstance(value, int | float | str | Decimal) else None
+        rate = Decimal(str(value)) if numeric else None
     except InvalidOperation:
         rate = None
     if rate is None or not rate.is_finite() or rate <= 0:
