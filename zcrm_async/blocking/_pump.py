@@ -14,9 +14,15 @@ from typing import Any, Final
 
 import anyio
 
+from .._exceptions import ClientClosedError
 from ._portal import CLOSE_TIMEOUT, PortalThread
 
 __all__ = ["READ_AHEAD", "iterate"]
+
+_CLOSED_WHILE_ITERATING: Final = (
+    "this blocking ZohoCRM was closed while the loop was iterating; the items seen so far are "
+    "not all of them"
+)
 
 #: Items read ahead of the consuming thread (a page of records is 200; a download chunk 64 KiB).
 READ_AHEAD: Final = 100
@@ -58,15 +64,20 @@ class _ReadAhead:
     async def fill(self, source: AsyncIterable[Any]) -> None:
         """Read ``source`` to its end, never more than :data:`READ_AHEAD` items ahead."""
         iterator = aiter(source)
+        finished = False
         try:
             async for item in iterator:
                 while len(self._items) >= READ_AHEAD:
                     await self._wait()
                 self._items.append(item)  # no checkpoint: a page already read goes in whole
                 self._notify()
+            finished = True
         except Exception as exc:
             self._items.append(_Raised(exc))
+            finished = True
         finally:
+            if not finished:  # cancelled (the client closed): the reader must not see an end
+                self._items.append(_Raised(ClientClosedError(_CLOSED_WHILE_ITERATING)))
             self._ended = True
             self._notify()
             if callable(getattr(iterator, "aclose", None)):
