@@ -78,6 +78,10 @@ if TYPE_CHECKING:  # the names of _LAZY_MODULES, for type checkers
         Variable,
         VariableGroup,
     )
+    from ._entities_backup import Backup, BackupHistoryEntry, BackupUrls
+    from ._entities_functions import FunctionResult
+    from ._entities_history import AuditLogExport, TimelineEvent
+    from ._entities_mail import EmailMessage, EmailTemplate, FromAddress, InventoryTemplate
     from ._events import (
         CallFinished,
         LimiterChanged,
@@ -113,7 +117,7 @@ if TYPE_CHECKING:  # the names of _LAZY_MODULES, for type checkers
         PollPolicy,
     )
     from .incremental import Batch, CheckpointStore, IncrementalSync
-    from .managers._files import Download
+    from .managers._files import Download, FileUpload
     from .managers.coql import CoqlQuery, coql_value
     from .pipelines import bounded_map, create_in_chunks, pipeline, upsert_in_chunks
     from .stores.custom import CustomStore
@@ -146,6 +150,10 @@ _LAZY_MODULES = {
         "Variable",
         "VariableGroup",
     ),
+    "._entities_backup": ("Backup", "BackupHistoryEntry", "BackupUrls"),
+    "._entities_functions": ("FunctionResult",),
+    "._entities_history": ("AuditLogExport", "TimelineEvent"),
+    "._entities_mail": ("EmailMessage", "EmailTemplate", "FromAddress", "InventoryTemplate"),
     "._events": (
         "CallFinished",
         "LimiterChanged",
@@ -171,7 +179,7 @@ _LAZY_MODULES = {
     ".stores.custom": ("CustomStore",),
     ".stores.file": ("FileStore",),
     ".incremental": ("Batch", "CheckpointStore", "IncrementalSync"),
-    ".managers._files": ("Download",),
+    ".managers._files": ("Download", "FileUpload"),
     ".managers.coql": ("CoqlQuery", "coql_value"),
     ".pipelines": ("bounded_map", "create_in_chunks", "pipeline", "upsert_in_chunks"),
     ".bulk": (
@@ -208,8 +216,12 @@ __all__ = [
     "ArchiveLimits",
     "ArgumentError",
     "Attachment",
+    "AuditLogExport",
     "AuthenticationError",
     "AvailableCurrency",
+    "Backup",
+    "BackupHistoryEntry",
+    "BackupUrls",
     "BaseTokenStore",
     "Batch",
     "BulkCriteria",
@@ -240,13 +252,19 @@ __all__ = [
     "CustomView",
     "DataCenter",
     "Download",
+    "EmailMessage",
+    "EmailTemplate",
     "EmptyResultError",
     "Field",
     "FileStore",
+    "FileUpload",
+    "FromAddress",
+    "FunctionResult",
     "Hooks",
     "IncrementalSync",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
+    "InventoryTemplate",
     "Layout",
     "LimiterChanged",
     "LoginError",
@@ -290,6 +308,7 @@ __all__ = [
     "Tag",
     "Tax",
     "Territory",
+    "TimelineEvent",
     "TokenHandlerError",
     "TokenRefreshed",
     "TokenStore",

@@ -36,8 +36,13 @@ from .stores import TokenStore, build_store
 
 if TYPE_CHECKING:  # the other managers import on first use: `import zcrm_async` stays fast
     from .bulk import BulkManager
+    from .managers.audit_logs import AuditLogsManager
+    from .managers.backup import BackupManager
     from .managers.coql import CoqlQuery
     from .managers.currencies import CurrenciesManager
+    from .managers.files import FilesManager
+    from .managers.functions import FunctionsManager
+    from .managers.mail import MailManager
     from .managers.metadata import ModulesManager
     from .managers.notes import NotesManager
     from .managers.org import OrgManager
@@ -315,6 +320,41 @@ class ZohoCRM:
         from .managers.user_groups import UserGroupsManager
 
         return self._manager(UserGroupsManager, UserGroupsManager)
+
+    @property
+    def audit_logs(self) -> AuditLogsManager:
+        """The audit log: export jobs and their CSV downloads (``/settings/audit_log_export``)."""
+        from .managers.audit_logs import AuditLogsManager
+
+        return self._manager(AuditLogsManager, AuditLogsManager)
+
+    @property
+    def backup(self) -> BackupManager:
+        """The org's data backup: schedule, status, history and downloads."""
+        from .managers.backup import BackupManager
+
+        return self._manager(BackupManager, BackupManager)
+
+    @property
+    def files(self) -> FilesManager:
+        """Zoho's file store (``/files``), behind file-upload and image-upload fields."""
+        from .managers.files import FilesManager
+
+        return self._manager(FilesManager, FilesManager)
+
+    @property
+    def functions(self) -> FunctionsManager:
+        """REST API functions: execute a Deluge function with arguments."""
+        from .managers.functions import FunctionsManager
+
+        return self._manager(FunctionsManager, FunctionsManager)
+
+    @property
+    def mail(self) -> MailManager:
+        """E-mail templates, inventory templates and from-addresses (send mail per record)."""
+        from .managers.mail import MailManager
+
+        return self._manager(MailManager, MailManager)
 
     def coql(
         self, query: str, *, page_size: int | None = None, **options: Unpack[RequestOptionsDict]

@@ -37,6 +37,13 @@ class DataCenter:
         """The API domains of every environment."""
         return frozenset(self.api_domain(env) for env in ENVIRONMENTS)
 
+    @property
+    def download_urls(self) -> frozenset[str]:
+        """The hosts Zoho's download links point at (exported audit logs, data backups):
+        ``download`` and ``download-accl`` on the accounts server's domain."""
+        domain = self.accounts_url.removeprefix("https://accounts.")
+        return frozenset({f"https://download.{domain}", f"https://download-accl.{domain}"})
+
 
 #: Zoho's data centres by the code of the ``data_center`` config key (``us``, ``eu``...).
 DATA_CENTERS: dict[str, DataCenter] = {
@@ -76,10 +83,10 @@ def origin(url: str) -> str:
 
 
 def trusted_origins(configured: Iterable[str | None]) -> frozenset[str]:
-    """Hosts a Zoho token may be sent to: every data centre's API, accounts and upload hosts,
-    and the URLs the configuration names itself."""
+    """Hosts a Zoho token may be sent to: every data centre's API, accounts, upload and download
+    hosts, and the URLs the configuration names itself."""
     known: set[str] = set()
     for dc in DATA_CENTERS.values():
-        known |= dc.api_domains | {dc.accounts_url, dc.upload_url}
+        known |= dc.api_domains | dc.download_urls | {dc.accounts_url, dc.upload_url}
     known |= {origin(url) for url in configured if url}
     return frozenset(known)

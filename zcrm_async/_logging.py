@@ -24,7 +24,8 @@ _SECRET_PATTERNS = (
     (re.compile(r"(Zoho-oauthtoken\s+)\S+", re.IGNORECASE), r"\1***"),
     (
         re.compile(
-            r"((?:client_secret|refresh_token|access_token|grant_token|code|password|passwd|token)"
+            r"((?:client_secret|refresh_token|access_token|grant_token|code|password|passwd|token"
+            r"|zapikey)"
             r"[\"']?\s*[=:]\s*[\"']?)[^&\s\"',}]+",
             re.IGNORECASE,
         ),

@@ -37,6 +37,14 @@ DEFAULT_SCOPES = (
     "ZohoFiles.files.ALL",
     "ZohoSearch.securesearch.READ",
     "AaaServer.profile.Read",
+    # Files, mail, templates and functions have scope families of their own.
+    "ZohoCRM.Files.CREATE",
+    "ZohoCRM.Files.READ",
+    "ZohoCRM.send_mail.all.CREATE",
+    "ZohoCRM.templates.email.READ",
+    "ZohoCRM.templates.inventory.READ",
+    "ZohoCRM.functions.execute.READ",
+    "ZohoCRM.functions.execute.CREATE",
 )
 #: Grants exchanged whose user could not be found, kept so a retry need not exchange again.
 _MAX_UNCLAIMED = 16

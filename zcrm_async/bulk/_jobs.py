@@ -7,11 +7,11 @@ from typing import TypeVar
 
 import anyio
 
-from .._exceptions import BulkJobTimeoutError
+from .._exceptions import BulkJobFailedError, BulkJobTimeoutError
 from .._logging import log_error, logger
 from ._models import PollPolicy
 
-__all__ = ["poll_until_done"]
+__all__ = ["job_failed", "poll_until_done"]
 
 J = TypeVar("J")
 
@@ -51,3 +51,14 @@ async def poll_until_done(
         )
         log_error(error)
         raise error from None
+
+
+def job_failed(
+    job_id: str, operation: str, state: str, reason: str, job: object
+) -> BulkJobFailedError:
+    """The :class:`BulkJobFailedError` of a job that stopped without completing (logged)."""
+    error = BulkJobFailedError(
+        job_id=job_id, operation=operation, state=state, reason=reason, job=job
+    )
+    log_error(error)
+    return error

@@ -11,17 +11,16 @@ from typing import IO, Any, Final, Unpack
 import anyio.lowlevel
 import anyio.to_thread
 
-from .._exceptions import BulkJobFailedError, InvalidArgumentError, InvalidArgumentTypeError
+from .._exceptions import InvalidArgumentError, InvalidArgumentTypeError
 from .._http._envelope import Answer
 from .._http._options import RequestOptionsDict
-from .._logging import log_error
 from .._progress import Progress, ProgressCallback
 from ..managers._base import Manager, unexpected
 from ..managers._checks import check_id, check_module
 from ._archive import ArchiveLimits, count_zip_csv, iter_zip_csv
 from ._criteria import BulkCriteria, criteria_json
 from ._csvzip import MAX_FILE_BYTES, MAX_ROWS_PER_FILE, download_to
-from ._jobs import poll_until_done
+from ._jobs import job_failed, poll_until_done
 from ._models import (
     BulkReadJob,
     BulkWriteJob,
@@ -172,15 +171,7 @@ class BulkManager(Manager):
             policy=policy,
         )
         if _job_state(done) != "COMPLETED":
-            error = BulkJobFailedError(
-                job_id=done.id,
-                operation=operation,
-                state=_job_state(done),
-                reason=_job_reason(done),
-                job=done,
-            )
-            log_error(error)
-            raise error
+            raise job_failed(done.id, operation, _job_state(done), _job_reason(done), done)
         return done
 
     async def download(

@@ -218,15 +218,17 @@ class Manager:
         build: Callable[[Sequence[Any]], dict[str, Any]],
         key: str = "data",
         options: RequestOptionsDict | None = None,
+        chunk_size: int = CHUNK_SIZE,
     ) -> WriteResults:
-        """Write ``items`` in chunks of 100, concurrently under the client limiter.
+        """Write ``items`` in chunks of ``chunk_size`` (Zoho's 100 records per call),
+        concurrently under the client limiter.
 
         ``build(chunk)`` gives the request's ``json``/``params`` for one chunk. Results come back
         in input order. A chunk whose request failed outright (after retries) yields an error
         result per record in it, so no record's fate is hidden; if every chunk failed that way,
         the first error is raised instead.
         """
-        chunks = [items[i : i + CHUNK_SIZE] for i in range(0, len(items), CHUNK_SIZE)]
+        chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
         results: list[list[WriteResult] | ZCRMError] = [[] for _ in chunks]
 
         async def write(index: int) -> None:
@@ -241,7 +243,7 @@ class Manager:
             )
             try:
                 answer = await self._session.send(request)
-                results[index] = _write_results(answer, len(chunk), index * CHUNK_SIZE, key)
+                results[index] = _write_results(answer, len(chunk), index * chunk_size, key)
             except _CHUNK_FAILURES as exc:  # an unreadable answer too
                 results[index] = exc
 
@@ -258,7 +260,7 @@ class Manager:
         out: list[WriteResult] = []
         for index, chunk_result in enumerate(results):
             if isinstance(chunk_result, ZCRMError):
-                offset = index * CHUNK_SIZE
+                offset = index * chunk_size
                 out.extend(
                     WriteResult.from_error(chunk_result, offset + i)
                     for i in range(len(chunks[index]))

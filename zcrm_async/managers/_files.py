@@ -8,18 +8,39 @@ import mimetypes
 import os
 import re
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, BinaryIO, Final, Protocol
+from stat import S_ISREG
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, Protocol
 from urllib.parse import unquote
 
 import anyio
 import anyio.to_thread
+import attrs
 import httpx
 
 from .._exceptions import InvalidArgumentError, InvalidArgumentTypeError
 
-__all__ = ["CHUNK_SIZE", "Download", "FileSource", "open_part", "read_upload", "write_stream"]
+if TYPE_CHECKING:
+    from .._http._options import RequestOptions
+    from ._base import Session
+
+__all__ = [
+    "CHUNK_SIZE",
+    "Download",
+    "FileSource",
+    "FileUpload",
+    "PathPart",
+    "download_file",
+    "open_download",
+    "open_part",
+    "read_upload",
+    "safe_file_name",
+    "save_atomically",
+    "upload_part",
+    "write_stream",
+]
 
 #: Bytes per chunk when a download is read or written.
 CHUNK_SIZE: Final = 64 * 1024
@@ -32,6 +53,10 @@ class _Readable(Protocol):
 #: A path (``str`` or ``os.PathLike``), the bytes themselves, or an object with ``read()``
 #: (sync or async) such as an open file or ``io.BytesIO``.
 FileSource = str | os.PathLike[str] | bytes | bytearray | memoryview | _Readable
+
+
+def _unreadable(path: Path, exc: OSError) -> InvalidArgumentError:
+    return InvalidArgumentError(f"cannot read the file to upload {str(path)!r}: {exc}")
 
 
 async def read_upload(
@@ -48,9 +73,7 @@ async def read_upload(
         try:
             content = await anyio.Path(path).read_bytes()
         except OSError as exc:
-            raise InvalidArgumentError(
-                f"cannot read the file to upload {str(path)!r}: {exc}"
-            ) from exc
+            raise _unreadable(path, exc) from exc
         name = name or path.name
     elif isinstance(source, (bytes, bytearray, memoryview)):
         content = bytes(source)
@@ -74,8 +97,7 @@ async def read_upload(
             "with read()"
         )
     name = name or default_name
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return name, content, content_type
+    return name, content, _content_type(name)
 
 
 _FILENAME_STAR: Final = re.compile(r"filename\*\s*=\s*([^;]+)", re.IGNORECASE)
@@ -144,9 +166,9 @@ class Download:
         return await write_stream(self, path, overwrite=overwrite)
 
 
-def _file_name(download: Download) -> str:
-    """Zoho's file name without any directory part, or ``download``."""
-    name = os.path.basename((download.filename or "").replace("\\", "/"))
+def safe_file_name(name: str | None) -> str:
+    """A file name sent by Zoho without any directory part (``download`` when it has none)."""
+    name = os.path.basename((name or "").replace("\\", "/"))
     return "download" if name in ("", ".", "..") else name
 
 
@@ -186,20 +208,27 @@ def _finish(handle: BinaryIO) -> None:
     handle.close()
 
 
-async def write_stream(
-    download: Download, path: str | os.PathLike[str], *, overwrite: bool = False
+async def save_atomically(
+    path: str | os.PathLike[str],
+    write: Callable[[BinaryIO], Awaitable[Any]],
+    *,
+    name: str,
+    overwrite: bool = False,
 ) -> Path:
-    """Write a download chunk by chunk into a temporary file, then rename it to the target."""
+    """``await write(handle)`` into a temporary file beside the target, then rename it there.
+
+    ``path`` is the file, or a directory to write ``name`` into. An existing file is kept
+    (:class:`FileExistsError`) unless ``overwrite=True``; a write that fails or is cancelled
+    leaves no partial file and the previous one intact.
+    """
     target = Path(path)
     if await anyio.Path(target).is_dir():
-        target = target / _file_name(download)
+        target = target / safe_file_name(name)
     if not overwrite and await anyio.Path(target).exists():
         raise _exists(target)
     part, handle = await anyio.to_thread.run_sync(open_part, target)
     try:
-        out = anyio.wrap_file(handle)
-        async for chunk in download.iter_bytes():
-            await out.write(chunk)
+        await write(handle)
         await anyio.to_thread.run_sync(_finish, handle)
         await anyio.to_thread.run_sync(_publish, part, target, overwrite)
     except BaseException:  # cancelled or failed: no partial file stays behind
@@ -207,3 +236,136 @@ async def write_stream(
         part.unlink(missing_ok=True)
         raise
     return target
+
+
+async def write_stream(
+    download: Download, path: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
+    """Write a download chunk by chunk into a temporary file, then rename it to the target."""
+
+    async def write(handle: BinaryIO) -> None:
+        out = anyio.wrap_file(handle)
+        async for chunk in download.iter_bytes():
+            await out.write(chunk)
+
+    return await save_atomically(path, write, name=download.filename or "", overwrite=overwrite)
+
+
+@asynccontextmanager
+async def open_download(session: Session, request: RequestOptions) -> AsyncIterator[Download]:
+    """``async with open_download(session, request) as download:`` the answer, streamed."""
+    async with session.stream(request) as response:
+        yield Download(response)
+
+
+async def download_file(
+    session: Session,
+    request: RequestOptions,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Stream the answer to ``path`` (a file, or a directory to use Zoho's file name)."""
+    async with open_download(session, request) as download:
+        return await write_stream(download, path, overwrite=overwrite)
+
+
+# -- uploads streamed from disk --------------------------------------------------------------------
+
+
+class PathPart:
+    """A file on disk as an upload part: opened on first read, closed once read to the end.
+
+    httpx seeks it back to the start for each attempt of a request, so a retried upload sends
+    the file again from disk; it is never held in memory.
+    """
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.name = path.name
+        self._path = path
+        self._size = size
+        self._handle: BinaryIO | None = None
+        self._position = 0
+
+    def __repr__(self) -> str:
+        return f"PathPart({str(self._path)!r}, size={self._size})"
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        target = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._size}[whence]
+        self._position = target + offset
+        if self._handle is not None:
+            self._handle.seek(self._position)
+        return self._position
+
+    def read(self, size: int = -1) -> bytes:
+        if self._handle is None:
+            self._handle = open(self._path, "rb")  # noqa: SIM115 - closed at the end of reading
+            self._handle.seek(self._position)
+        data = self._handle.read(size)
+        self._position += len(data)
+        if not data or size < 0:
+            self.close()
+        return data
+
+    def close(self) -> None:
+        """Close the file if it is open (reading again reopens it)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+async def upload_part(
+    source: FileSource, filename: str | None, default_name: str
+) -> tuple[str, bytes | PathPart | Any, str]:
+    """``(filename, content, content_type)`` of one part of a multipart upload.
+
+    A path is streamed from disk (:class:`PathPart`), bytes are sent as they are, and a file
+    object with a plain ``read()`` is read by httpx chunk by chunk; an object whose ``read()``
+    is a coroutine is read whole first.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            stat = await anyio.Path(path).stat()
+        except OSError as exc:
+            raise _unreadable(path, exc) from exc
+        if not S_ISREG(stat.st_mode):
+            raise InvalidArgumentError(f"the file to upload {str(path)!r} is not a regular file")
+        name = filename or path.name
+        return name, PathPart(path, stat.st_size), _content_type(name)
+    read = getattr(source, "read", None)
+    if (
+        callable(read)
+        and not inspect.iscoroutinefunction(read)
+        and not isinstance(source, (bytes, bytearray, memoryview))
+    ):
+        source_name = getattr(source, "name", None)
+        name = filename or (os.path.basename(source_name) if isinstance(source_name, str) else "")
+        name = name or default_name
+        return name, source, _content_type(name)
+    return await read_upload(source, filename, default_name)
+
+
+def _content_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+@attrs.frozen
+class FileUpload:
+    """A file to put in a record's file-upload or image-upload field, uploaded by the write.
+
+    Use it as the field's value (or a list of them) in ``create``, ``update`` or ``upsert``::
+
+        cases = crm.records("Cases")
+        await cases.create([{"Subject": "Broken", "File_Upload": FileUpload("photo.jpg")}])
+
+    The SDK uploads the files to Zoho's file store first (10 per call), then writes the
+    records with the file ids Zoho gave. ``source`` is a path (streamed from disk), bytes, or a
+    file object; ``filename`` overrides the name Zoho stores.
+    """
+
+    source: FileSource = attrs.field(repr=False)
+    filename: str | None = None

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from functools import partial
 from pathlib import Path
 from typing import Final, Unpack
@@ -17,7 +17,7 @@ from .._pagination import Pager
 from ._base import Manager, Session
 from ._checks import check_id, fields_param
 from ._common import single_result, version_tuple
-from ._files import Download, FileSource, read_upload, write_stream
+from ._files import Download, FileSource, download_file, open_download, read_upload
 
 __all__ = ["DEFAULT_ATTACHMENT_FIELDS", "AttachmentsManager"]
 
@@ -91,15 +91,13 @@ class AttachmentsManager(Manager):
         answer = await self._session.answer("POST", self._path, options, files=form)
         return single_result(answer)
 
-    @asynccontextmanager
-    async def download(
+    def download(
         self, attachment_id: str | int, **options: Unpack[RequestOptionsDict]
-    ) -> AsyncIterator[Download]:
+    ) -> AbstractAsyncContextManager[Download]:
         """``async with ... as d: async for chunk in d.iter_bytes(): ...`` (streamed)."""
         aid = check_id(attachment_id, "attachment id")
         request = self._session.prepare("GET", f"{self._path}/{aid}", options)
-        async with self._session.stream(request) as response:
-            yield Download(response)
+        return open_download(self._session, request)
 
     async def download_to(
         self,
@@ -114,8 +112,9 @@ class AttachmentsManager(Manager):
         An existing file is kept (:class:`FileExistsError`) unless ``overwrite=True``; see
         :meth:`Download.save`.
         """
-        async with self.download(attachment_id, **options) as download:
-            return await write_stream(download, path, overwrite=overwrite)
+        aid = check_id(attachment_id, "attachment id")
+        request = self._session.prepare("GET", f"{self._path}/{aid}", options)
+        return await download_file(self._session, request, path, overwrite=overwrite)
 
     async def delete(
         self, attachment_id: str | int, **options: Unpack[RequestOptionsDict]

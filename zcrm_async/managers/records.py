@@ -17,6 +17,9 @@ from ._common import modified_since_header
 from ._fields import FieldSelection, select_fields
 from ._record_actions import RecordActions
 from ._record_admin import RecordAdministration
+from ._record_files import RecordFiles
+from ._record_history import RecordHistory
+from ._record_mail import RecordMail
 
 if TYPE_CHECKING:
     from .._criteria import Criteria
@@ -27,7 +30,7 @@ MAX_PER_PAGE = 200
 _fields_param = fields_param
 
 
-class RecordsManager(RecordActions, RecordAdministration):
+class RecordsManager(RecordActions, RecordAdministration, RecordFiles, RecordMail, RecordHistory):
     """Records of one module. Writes take any number of records (chunked by 100)."""
 
     def __init__(self, session: Session, module: str) -> None:
@@ -174,9 +177,13 @@ class RecordsManager(RecordActions, RecordAdministration):
         trigger: Sequence[str] | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResults:
-        """Insert any number of records; per-record outcomes in input order."""
-        return await self._write_chunks(
-            "POST", self.module, _as_items(records), _body(_trigger(trigger)), options=options
+        """Insert any number of records; per-record outcomes in input order.
+
+        A field's value may be a :class:`~zcrm_async.FileUpload` (or a list of them): the file
+        is uploaded first and the field written with its id.
+        """
+        return await self._write_records(
+            "POST", self.module, _as_items(records), _body(_trigger(trigger)), options
         )
 
     async def update(
@@ -190,8 +197,8 @@ class RecordsManager(RecordActions, RecordAdministration):
         items = _as_items(records)
         for index, item in enumerate(items):
             check_id(item.get("id"), f"records[{index}]['id']")
-        return await self._write_chunks(
-            "PUT", self.module, items, _body(_trigger(trigger)), options=options
+        return await self._write_records(
+            "PUT", self.module, items, _body(_trigger(trigger)), options
         )
 
     async def upsert(
@@ -206,8 +213,8 @@ class RecordsManager(RecordActions, RecordAdministration):
         extra = _trigger(trigger)
         if duplicate_check_fields is not None:
             extra["duplicate_check_fields"] = list(duplicate_check_fields)
-        return await self._write_chunks(
-            "POST", f"{self.module}/upsert", _as_items(records), _body(extra), options=options
+        return await self._write_records(
+            "POST", f"{self.module}/upsert", _as_items(records), _body(extra), options
         )
 
     async def delete(

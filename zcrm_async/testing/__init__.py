@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from ._fake import DEFAULT_SCOPES, FakeZohoCRM
 from ._faults import Stats
+from ._functions import FakeFunctions, FunctionCall, FunctionReply
 from ._limits import Limits
 from ._server import main
 
-__all__ = ["DEFAULT_SCOPES", "FakeZohoCRM", "Limits", "Stats", "main"]
+__all__ = [
+    "DEFAULT_SCOPES",
+    "FakeFunctions",
+    "FakeZohoCRM",
+    "FunctionCall",
+    "FunctionReply",
+    "Limits",
+    "Stats",
+    "main",
+]

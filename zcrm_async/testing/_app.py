@@ -20,8 +20,7 @@ from ._control import Control
 from ._control_http import CONTROL_PREFIX, control_routes
 from ._errors import ApiError, OAuthError
 from ._faults import Fault, default_error
-from ._handlers import API_ROUTES
-from ._handlers_bulk import BULK_ROUTES
+from ._handlers import API_ROUTES, BULK_ROUTES, DOWNLOAD_ROUTES
 from ._handlers_web import authorize
 from ._json import decode_body, dumps
 from ._routes import ApiRoute
@@ -196,6 +195,8 @@ class _Endpoints:
         routes, prefix = API_ROUTES, "/crm/{version}"
         if parts[1:2] == ["bulk"]:  # /crm/bulk/{version}/...: Zoho's bulk APIs
             parts, routes, prefix = parts[1:], BULK_ROUTES, "/crm/bulk/{version}"
+        elif parts[1:2] == ["crm"]:  # /{version}/crm/...: files on the download host
+            parts, routes, prefix = ["crm", *parts[:1], *parts[2:]], DOWNLOAD_ROUTES, "/{v}/crm"
         segments, version = parts[2:], parts[1:2]
         route, params = _match(segments, routes)
         template = f"{prefix}{route.template}" if route else "<unmatched>"
@@ -228,6 +229,12 @@ class _Endpoints:
             return Reply(error.status, error.envelope())
 
     def _authenticate(self, request: Request, route: ApiRoute | None) -> dict[str, Any]:
+        query = request.query_params
+        if route is not None and route.api_key is not None and query.get("auth_type") == "apikey":
+            user = route.api_key(self.rt.state, query.get("zapikey", ""))
+            if user is None:
+                raise ApiError(401, "INVALID_API_KEY", "the API key given seems to be invalid")
+            return user
         token = _bearer(request)
         if token is None:
             raise ApiError(401, "AUTHENTICATION_FAILURE", "Authentication failed")
@@ -307,5 +314,7 @@ def build_app(runtime: Runtime) -> ASGIApp:
         Route("/oauth/v2/token/revoke", endpoints.revoke, methods=["POST"]),
         Route("/oauth/user/info", endpoints.user_info, methods=["GET"]),
         Route("/crm/{rest:path}", endpoints.api, methods=_ALL_METHODS),
+        # The download host's files (exported audit logs, backups), served here too.
+        Route("/{version}/crm/{rest:path}", endpoints.api, methods=_ALL_METHODS),
     ]
     return _CountingApp(runtime, Starlette(routes=routes))

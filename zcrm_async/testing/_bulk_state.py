@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["BulkLimits", "BulkState", "FakeBulk", "ReadJob", "WriteJob", "bulk_state"]
 
 _MIB: Final = 1024 * 1024
+#: The jobs ``fail_next_job`` can fail: bulk reads and writes, audit log exports, backups.
+JOB_OPERATIONS: Final = ("read", "write", "audit_log_export", "backup")
 _TRUE: Final = frozenset({"true", "1", "yes"})
 _FALSE: Final = frozenset({"false", "0", "no"})
 #: Ids of generated (not stored) records, far from the ids the store hands out.
@@ -333,9 +335,12 @@ class FakeBulk:
     def fail_next_job(
         self, reason: str = "INTERNAL_ERROR", *, operation: str | None = None
     ) -> None:
-        """The next job created (``read``/``write``, or either) ends in FAILURE/FAILED."""
-        if operation not in (None, "read", "write"):
-            raise ValueError(f"operation must be 'read', 'write' or None, got {operation!r}")
+        """The next job created ends in FAILURE/FAILED: of ``operation`` (``read``,
+        ``write``, ``audit_log_export`` or ``backup``), or of any when None."""
+        if operation not in (None, *JOB_OPERATIONS):
+            raise ValueError(
+                f"operation must be one of {', '.join(JOB_OPERATIONS)} or None, got {operation!r}"
+            )
         with self._state.lock:
             self._bulk.fail_reasons.append((operation, reason))
 

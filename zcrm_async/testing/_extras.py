@@ -17,6 +17,7 @@ __all__ = [
     "Extras",
     "Upload",
     "extras",
+    "form_parts",
     "parse_form",
     "record_or_400",
 ]
@@ -99,6 +100,19 @@ def record_or_400(state: FakeState, module: str, record_id: str) -> dict[str, An
 
 def parse_form(call: Call) -> tuple[dict[str, str], dict[str, Upload]]:
     """Form fields and files of a ``multipart/form-data`` body (400 if it is not one)."""
+    fields: dict[str, str] = {}
+    files: dict[str, Upload] = {}
+    for name, value in form_parts(call):
+        if isinstance(value, Upload):
+            files[name] = value
+        else:
+            fields[name] = value
+    return fields, files
+
+
+def form_parts(call: Call) -> list[tuple[str, str | Upload]]:
+    """Every part of a ``multipart/form-data`` body in order, by name: text, or a file
+    (400 if the body is not multipart)."""
     content_type, options = parse_options_header(call.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
@@ -139,15 +153,14 @@ def parse_form(call: Call) -> tuple[dict[str, str], dict[str, Upload]]:
     parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
     parser.write(call.body)
     parser.finalize()
-    fields: dict[str, str] = {}
-    files: dict[str, Upload] = {}
+    out: list[tuple[str, str | Upload]] = []
     for part in parts:
         _, disposition = parse_options_header(part["headers"].get(b"content-disposition", b""))
         name = disposition.get(b"name", b"").decode()
         filename = disposition.get(b"filename")
         if filename is None:
-            fields[name] = bytes(part["data"]).decode("utf-8", "replace")
+            out.append((name, bytes(part["data"]).decode("utf-8", "replace")))
         else:
             part_type = part["headers"].get(b"content-type", b"application/octet-stream")
-            files[name] = Upload(filename.decode(), part_type.decode(), bytes(part["data"]))
-    return fields, files
+            out.append((name, Upload(filename.decode(), part_type.decode(), bytes(part["data"]))))
+    return out

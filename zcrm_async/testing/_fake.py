@@ -15,6 +15,7 @@ from ._app import build_app
 from ._bulk_state import FakeBulk
 from ._control import DEFAULT_SCOPES, Control
 from ._faults import Fault, Stats
+from ._functions import FakeFunctions
 from ._limits import Limits
 from ._runtime import Knobs, Runtime
 from ._socket import bind, running_in_thread
@@ -189,6 +190,11 @@ class FakeZohoCRM:
     def bulk(self) -> FakeBulk:
         """Bulk Read / Bulk Write knobs: job pacing, injected failures, limits, generated rows."""
         return FakeBulk(self._state)
+
+    @property
+    def functions(self) -> FakeFunctions:
+        """REST API functions: their API key, registering Python callables, executions."""
+        return FakeFunctions(self._state)
 
     @property
     def stats(self) -> Stats:

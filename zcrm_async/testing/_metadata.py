@@ -25,6 +25,8 @@ _LENGTHS: Final = {
     "datetime": 120,
     "lookup": 120,
     "ownerlookup": 120,
+    "fileupload": 255,
+    "imageupload": 255,
 }
 
 
@@ -335,6 +337,9 @@ _MODULES: Final = (
         _f("Email", "email"),
         _f("Phone", "phone"),
         _f("Account_Name", "lookup", lookup="Accounts"),
+        # Custom fields as an admin adds them: files and images kept in Zoho's file store.
+        _f("File_Upload", "fileupload"),
+        _f("Image_Upload", "imageupload"),
     ),
     _module(
         "Solutions",

@@ -8,21 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ._state import Call, FakeState, Reply
 
-__all__ = ["ApiRoute", "Handler"]
+__all__ = ["ApiKeyUser", "ApiRoute", "Handler"]
 
 Handler = Callable[[FakeState, Call], Reply]
+#: The user a call authenticated by an API key (``auth_type=apikey&zapikey=``) acts as, or None.
+ApiKeyUser = Callable[[FakeState, str], dict[str, Any] | None]
 
 
 @dataclass(frozen=True, slots=True)
 class ApiRoute:
-    """A path template under ``/crm/{version}``, its handlers by method and its scope family."""
+    """A path template under ``/crm/{version}``, its handlers by method, its scope family and,
+    for routes that take one, how an API key authenticates."""
 
     template: str
     methods: dict[str, Handler]
     scope: str
+    #: Set for routes that also take an API key instead of an OAuth token (REST functions).
+    api_key: ApiKeyUser | None = None
 
     def match(self, segments: list[str]) -> dict[str, str] | None:
         """Path parameters if ``segments`` fit the template."""

@@ -25,6 +25,8 @@ _JSON_TYPES: Final = {
     "lookup": "jsonobject",
     "ownerlookup": "jsonobject",
     "multiselectpicklist": "jsonarray",
+    "fileupload": "jsonarray",
+    "imageupload": "jsonarray",
 }
 #: Zoho's ``ui_type`` codes of the standard field types.
 _UI_TYPES: Final = {
@@ -44,6 +46,8 @@ _UI_TYPES: Final = {
     "datetime": 333,
     "lookup": 133,
     "ownerlookup": 8,
+    "fileupload": 560,
+    "imageupload": 555,
 }
 #: Where a converted record of a module goes (Zoho's conversion targets).
 CONVERSIONS: Final = {

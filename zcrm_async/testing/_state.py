@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from ._directory import Directory, IdSource
 from ._errors import invalid_module
 from ._limits import Limits
-from ._metadata import STANDARD_MODULES
+from ._metadata import STANDARD_MODULES, FieldSpec
 from ._oauth import OAuthState
 from ._pagination import PageTokens
 from ._settings import SettingsStore
@@ -126,8 +126,13 @@ class FakeState:
         return store
 
     def write_context(self, actor: dict[str, Any]) -> WriteContext:
-        """How writes by ``actor`` resolve owners, lookups and new ids."""
-        return WriteContext(actor, self._owner, self._lookup, self.ids)
+        """How writes by ``actor`` resolve owners, lookups, files and new ids."""
+        from ._zfs import file_field_value
+
+        def files(spec: FieldSpec, value: Any, current: Any) -> Any:
+            return file_field_value(self, spec, value, current, actor)
+
+        return WriteContext(actor, self._owner, self._lookup, self.ids, files)
 
     def _owner(self, user_id: str) -> dict[str, Any] | None:
         user = self.directory.users.get(user_id)

@@ -11,7 +11,15 @@ from typing import Any
 from ._directory import user_ref
 from ._metadata import ModuleSpec
 from ._order import RecordOrder
-from ._validation import FieldError, LookupResolver, OwnerResolver, coerce_value, is_blank
+from ._validation import (
+    FILE_TYPES,
+    FieldError,
+    FileResolver,
+    LookupResolver,
+    OwnerResolver,
+    coerce_value,
+    is_blank,
+)
 
 __all__ = ["ModuleStore", "RecordError", "WriteContext", "now_iso", "success"]
 
@@ -56,6 +64,8 @@ class WriteContext:
     owner: OwnerResolver
     lookup: LookupResolver
     new_id: Callable[[], str]
+    #: Resolves the value of a file-upload or image-upload field (None: kept as sent).
+    files: FileResolver | None = None
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -77,6 +87,8 @@ class ModuleStore:
         #: set: a dict of strings is not tracked by the garbage collector, so a large store
         #: does not slow down every full collection.
         self._index: dict[str, dict[Any, dict[str, None]]] = {}
+        #: record id -> its updates, oldest first: (time, who, {field: (old, new)}).
+        self.history: dict[str, list[tuple[str, dict[str, Any], dict[str, tuple[Any, Any]]]]] = {}
         #: The sort orders of listings (by id always; by a field from its first listing on).
         self._orders: dict[str | None, RecordOrder] = {None: RecordOrder(None, ())}
         self._mandatory = tuple(f.api_name for f in spec.fields if f.system_mandatory)
@@ -252,6 +264,10 @@ class ModuleStore:
             self._index_remove(record)
             for order in moving:
                 order.remove(record)
+            diffs = {k: (record.get(k), v) for k, v in changes.items() if record.get(k) != v}
+            if diffs:
+                entry = (now, user_ref(ctx.actor, email=False), diffs)
+                self.history.setdefault(record["id"], []).append(entry)
         record.update(changes)
         for api_name in self._index:
             self._index_add(record, api_name)
@@ -275,7 +291,7 @@ class ModuleStore:
             )
         changes: dict[str, Any] = {}
         for api_name, value in item.items():
-            converted = self._convert(api_name, value, index, ctx)
+            converted = self._convert(api_name, value, index, ctx, existing)
             if converted is not _SKIP:
                 changes[api_name] = converted
         if existing is None:
@@ -287,7 +303,14 @@ class ModuleStore:
         self._check_unique(changes, index, existing)
         return changes
 
-    def _convert(self, api_name: str, value: Any, index: int, ctx: WriteContext) -> Any:
+    def _convert(
+        self,
+        api_name: str,
+        value: Any,
+        index: int,
+        ctx: WriteContext,
+        existing: dict[str, Any] | None = None,
+    ) -> Any:
         if api_name == "id" or api_name.startswith("$"):
             return _SKIP
         field = self.spec.by_name.get(api_name)
@@ -303,6 +326,8 @@ class ModuleStore:
                 )
             return None
         try:
+            if field.data_type in FILE_TYPES and ctx.files is not None:
+                return ctx.files(field, value, existing.get(api_name) if existing else None)
             return coerce_value(field, value, ctx.owner, ctx.lookup)
         except FieldError as error:
             raise _field_problem(

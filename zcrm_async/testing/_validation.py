@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from ._metadata import FieldSpec
 
-__all__ = ["FieldError", "coerce_value", "is_blank"]
+__all__ = ["FILE_TYPES", "FieldError", "FileResolver", "coerce_value", "is_blank"]
 
 _EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _INTEGER: Final = re.compile(r"^-?\d+$")
@@ -21,6 +21,10 @@ _SIZED_JSON: Final = (str, list, dict)
 OwnerResolver = Callable[[str], dict[str, Any] | None]
 #: Resolves ``(lookup module or None, id)`` to ``{"name","id"}``.
 LookupResolver = Callable[[str | None, str], dict[str, Any]]
+#: Resolves ``(field, value sent, value stored or None)`` of a file field to the value to store.
+FileResolver = Callable[[FieldSpec, Any, Any], Any]
+#: Fields whose values are files of Zoho's file store.
+FILE_TYPES: Final = frozenset({"fileupload", "imageupload"})
 
 
 class FieldError(Exception):
