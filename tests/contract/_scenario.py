@@ -29,6 +29,7 @@ import zcrm_async.managers
 from zcrm_async.managers._base import Manager
 from zcrm_async.testing import FakeZohoCRM
 
+from . import _steps_files_mail_history as files_mail_history
 from ._oas import Exchange
 from ._org_steps import ORG_STEPS
 from ._recording import RecordingTransport
@@ -419,6 +420,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("bulk read", _bulk_read),
     ("bulk write", _bulk_write),
     *ORG_STEPS,
+    *files_mail_history.STEPS,
     ("records: delete", _records_delete),
     ("error answers", _api_errors),
 )

@@ -236,6 +236,45 @@ async def _bulk_read_job(crm: zc.ZohoCRM) -> Any:
     return await crm.bulk.get_read_job("5725767000000100001")
 
 
+_RECORD = "5725767000000100001"
+
+
+async def _email_templates(crm: zc.ZohoCRM) -> Any:
+    return await crm.mail.templates()
+
+
+async def _inventory_templates(crm: zc.ZohoCRM) -> Any:
+    return await crm.mail.inventory_templates()
+
+
+async def _from_addresses(crm: zc.ZohoCRM) -> Any:
+    return await crm.mail.from_addresses()
+
+
+async def _record_emails(crm: zc.ZohoCRM) -> Any:
+    return await crm.records("Leads").emails(_RECORD)
+
+
+async def _timeline(crm: zc.ZohoCRM) -> Any:
+    return await crm.records("Leads").timeline(_RECORD)
+
+
+async def _audit_exports(crm: zc.ZohoCRM) -> Any:
+    return await crm.audit_logs.exports()
+
+
+async def _backup_status(crm: zc.ZohoCRM) -> Any:
+    return await crm.backup.status()
+
+
+async def _backup_history(crm: zc.ZohoCRM) -> Any:
+    return await crm.backup.history()
+
+
+async def _backup_urls(crm: zc.ZohoCRM) -> Any:
+    return await crm.backup.urls()
+
+
 #: (test id, spec file, path template, method, the SDK call that parses the answer)
 OPERATIONS = [
     ("records-list", "record.json", "/crm/v8/{module_api_name}", "get", _first_page),
@@ -251,6 +290,45 @@ OPERATIONS = [
     ("tags", "tags.json", "/crm/v8/settings/tags", "get", _tags),
     ("coql", "coql.json", "/crm/v8/coql", "post", _coql),
     ("bulk-read-job", "bulk_read.json", "/crm/bulk/v8/read/{job_id}", "get", _bulk_read_job),
+    (
+        "email-templates",
+        "email_templates.json",
+        "/crm/v8/settings/email_templates",
+        "get",
+        _email_templates,
+    ),
+    (
+        "inventory-templates",
+        "inventory_templates.json",
+        "/crm/v8/settings/inventory_templates",
+        "get",
+        _inventory_templates,
+    ),
+    (
+        "from-addresses",
+        "from_addresses.json",
+        "/crm/v8/settings/emails/actions/from_addresses",
+        "get",
+        _from_addresses,
+    ),
+    (
+        "record-emails",
+        "email_related_records.json",
+        "/crm/v8/{module_name}/{record_id}/Emails",
+        "get",
+        _record_emails,
+    ),
+    ("timeline", "timelines.json", "/crm/v8/{module}/{record_id}/__timeline", "get", _timeline),
+    (
+        "audit-exports",
+        "audit_log_export.json",
+        "/crm/v8/settings/audit_log_export",
+        "get",
+        _audit_exports,
+    ),
+    ("backup", "backup.json", "/crm/bulk/v8/backup", "get", _backup_status),
+    ("backup-history", "backup.json", "/crm/bulk/v8/backup/history", "get", _backup_history),
+    ("backup-urls", "backup.json", "/crm/bulk/v8/backup/urls", "get", _backup_urls),
 ]
 
 

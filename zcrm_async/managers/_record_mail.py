@@ -120,7 +120,8 @@ class RecordMail(Manager):
             template: An e-mail template (its id or :class:`~zcrm_async.EmailTemplate`):
                 its subject and body, merged with the record's fields.
             inventory_template: For quotes, orders and invoices: an inventory template
-                (id or :class:`~zcrm_async.InventoryTemplate`) attached as a PDF.
+                (id or :class:`~zcrm_async.InventoryTemplate`) whose PDF of the record is
+                attached.
             cc: Carbon-copy recipients, as ``to``.
             bcc: Blind-copy recipients, as ``to``.
             reply_to: Where replies go.
@@ -137,16 +138,14 @@ class RecordMail(Manager):
             Zoho's result; ``details["message_id"]`` identifies the mail.
 
         Raises:
-            InvalidArgumentError: A bad address, neither a template nor subject and content,
-                or an API version before v2.1.
+            InvalidArgumentError: A bad address, neither a template nor a subject and
+                content, or an API version before v2.1.
             APIError: Zoho refused the mail (e.g. ``INVALID_DATA`` naming the key).
         """
         require_version(self._session, SEND_MAIL_SINCE, "sending mail")
         rid = check_id(record_id)
-        if template is None and inventory_template is None and (not subject or not content):
-            raise InvalidArgumentError(
-                "send_mail needs subject= and content=, or template= (or inventory_template=)"
-            )
+        if template is None and (not subject or not content):
+            raise InvalidArgumentError("send_mail needs subject= and content=, or template=")
         if mail_format not in (None, "html", "text"):
             raise InvalidArgumentError(f"mail_format must be 'html' or 'text', got {mail_format!r}")
         mail: dict[str, Any] = {

@@ -75,8 +75,8 @@ class FilesManager(Manager):
             **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
 
         Returns:
-            One result per file in input order: ``.id`` is the encrypted file id,
-            ``.details["name"]`` the stored name. A file Zoho refused has its error there.
+            One result per file, in input order; ``.id`` is the encrypted file id and
+                ``.details["name"]`` the stored name. A file Zoho refused has its error there.
 
         Raises:
             InvalidArgumentError: No file given, or a path that cannot be read.

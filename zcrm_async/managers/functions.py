@@ -67,8 +67,8 @@ class FunctionsManager(Manager):
             **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
 
         Returns:
-            The :class:`~zcrm_async.FunctionResult`: the function's ``output``, or the answer
-            a function shaped itself.
+            The :class:`~zcrm_async.FunctionResult`, with the function's ``output`` (or the
+                answer a function shaped itself).
 
         Raises:
             InvalidArgumentError: A bad name, method, key or arguments.

@@ -84,7 +84,7 @@ class MailManager(Manager):
             **options: Per-call options.
 
         Returns:
-            The templates (without their bodies: see :meth:`inventory_template`).
+            The templates, without their bodies (see :meth:`inventory_template`).
 
         Raises:
             InvalidArgumentError: A bad argument, or an API version before v2.1.

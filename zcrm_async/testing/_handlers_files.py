@@ -58,7 +58,7 @@ def upload(state: FakeState, call: Call) -> Reply:
     kind = call.query.get("type")
     if kind not in (None, "inline"):
         raise ApiError(400, "INVALID_DATA", "invalid data", {"param_name": "type"})
-    files = [value for name, value in form_parts(call) if isinstance(value, Upload)]
+    files = [v for name, v in form_parts(call) if name == "file" and isinstance(v, Upload)]
     if not files:
         raise ApiError(400, "INVALID_DATA", "no file was given", {"api_name": "file"})
     if len(files) > MAX_FILES_PER_UPLOAD:

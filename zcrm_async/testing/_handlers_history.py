@@ -148,6 +148,15 @@ def _filter(raw: str | None) -> tuple[str, set[str]] | None:
     return key, {str(v) for v in values}
 
 
+def _new_page_sizes(state: FakeState) -> dict[str, int]:
+    return {}
+
+
+def _page_sizes(state: FakeState) -> dict[str, int]:
+    """The page size each timeline page token continues with."""
+    return state.part(_new_page_sizes)
+
+
 def timeline(state: FakeState, call: Call) -> Reply:
     """``GET /{module}/{record_id}/__timeline``: ``per_page`` on the first page only, then
     ``page_token``; newest first unless ``sort_order=asc``."""
@@ -176,7 +185,7 @@ def timeline(state: FakeState, call: Call) -> Reply:
         if "per_page" in query:
             raise invalid_param("per_page")  # Zoho: per_page belongs to the first page only
         offset = state.page_tokens.resolve(token, binding)
-        per_page = state.limits.max_per_page
+        per_page = _page_sizes(state).get(token, state.limits.max_per_page)
         page = None
     else:
         per_page = min(int_param(query, "per_page", state.limits.max_per_page), 200)
@@ -194,7 +203,9 @@ def timeline(state: FakeState, call: Call) -> Reply:
     if page is not None:
         info["page"] = page
     if more:
-        info["next_page_token"], _ = state.page_tokens.issue(binding, offset + per_page)
+        following, _ = state.page_tokens.issue(binding, offset + per_page)
+        _page_sizes(state)[following] = per_page  # a token's pages are as long as the first
+        info["next_page_token"] = following
     if not items:
         return Reply(204)
     return Reply(200, {"__timeline": items, "info": info})
@@ -321,39 +332,52 @@ def _matches(node: dict[str, Any], entry: dict[str, Any]) -> bool:
 
 
 def _audit_entries(state: FakeState) -> list[dict[str, Any]]:
-    """Every audited action of the org, oldest first."""
+    """Every audited action of the org, oldest first (a deleted record's history stays)."""
     entries = []
     for module, store in state.modules.items():
-        for record in store.records.values():
-            ref = _record_ref(state, module, record)
+        gone = {entry["id"]: entry for entry in store.deleted}
+        records = [*store.records.values(), *(entry["record"] for entry in gone.values())]
+        for record in records:
+            name = store.spec.display_name(record)
             for event in _events(state, module, store, record, set()):
-                who = event["done_by"] or {}
                 entries.append(
-                    {
-                        "audited_time": event["audited_time"],
-                        "user_name": who.get("name"),
-                        "done_by": who.get("id"),
-                        "action": event["action"],
-                        "module": module,
-                        "record_id": record["id"],
-                        "record_name": ref["name"],
-                    }
+                    _audit_entry(
+                        event["audited_time"],
+                        event["done_by"],
+                        event["action"],
+                        module,
+                        record["id"],
+                        name,
+                    )
                 )
-        for gone in store.deleted:
-            who = gone.get("deleted_by") or {}
-            entries.append(
-                {
-                    "audited_time": gone["deleted_time"],
-                    "user_name": who.get("name"),
-                    "done_by": who.get("id"),
-                    "action": "deleted",
-                    "module": module,
-                    "record_id": gone["id"],
-                    "record_name": gone.get("display_name"),
-                }
-            )
+            deletion = gone.get(record["id"])
+            if deletion is not None:
+                entries.append(
+                    _audit_entry(
+                        deletion["deleted_time"],
+                        deletion.get("deleted_by"),
+                        "deleted",
+                        module,
+                        record["id"],
+                        name,
+                    )
+                )
     entries.sort(key=lambda e: e["audited_time"])
     return entries
+
+
+def _audit_entry(
+    when: str, who: dict[str, Any] | None, action: str, module: str, record_id: str, name: str
+) -> dict[str, Any]:
+    return {
+        "audited_time": when,
+        "user_name": (who or {}).get("name"),
+        "done_by": (who or {}).get("id"),
+        "action": action,
+        "module": module,
+        "record_id": record_id,
+        "record_name": name,
+    }
 
 
 def _export_csv(state: FakeState, criteria: dict[str, Any]) -> bytes:

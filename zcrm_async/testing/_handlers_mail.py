@@ -364,7 +364,7 @@ def _compose(state: FakeState, call: Call, mail: Any) -> dict[str, Any]:
     template = _template_ref(state, mail, module)
     inventory = _inventory(state, mail, module)
     subject = mail.get("subject") or (template or {}).get("subject")
-    content = mail.get("content") or (template or inventory or {}).get("content")
+    content = mail.get("content") or (template or {}).get("content")
     for key, value in (("subject", subject), ("content", content)):
         if not value:
             raise _problem("MANDATORY_NOT_FOUND", "required field not found", key)
@@ -372,6 +372,9 @@ def _compose(state: FakeState, call: Call, mail: Any) -> dict[str, Any]:
     if mail_format not in ("html", "text"):
         raise _problem("INVALID_DATA", "invalid data", "mail_format")
     attachments = _attachments(state, mail)
+    if inventory is not None:  # the record rendered by the template, as a PDF
+        pdf = {"size": "1024", "name": f"{inventory['name']}.pdf", "id": state.ids()}
+        attachments.append(pdf)
     scheduled = _scheduled(mail)
     body = _merged(str(content), module, record) or ""
     return {
