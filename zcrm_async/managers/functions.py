@@ -63,7 +63,8 @@ class FunctionsManager(Manager):
             body: A JSON body for the function to read from ``crmAPIRequest`` (POST only);
                 the arguments then go in the query.
             api_key: The function's API key (``zapikey``): the call is made with the key,
-                without the client's OAuth token. The key is never logged.
+                without the client's OAuth token, to the API domain of the configured data
+                centre (``data_center``, or ``api_base_url``). The key is never logged.
             **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
 
         Returns:
