@@ -126,6 +126,20 @@ async def test_an_export_is_scheduled_polled_and_downloaded(
     assert [j.id for j in await crm.audit_logs.exports()] == [job.id]
 
 
+async def test_a_record_purged_from_the_recycle_bin_keeps_its_deletion(
+    crm: zc.ZohoCRM, tmp_path: Path
+) -> None:
+    leads = crm.records("Leads")
+    [lead] = await leads.create([{"Last_Name": "Purged"}])
+    await leads.delete([str(lead.id)])
+    await crm.recycle_bin.delete([str(lead.id)])  # gone for good: the fake keeps its deletion
+    start, end = _window()
+    [path] = await crm.audit_logs.export(tmp_path, start=start, end=end, poll=FAST)
+    with path.open(newline="") as file:
+        rows = [(r["Action"], r["Record_Id"], r["Record_Name"]) for r in csv.DictReader(file)]
+    assert rows == [("deleted", lead.id, "Purged")]
+
+
 async def test_criteria_select_the_entries(
     fake: FakeZohoCRM, crm: zc.ZohoCRM, tmp_path: Path
 ) -> None:

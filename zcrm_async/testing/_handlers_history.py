@@ -2,10 +2,11 @@
 
 Both are built from what the fake records of every write: a record's creation (its
 ``Created_Time``/``Created_By``), each update with the fields it changed (old and new
-values), and deletions. An audit log export is a job like Bulk Read's: ``Scheduled``, then
-``Progress`` while polled, then ``Finished`` (paced by ``fake.bulk.polls_to_complete`` and
-``seconds_to_complete``; ``fake.bulk.fail_next_job(operation="audit_log_export")`` makes it
-``Failed``). Its file, a CSV, is served on the download host's path
+values), and deletions (of a record purged from the recycle bin, only its deletion stays).
+An audit log export is a job like Bulk Read's: ``Scheduled``, then ``Progress`` while polled,
+then ``Finished`` (paced by ``fake.bulk.polls_to_complete`` and ``seconds_to_complete``;
+``fake.bulk.fail_next_job(operation="audit_log_export")`` makes it ``Failed``). Its file, a
+CSV, is served on the download host's path
 ``/{version}/crm/{zgid}/auditlog/{job id}/AuditLog_001.csv``; its columns are the fake's own
 choice, as Zoho does not document them.
 """
@@ -332,38 +333,39 @@ def _matches(node: dict[str, Any], entry: dict[str, Any]) -> bool:
 
 
 def _audit_entries(state: FakeState) -> list[dict[str, Any]]:
-    """Every audited action of the org, oldest first (a deleted record's history stays)."""
+    """Every audited action of the org, oldest first: a deleted record's history stays, and
+    a record purged from the recycle bin keeps its deletion."""
     entries = []
     for module, store in state.modules.items():
-        gone = {entry["id"]: entry for entry in store.deleted}
-        records = [*store.records.values(), *(entry["record"] for entry in gone.values())]
-        for record in records:
-            name = store.spec.display_name(record)
-            for event in _events(state, module, store, record, set()):
-                entries.append(
-                    _audit_entry(
-                        event["audited_time"],
-                        event["done_by"],
-                        event["action"],
-                        module,
-                        record["id"],
-                        name,
-                    )
+        for record in store.records.values():
+            entries += _record_entries(state, module, store, record)
+        for gone in store.deleted:
+            if gone.get("record") is not None:  # a record purged for good has no history left
+                entries += _record_entries(state, module, store, gone["record"])
+            entries.append(
+                _audit_entry(
+                    gone["deleted_time"],
+                    gone.get("deleted_by"),
+                    "deleted",
+                    module,
+                    gone["id"],
+                    gone.get("display_name") or "",
                 )
-            deletion = gone.get(record["id"])
-            if deletion is not None:
-                entries.append(
-                    _audit_entry(
-                        deletion["deleted_time"],
-                        deletion.get("deleted_by"),
-                        "deleted",
-                        module,
-                        record["id"],
-                        name,
-                    )
-                )
+            )
     entries.sort(key=lambda e: e["audited_time"])
     return entries
+
+
+def _record_entries(
+    state: FakeState, module: str, store: ModuleStore, record: dict[str, Any]
+) -> list[dict[str, Any]]:
+    name = store.spec.display_name(record)
+    return [
+        _audit_entry(
+            event["audited_time"], event["done_by"], event["action"], module, record["id"], name
+        )
+        for event in _events(state, module, store, record, set())
+    ]
 
 
 def _audit_entry(
