@@ -92,6 +92,12 @@ if TYPE_CHECKING:  # the names of _LAZY_MODULES, for type checkers
         TokenRefreshed,
     )
     from ._headers import RateLimitInfo
+    from ._notifications import (
+        Notification,
+        NotificationChannel,
+        NotificationReceiver,
+        ReceiverStats,
+    )
     from ._org_entities import (
         AvailableCurrency,
         Currency,
@@ -105,6 +111,7 @@ if TYPE_CHECKING:  # the names of _LAZY_MODULES, for type checkers
         UserTerritory,
     )
     from ._progress import ProgressCallback
+    from ._record_entities import ContactRole, RecordLock, RecordShare
     from .bulk import (
         ArchiveLimits,
         BulkCriteria,
@@ -118,7 +125,9 @@ if TYPE_CHECKING:  # the names of _LAZY_MODULES, for type checkers
     )
     from .incremental import Batch, CheckpointStore, IncrementalSync
     from .managers._files import Download, FileUpload
+    from .managers._record_params import WriteOptions
     from .managers.coql import CoqlQuery, coql_value
+    from .managers.notifications import ChannelKeepAlive, ChannelOptions
     from .pipelines import bounded_map, create_in_chunks, pipeline, upsert_in_chunks
     from .stores.custom import CustomStore
     from .stores.file import FileStore
@@ -176,11 +185,20 @@ _LAZY_MODULES = {
         "UserGroup",
         "UserTerritory",
     ),
+    "._notifications": (
+        "Notification",
+        "NotificationChannel",
+        "NotificationReceiver",
+        "ReceiverStats",
+    ),
     ".stores.custom": ("CustomStore",),
     ".stores.file": ("FileStore",),
     ".incremental": ("Batch", "CheckpointStore", "IncrementalSync"),
     ".managers._files": ("Download", "FileUpload"),
     ".managers.coql": ("CoqlQuery", "coql_value"),
+    ".managers.notifications": ("ChannelKeepAlive", "ChannelOptions"),
+    ".managers._record_params": ("WriteOptions",),
+    "._record_entities": ("ContactRole", "RecordLock", "RecordShare"),
     ".pipelines": ("bounded_map", "create_in_chunks", "pipeline", "upsert_in_chunks"),
     ".bulk": (
         "ArchiveLimits",
@@ -238,11 +256,14 @@ __all__ = [
     "BulkWriteResult",
     "BulkWriteRow",
     "CallFinished",
+    "ChannelKeepAlive",
+    "ChannelOptions",
     "CheckpointStore",
     "ClientClosedError",
     "Config",
     "ConfigError",
     "ConfigWarning",
+    "ContactRole",
     "ConvertResult",
     "CoqlLimitError",
     "CoqlQuery",
@@ -276,6 +297,9 @@ __all__ = [
     "Module",
     "NotFoundError",
     "Note",
+    "Notification",
+    "NotificationChannel",
+    "NotificationReceiver",
     "OAuthError",
     "OAuthTokens",
     "Org",
@@ -292,7 +316,10 @@ __all__ = [
     "RateLimitError",
     "RateLimitInfo",
     "RateLimited",
+    "ReceiverStats",
     "Record",
+    "RecordLock",
+    "RecordShare",
     "RecycleBinRecord",
     "RedirectError",
     "RelatedList",
@@ -322,6 +349,7 @@ __all__ = [
     "Variable",
     "VariableGroup",
     "WriteFailedError",
+    "WriteOptions",
     "WriteResult",
     "WriteResults",
     "ZCRMError",

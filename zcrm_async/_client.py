@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the other managers import on first use: `import zcrm_async`
     from .bulk import BulkManager
     from .managers.audit_logs import AuditLogsManager
     from .managers.backup import BackupManager
+    from .managers.contact_roles import ContactRolesManager
     from .managers.coql import CoqlQuery
     from .managers.currencies import CurrenciesManager
     from .managers.files import FilesManager
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # the other managers import on first use: `import zcrm_async`
     from .managers.mail import MailManager
     from .managers.metadata import ModulesManager
     from .managers.notes import NotesManager
+    from .managers.notifications import NotificationsManager
     from .managers.org import OrgManager
     from .managers.pipelines import PipelinesManager
     from .managers.recycle_bin import RecycleBinManager
@@ -231,6 +233,13 @@ class ZohoCRM:
         return self._manager(UsersManager, UsersManager)
 
     @property
+    def notifications(self) -> NotificationsManager:
+        """Notification channels: Zoho POSTs to your URL when watched records change."""
+        from .managers.notifications import NotificationsManager
+
+        return self._manager(NotificationsManager, NotificationsManager)
+
+    @property
     def org(self) -> OrgManager:
         """The organisation."""
         from .managers.org import OrgManager
@@ -257,6 +266,13 @@ class ZohoCRM:
         from .bulk import BulkManager
 
         return self._manager(BulkManager, BulkManager)
+
+    @property
+    def contact_roles(self) -> ContactRolesManager:
+        """The roles contacts play in deals (``/Contacts/roles``)."""
+        from .managers.contact_roles import ContactRolesManager
+
+        return self._manager(ContactRolesManager, ContactRolesManager)
 
     @property
     def modules(self) -> ModulesManager:

@@ -34,6 +34,8 @@ DEFAULT_SCOPES = (
     "ZohoCRM.org.ALL",
     "ZohoCRM.coql.READ",
     "ZohoCRM.bulk.ALL",
+    "ZohoCRM.notifications.ALL",
+    "ZohoCRM.share.ALL",
     "ZohoFiles.files.ALL",
     "ZohoSearch.securesearch.READ",
     "AaaServer.profile.Read",

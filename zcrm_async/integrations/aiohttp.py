@@ -31,10 +31,11 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 
 from .._client import ZohoCRM
 from .._config import Config
+from .._notifications import NotificationReceiver
 from ..auth._oauth import DEFAULT_SCOPES
 from ._web import Cookie, LoginError, WebLogin
 
-__all__ = ["CRM_KEY", "ZohoLogin", "crm_context", "get_crm"]
+__all__ = ["CRM_KEY", "ZohoLogin", "ZohoNotifications", "crm_context", "get_crm"]
 
 #: ``app[CRM_KEY]`` is the app's client while the app runs.
 CRM_KEY = web.AppKey("zcrm_async.crm", ZohoCRM)
@@ -161,3 +162,32 @@ class ZohoLogin:
             )
         except LoginError as exc:
             raise web.HTTPUnauthorized(text=str(exc)) from None
+
+
+class ZohoNotifications:
+    """The route Zoho POSTs a channel's notifications to, feeding a
+    :class:`~zcrm_async.NotificationReceiver`::
+
+        receiver = zc.NotificationReceiver({CHANNEL_ID: TOKEN})
+        ZohoNotifications(receiver, path="/zoho/notifications").setup(app)
+
+    The route answers as soon as the notification is checked and queued; read the queue with
+    ``async for n in receiver`` (or ``receiver.dispatching(callback)``) in a task of your own,
+    e.g. one a ``cleanup_ctx`` starts.
+    """
+
+    def __init__(self, receiver: NotificationReceiver, *, path: str = "/zoho/notifications"):
+        self.receiver = receiver
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"ZohoNotifications(path={self.path!r}, receiver={self.receiver!r})"
+
+    def setup(self, app: web.Application) -> None:
+        """Add the ``POST`` route to ``app``."""
+        app.router.add_post(self.path, self.receive)
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """Check and queue one notification; 200, or the refusal's status (400/403/413/503)."""
+        status, text = await self.receiver.receive(request.content.iter_any())
+        return web.Response(status=status, text=text)

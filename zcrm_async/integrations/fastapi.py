@@ -35,10 +35,11 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 
 from .._client import ZohoCRM
 from .._config import Config
+from .._notifications import NotificationReceiver
 from ..auth._oauth import DEFAULT_SCOPES
 from ._web import Cookie, LoginError, WebLogin
 
-__all__ = ["STATE_ATTRIBUTE", "ZohoLogin", "crm_lifespan", "get_crm"]
+__all__ = ["STATE_ATTRIBUTE", "ZohoLogin", "ZohoNotifications", "crm_lifespan", "get_crm"]
 
 #: ``app.state.zoho_crm`` holds the app's client while the app runs.
 STATE_ATTRIBUTE = "zoho_crm"
@@ -167,3 +168,30 @@ class ZohoLogin:
             )
         except LoginError as exc:
             raise HTTPException(status_code=exc.status_code, detail=str(exc)) from None
+
+
+class ZohoNotifications:
+    """The route Zoho POSTs a channel's notifications to, feeding a
+    :class:`~zcrm_async.NotificationReceiver`::
+
+        receiver = zc.NotificationReceiver({CHANNEL_ID: TOKEN})
+        app.include_router(ZohoNotifications(receiver, path="/zoho/notifications").router)
+
+    The route answers as soon as the notification is checked and queued; read the queue with
+    ``async for n in receiver`` (or ``receiver.dispatching(callback)``) in a task of your own,
+    e.g. one the app's lifespan starts.
+    """
+
+    def __init__(self, receiver: NotificationReceiver, *, path: str = "/zoho/notifications"):
+        self.receiver = receiver
+        self.path = path
+        self.router = APIRouter()
+        self.router.add_api_route(path, self.receive, methods=["POST"], include_in_schema=False)
+
+    def __repr__(self) -> str:
+        return f"ZohoNotifications(path={self.path!r}, receiver={self.receiver!r})"
+
+    async def receive(self, request: Request) -> Response:
+        """Check and queue one notification; 200, or the refusal's status (400/403/413/503)."""
+        status, text = await self.receiver.receive(request.stream())
+        return PlainTextResponse(text, status_code=status)

@@ -36,7 +36,15 @@ if TYPE_CHECKING:
     from .._config import Config
     from ..auth._tokens import TokenManager
 
-__all__ = ["CHUNK_SIZE", "HEAVY_WRITE_SIZE", "Manager", "Session", "empty_result", "unexpected"]
+__all__ = [
+    "CHUNK_SIZE",
+    "HEAVY_WRITE_SIZE",
+    "Manager",
+    "Session",
+    "empty_result",
+    "item_error",
+    "unexpected",
+]
 
 T = TypeVar("T")
 
@@ -151,6 +159,18 @@ def empty_result(
 ) -> EmptyResultError:
     """An :class:`EmptyResultError` for ``answer`` (logged): no record where one was asked for."""
     return _answer_error(EmptyResultError, answer, code, message, details)
+
+
+def item_error(answer: Answer, item: Mapping[str, Any]) -> APIError:
+    """An :class:`APIError` (logged) for one error item of an otherwise successful answer."""
+    details = item.get("details")
+    return _answer_error(
+        APIError,
+        answer,
+        str(item.get("code") or "ERROR"),
+        str(item.get("message") or ""),
+        details if isinstance(details, Mapping) else None,
+    )
 
 
 E = TypeVar("E", bound=APIError)

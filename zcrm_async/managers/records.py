@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import builtins
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, Unpack
 
-from .._exceptions import InvalidArgumentError, InvalidArgumentTypeError
+from .._exceptions import InvalidArgumentError
 from .._http._options import RequestOptionsDict
 from .._models import Record, WriteResults
 from .._pagination import Pager
-from ._base import Session, empty_result
-from ._checks import MAX_FIELDS_PER_CALL, check_id, check_module, fields_param
+from ._base import CHUNK_SIZE, Session, empty_result
+from ._checks import MAX_FIELDS_PER_CALL, check_id, check_ids, check_module, fields_param
+from ._chunks import read_in_chunks
 from ._common import modified_since_header
 from ._fields import FieldSelection, select_fields
 from ._record_actions import RecordActions
 from ._record_admin import RecordAdministration
+from ._record_extras import RecordExtras
 from ._record_files import RecordFiles
 from ._record_history import RecordHistory
 from ._record_mail import RecordMail
+from ._record_params import (
+    RecordWriter,
+    Tristate,
+    WriteOptions,
+    field_names,
+    read_filters,
+    record_items,
+)
 
 if TYPE_CHECKING:
     from .._criteria import Criteria
@@ -27,10 +38,20 @@ if TYPE_CHECKING:
 __all__ = ["MAX_FIELDS_PER_CALL", "RecordsManager", "check_id", "check_module"]
 
 MAX_PER_PAGE = 200
+#: Ids one list call may name (``GET /{module}?ids=``).
+MAX_IDS_PER_LIST = CHUNK_SIZE
 _fields_param = fields_param
 
 
-class RecordsManager(RecordActions, RecordAdministration, RecordFiles, RecordMail, RecordHistory):
+class RecordsManager(
+    RecordActions,
+    RecordAdministration,
+    RecordFiles,
+    RecordMail,
+    RecordHistory,
+    RecordExtras,
+    RecordWriter,
+):
     """Records of one module. Writes take any number of records (chunked by 100)."""
 
     def __init__(self, session: Session, module: str) -> None:
@@ -56,12 +77,30 @@ class RecordsManager(RecordActions, RecordAdministration, RecordFiles, RecordMai
         record_id: str | int,
         *,
         fields: Sequence[str] | None = None,
+        converted: Tristate | None = None,
+        approved: Tristate | None = None,
+        cvid: str | int | None = None,
+        territory_id: str | int | None = None,
+        include_child: bool | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> Record:
-        """One record by id; :class:`EmptyResultError` if Zoho has no such record."""
+        """One record by id; :class:`EmptyResultError` if Zoho has no such record.
+
+        The filters are those of :meth:`list`: a record they exclude is not found.
+        """
         rid = check_id(record_id)
+        filters = read_filters(
+            converted=converted,
+            approved=approved,
+            cvid=cvid,
+            territory_id=territory_id,
+            include_child=include_child,
+        )
         answer = await self._session.answer(
-            "GET", f"{self.module}/{rid}", options, params={"fields": _fields_param(fields)}
+            "GET",
+            f"{self.module}/{rid}",
+            options,
+            params={"fields": _fields_param(fields), **filters},
         )
         body = answer.json()
         data = body.get("data") if isinstance(body, dict) else None
@@ -78,15 +117,41 @@ class RecordsManager(RecordActions, RecordAdministration, RecordFiles, RecordMai
         per_page: int = MAX_PER_PAGE,
         sort_by: str | None = None,
         sort_order: str | None = None,
-        cvid: str | None = None,
+        cvid: str | int | None = None,
         modified_since: datetime | str | None = None,
         max_records: int | None = None,
+        ids: Iterable[str | int] | None = None,
+        converted: Tristate | None = None,
+        approved: Tristate | None = None,
+        territory_id: str | int | None = None,
+        include_child: bool | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> Pager[Record]:
         """Records page by page: ``await`` it for the first page, ``async for`` for all.
 
-        ``modified_since`` sends ``If-Modified-Since``: only records changed after it (none
-        gives an empty result).
+        Args:
+            fields: The field API names to read (at most 50 per call, ``"all"`` for every
+                field); required from API v3 on.
+            per_page: Records per page, 1..200.
+            sort_by: ``id`` (Zoho's default), ``Created_Time`` or ``Modified_Time``.
+            sort_order: ``asc`` or ``desc`` (Zoho's default).
+            cvid: Only the records of this custom view (cannot be combined with ``sort_by``).
+            modified_since: Sends ``If-Modified-Since``: only records changed after it.
+            max_records: Stop after this many records.
+            ids: Only these records (at most 100; :meth:`get_many` reads any number).
+            converted: Leads converted (True), not converted (False, Zoho's default) or
+                ``"both"``.
+            approved: Records approved (True, Zoho's default), awaiting approval (False) or
+                ``"both"``.
+            territory_id: Only the records of this territory.
+            include_child: With ``territory_id``, also those of its child territories.
+            **options: The per-call options; ``params={...}`` sends any other parameter.
+
+        Returns:
+            A :class:`Pager` of :class:`Record`.
+
+        Raises:
+            InvalidArgumentError: A bad argument (named in the message), before any request.
         """
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise InvalidArgumentError(f"per_page must be 1..{MAX_PER_PAGE}, got {per_page}")
@@ -101,12 +166,55 @@ class RecordsManager(RecordActions, RecordAdministration, RecordFiles, RecordMai
             "per_page": per_page,
             "sort_by": sort_by,
             "sort_order": sort_order,
-            "cvid": cvid,
+            **read_filters(
+                converted=converted,
+                approved=approved,
+                cvid=cvid,
+                territory_id=territory_id,
+                include_child=include_child,
+            ),
         }
+        if ids is not None:
+            id_list = check_ids(ids, "record id")
+            if len(id_list) > MAX_IDS_PER_LIST:
+                raise InvalidArgumentError(
+                    f"list(ids=...) takes at most {MAX_IDS_PER_LIST} ids (Zoho's limit per "
+                    f"call), got {len(id_list)}; get_many(ids) reads any number"
+                )
+            params["ids"] = ",".join(id_list)
         fetch = partial(
             self._get_page, self.module, "data", parse=self._parse, headers=headers, options=options
         )
         return Pager(selection.wrap(fetch, options), params, max_items=max_records)
+
+    async def get_many(
+        self,
+        ids: Iterable[str | int],
+        *,
+        fields: Sequence[str] | str | None = None,
+        **options: Unpack[RequestOptionsDict],
+    ) -> builtins.list[Record]:
+        """Records by id, any number: read 100 per call, the calls concurrent under the limiter.
+
+        Args:
+            ids: The record ids (repeats are read once).
+            fields: As for :meth:`list` (required from API v3 on).
+            **options: The per-call options.
+
+        Returns:
+            The records found, in the order of ``ids``; an id Zoho has no record for (deleted,
+            or never there) has no entry.
+
+        Raises:
+            InvalidArgumentError: An id that is not a Zoho id, or no ids.
+        """
+        wanted = list(dict.fromkeys(check_ids(ids, "record id")))
+
+        async def read(chunk: Sequence[str]) -> builtins.list[Record]:
+            return [r async for r in self.list(fields=fields, ids=chunk, **options)]
+
+        found = {r.id: r for r in await read_in_chunks(wanted, MAX_IDS_PER_LIST, read)}
+        return [found[i] for i in wanted if i in found]
 
     def search(
         self,
@@ -171,51 +279,75 @@ class RecordsManager(RecordActions, RecordAdministration, RecordFiles, RecordMai
         return int(body.get("count", 0)) if isinstance(body, dict) else 0
 
     async def create(
-        self,
-        records: Iterable[Mapping[str, Any]],
-        *,
-        trigger: Sequence[str] | None = None,
-        **options: Unpack[RequestOptionsDict],
+        self, records: Iterable[Mapping[str, Any]], **options: Unpack[WriteOptions]
     ) -> WriteResults:
-        """Insert any number of records; per-record outcomes in input order.
+        """Insert any number of records (sent 100 per call, the calls concurrent).
 
         A field's value may be a :class:`~zcrm_async.FileUpload` (or a list of them): the file
         is uploaded first and the field written with its id.
+
+        Args:
+            records: Dicts (or :class:`Record`) of field API names to values.
+            **options: The automation to run (``trigger=[...]``, ``lar_id=``, ``process=``,
+                ``apply_feature_execution=``, ``skip_feature_execution=``; see
+                :class:`WriteOptions`) and the per-call options.
+
+        Returns:
+            One result per record, in input order; a record Zoho refused is a failed result.
+
+        Raises:
+            InvalidArgumentError: A bad record or option, before any request.
         """
-        return await self._write_records(
-            "POST", self.module, _as_items(records), _body(_trigger(trigger)), options
-        )
+        return await self._write("POST", self.module, record_items(records), options)
 
     async def update(
-        self,
-        records: Iterable[Mapping[str, Any]],
-        *,
-        trigger: Sequence[str] | None = None,
-        **options: Unpack[RequestOptionsDict],
+        self, records: Iterable[Mapping[str, Any]], **options: Unpack[WriteOptions]
     ) -> WriteResults:
-        """Update records; each needs its ``id``."""
-        items = _as_items(records)
+        """Update records; each names its ``id``.
+
+        Args:
+            records: Dicts (or :class:`Record`) with ``id`` and the fields to change.
+            **options: As for :meth:`create`.
+
+        Returns:
+            One result per record, in input order.
+
+        Raises:
+            InvalidArgumentError: A record without a valid ``id`` (its index named).
+        """
+        items = record_items(records)
         for index, item in enumerate(items):
             check_id(item.get("id"), f"records[{index}]['id']")
-        return await self._write_records(
-            "PUT", self.module, items, _body(_trigger(trigger)), options
-        )
+        return await self._write("PUT", self.module, items, options)
 
     async def upsert(
         self,
         records: Iterable[Mapping[str, Any]],
         *,
         duplicate_check_fields: Sequence[str] | None = None,
-        trigger: Sequence[str] | None = None,
-        **options: Unpack[RequestOptionsDict],
+        **options: Unpack[WriteOptions],
     ) -> WriteResults:
-        """Insert or update, matching on ``duplicate_check_fields`` (Zoho's defaults if None)."""
-        extra = _trigger(trigger)
+        """Insert or update, matching existing records on ``duplicate_check_fields``.
+
+        Args:
+            records: Dicts (or :class:`Record`) of field API names to values.
+            duplicate_check_fields: The fields to match on, in order (Zoho's defaults for the
+                module, then its unique fields, if None).
+            **options: As for :meth:`create`.
+
+        Returns:
+            One result per record, in input order (``action`` says insert or update).
+
+        Raises:
+            InvalidArgumentError: A bad record or option, before any request.
+        """
+        extra: dict[str, Any] = {}
         if duplicate_check_fields is not None:
-            extra["duplicate_check_fields"] = list(duplicate_check_fields)
-        return await self._write_records(
-            "POST", f"{self.module}/upsert", _as_items(records), _body(extra), options
-        )
+            extra["duplicate_check_fields"] = field_names(
+                duplicate_check_fields, "duplicate_check_fields"
+            )
+        items = record_items(records)
+        return await self._write("POST", f"{self.module}/upsert", items, options, extra)
 
     async def delete(
         self,
@@ -234,31 +366,3 @@ class RecordsManager(RecordActions, RecordAdministration, RecordFiles, RecordMai
             lambda chunk: {"params": {"ids": ",".join(chunk), "wf_trigger": flag}},
             options=options,
         )
-
-
-def _as_items(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    items: list[Mapping[str, Any]] = []
-    for index, item in enumerate(records):
-        if type(item) is dict:  # the common case, without the slower ABC checks below
-            items.append(item)
-        elif isinstance(item, Record):
-            items.append(item.to_dict())
-        elif isinstance(item, Mapping):
-            items.append(item)
-        else:
-            raise InvalidArgumentTypeError(
-                f"records[{index}] is {type(item).__name__}, expected a dict"
-            )
-    return items
-
-
-def _body(extra: Mapping[str, Any]) -> Callable[[Sequence[Any]], dict[str, Any]]:
-    """The request of one write chunk: ``{"data": [...], **extra}`` as JSON."""
-    # Only non-dict mappings need a copy: json.dumps takes dicts as they are.
-    return lambda chunk: {
-        "json": {"data": [item if type(item) is dict else dict(item) for item in chunk], **extra}
-    }
-
-
-def _trigger(trigger: Sequence[str] | None) -> dict[str, Any]:
-    return {} if trigger is None else {"trigger": list(trigger)}

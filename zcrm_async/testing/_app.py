@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 import anyio
 import httpx
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -27,6 +28,7 @@ from ._routes import ApiRoute
 from ._runtime import Runtime
 from ._state import Call, Reply
 from ._throttle import is_heavy
+from ._watch import collect_notifications, deliver, watch_of
 
 __all__ = ["build_app"]
 
@@ -175,8 +177,13 @@ class _Endpoints:
                 response = _fault_response(fault, rt.over_socket)
             else:
                 with rt.state.lock:
-                    reply = self._dispatch(request, body, payload)
+                    dispatch = partial(self._dispatch, request, body, payload)
+                    reply, outgoing = collect_notifications(
+                        rt.state, dispatch, rt.state.oauth.api_domain
+                    )
                 response = _render(reply)
+                if outgoing:  # delivered once the answer is sent, as Zoho does
+                    response.background = BackgroundTask(deliver, watch_of(rt.state), outgoing)
             # The latency comes after the work. The work runs on this one thread, so calls that
             # arrive together queue for it; each then waits out its own latency, and the calls
             # drift apart. Were the latency first, a batch would wake at once and stay in

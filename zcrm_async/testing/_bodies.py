@@ -15,7 +15,7 @@ from ._errors import ApiError, limit_exceeded
 from ._state import Call, Reply
 from ._store import RecordError
 
-__all__ = ["batch_reply", "body_items", "each", "field_error", "json_body"]
+__all__ = ["batch_reply", "body_items", "each", "field_error", "json_body", "only_object"]
 
 
 def json_body(call: Call) -> dict[str, Any]:
@@ -24,6 +24,16 @@ def json_body(call: Call) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(400, "INVALID_DATA", "invalid data", {"expected_data_type": "jsonobject"})
     return body
+
+
+def only_object(body: dict[str, Any], key: str) -> dict[str, Any]:
+    """The single JSON object of ``body[key]``, which must be a one-item array."""
+    items = body.get(key)
+    if not isinstance(items, list) or len(items) != 1 or not isinstance(items[0], dict):
+        details = {"api_name": key, "expected_data_type": "jsonarray"}
+        raise ApiError(400, "INVALID_DATA", "invalid data", details)
+    item: dict[str, Any] = items[0]
+    return item
 
 
 def body_items(call: Call, key: str = "data", limit: int = 100) -> list[Any]:

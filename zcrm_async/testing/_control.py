@@ -7,6 +7,7 @@ process or language) both call :class:`Control`, so they cannot drift apart.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
@@ -169,7 +170,24 @@ class Control:
             unknown = [n for n in names if n not in store.spec.by_name]
             if unknown:
                 raise ValueError(f"{module} has no field(s) {', '.join(unknown)}")
-            store.unique_fields = names
+            external = tuple(f.api_name for f in store.spec.fields if f.external)
+            store.unique_fields = tuple(dict.fromkeys((*names, *external)))
+
+    def add_field(self, module: str, api_name: str, kind: str) -> None:
+        """Add a custom field: ``text``, ``external`` (unique, addressable with X-EXTERNAL)
+        or ``rich_text`` (a multi-line HTML field)."""
+        kinds = {
+            "text": FieldSpec(api_name, "text", 255, custom=True),
+            "external": FieldSpec(api_name, "text", 255, custom=True, external=True),
+            "rich_text": FieldSpec(api_name, "textarea", 50000, custom=True, rich_text=True),
+        }
+        field = kinds.get(kind)
+        if field is None:
+            raise ValueError(f"kind must be one of {', '.join(kinds)}, got {kind!r}")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,99}", api_name):
+            raise ValueError(f"{api_name!r} is not a field API name (letters, digits and _)")
+        with self.rt.state.lock:
+            self.module(module).add_field(field)
 
     # -- counters and reset ----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from ._limits import Limits
 from ._runtime import Knobs, Runtime
 from ._socket import bind, running_in_thread
 from ._state import FakeState
+from ._watch import FakeNotifications
 
 if TYPE_CHECKING:
     from zcrm_async._config import Config
@@ -197,6 +198,12 @@ class FakeZohoCRM:
         return FakeFunctions(self._state)
 
     @property
+    def notifications(self) -> FakeNotifications:
+        """Notification channels and the notifications delivered (``deliveries``), and how
+        they are delivered (``transport``)."""
+        return FakeNotifications(self._state)
+
+    @property
     def stats(self) -> Stats:
         """Request counters; ``stats.reset()`` zeroes them."""
         return self._runtime.stats
@@ -252,6 +259,15 @@ class FakeZohoCRM:
     def set_unique_fields(self, module: str, fields: Iterable[str]) -> None:
         """Fields whose duplicate values make writes fail with DUPLICATE_DATA."""
         self._control.set_unique_fields(module, fields)
+
+    def add_field(self, module: str, api_name: str, kind: str = "text") -> None:
+        """Add a custom field to ``module``, as an admin does in Zoho's setup.
+
+        ``kind``: ``text``; ``external`` (a unique field holding the record's id in another
+        system: records are addressed by its values with the ``X-EXTERNAL`` header);
+        ``rich_text`` (a multi-line HTML field, read whole with ``fetch_full_data``).
+        """
+        self._control.add_field(module, api_name, kind)
 
     def reset(self) -> None:
         """Back to the start: no records, tokens, jobs or faults; counters zeroed; the knobs

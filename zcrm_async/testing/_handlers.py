@@ -13,6 +13,7 @@ from ._handlers_backup import DOWNLOAD_ROUTES as BACKUP_DOWNLOAD_ROUTES
 from ._handlers_bulk import BULK_ROUTES as BULK_JOB_ROUTES
 from ._handlers_bulk import ROUTES as BULK_UPLOAD_ROUTES
 from ._handlers_cleanup import ROUTES as CLEANUP_ROUTES
+from ._handlers_contact_roles import ROUTES as CONTACT_ROLES_ROUTES
 from ._handlers_coql import ROUTES as COQL_ROUTES
 from ._handlers_currencies import ROUTES as CURRENCIES_ROUTES
 from ._handlers_files import ROUTES as FILES_ROUTES
@@ -24,11 +25,13 @@ from ._handlers_notes import ROUTES as NOTES_ROUTES
 from ._handlers_org import ROUTES as ORG_ROUTES
 from ._handlers_ownership import ROUTES as OWNERSHIP_ROUTES
 from ._handlers_pipelines import ROUTES as PIPELINES_ROUTES
+from ._handlers_record_extras import ROUTES as RECORD_EXTRAS_ROUTES
 from ._handlers_records import ROUTES as RECORD_ROUTES
 from ._handlers_tags import ROUTES as TAGS_ROUTES
 from ._handlers_territories import ROUTES as TERRITORIES_ROUTES
 from ._handlers_user_groups import ROUTES as USER_GROUPS_ROUTES
 from ._handlers_users import ROUTES as USERS_ROUTES
+from ._handlers_watch import ROUTES as WATCH_ROUTES
 from ._routes import ApiRoute
 
 __all__ = ["API_ROUTES", "BULK_ROUTES", "DOWNLOAD_ROUTES"]
@@ -43,6 +46,7 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     *FUNCTIONS_ROUTES,
     *HISTORY_ROUTES,
     *MAIL_ROUTES,
+    *WATCH_ROUTES,
     *TAGS_ROUTES,
     *CLEANUP_ROUTES,
     *CURRENCIES_ROUTES,
@@ -51,6 +55,8 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     *TERRITORIES_ROUTES,
     *USER_GROUPS_ROUTES,
     *NOTES_ROUTES,
+    *CONTACT_ROLES_ROUTES,
+    *RECORD_EXTRAS_ROUTES,
     *RECORD_ACTION_ROUTES,
     *RECORD_ROUTES,
     *RELATED_ROUTES,

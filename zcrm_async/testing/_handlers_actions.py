@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, Final
 from urllib.parse import quote
 
-from ._bodies import batch_reply, body_items, each, json_body
+from ._bodies import batch_reply, body_items, each, json_body, only_object
 from ._directory import user_ref
 from ._errors import ApiError, invalid_param, limit_exceeded, required_param
+from ._external_ids import external_field, resolve_id
 from ._extras import JUNCTIONS, LOOKUP_RELATIONS, extras, parse_form, record_or_400
 from ._listing import fields_param, ids_param
 from ._metadata import DEAL_STAGES
@@ -26,6 +27,7 @@ __all__ = [
     "note_view",
     "related_delete",
     "related_list",
+    "related_records",
     "shape_note",
 ]
 
@@ -43,16 +45,6 @@ def _module(state: FakeState, call: Call) -> ModuleStore:
     return state.module(call.path["module"])
 
 
-def _only_object(body: dict[str, Any], key: str) -> dict[str, Any]:
-    """The single JSON object of ``body[key]``, which must be a one-item array."""
-    items = body.get(key)
-    if not isinstance(items, list) or len(items) != 1 or not isinstance(items[0], dict):
-        details = {"api_name": key, "expected_data_type": "jsonarray"}
-        raise ApiError(400, "INVALID_DATA", "invalid data", details)
-    item: dict[str, Any] = items[0]
-    return item
-
-
 # -- mass update ----------------------------------------------------------------------------------
 
 
@@ -60,7 +52,7 @@ def mass_update(state: FakeState, call: Call) -> Reply:
     """``POST /{module}/actions/mass_update``: ids now (<= 500), or a cvid job (202)."""
     store = _module(state, call)
     body = json_body(call)
-    values = _only_object(body, "data")
+    values = only_object(body, "data")
     ids, cvid = body.get("ids"), body.get("cvid")
     if (ids is None) == (cvid is None):
         raise ApiError(
@@ -165,6 +157,7 @@ def convert(
         deal.setdefault("Contact_Name", {"id": contact_id})
         deal_id = _insert(deals, deal, ctx)
     lead["$converted"] = True
+    state.module("Leads").converted.add(lead_id)
     lead["$converted_detail"] = {"contact": contact_id, "account": account_id, "deal": deal_id}
     return {
         "Contacts": (contacts, contact_id),
@@ -456,7 +449,7 @@ def blueprint_get(state: FakeState, call: Call) -> Reply:
 def blueprint_update(state: FakeState, call: Call) -> Reply:
     """``PUT /{module}/{id}/actions/blueprint`` with ``{"blueprint":[{transition_id, data}]}``."""
     record = _in_process(state, call)
-    item = _only_object(json_body(call), "blueprint")
+    item = only_object(json_body(call), "blueprint")
     open_ = {str(t["id"]): t for t in _transitions(record["Stage"])}
     transition = open_.get(str(item.get("transition_id")))
     if transition is None:
@@ -596,18 +589,32 @@ class _Relation:
         return success("relation removed", {"id": other_id})
 
 
+def related_records(
+    state: FakeState, module: str, record_id: str, related_list: str
+) -> list[dict[str, Any]]:
+    """The records of ``related_list`` of one record (400 for a relation the module lacks)."""
+    return _Relation(state, module, related_list).related(record_id)
+
+
 def _relation(state: FakeState, call: Call) -> tuple[_Relation, str]:
-    module, record_id = call.path["module"], call.path["id"]
-    if not record_id.isdigit():  # not /{module}/{id}/{related_list}: no such URL
+    module, given = call.path["module"], call.path["id"]
+    state.module(module)
+    external = external_field(state, call, module)
+    if external is None and not given.isdigit():  # not /{module}/{id}/{related_list}
         raise ApiError(
             404,
             "INVALID_URL_PATTERN",
             "Please check if the URL trying to access is a correct one",
         )
-    state.module(module)
     relation = _Relation(state, module, call.path["related_list"])
+    record_id = resolve_id(state, call, module, given) or given
     record_or_400(state, module, record_id)
     return relation, record_id
+
+
+def _related_id(state: FakeState, call: Call, relation: _Relation, given: str) -> str:
+    """A related record's id, from its external value when ``X-EXTERNAL`` names one."""
+    return resolve_id(state, call, relation.child.spec.api_name, given) or given
 
 
 def related_list(state: FakeState, call: Call) -> Reply:
@@ -636,14 +643,24 @@ def related_update(state: FakeState, call: Call) -> Reply:
             400, "INVALID_REQUEST_METHOD", "The http request method type is not a valid one"
         )
     items = body_items(call, limit=state.limits.max_write_records)
-    entries = each(items, lambda i, item: relation.add(record_id, item, i, call))
-    return batch_reply(entries, 200)
+    child = relation.child.spec.api_name
+    external = external_field(state, call, child)
+
+    def add(index: int, item: Any) -> dict[str, Any]:
+        if external is not None and isinstance(item, dict) and item.get(external):
+            given = str(item[external])
+            item = {k: v for k, v in item.items() if k != external}
+            item["id"] = _related_id(state, call, relation, given)
+        return relation.add(record_id, item, index, call)
+
+    return batch_reply(each(items, add), 200)
 
 
 def related_delete(state: FakeState, call: Call) -> Reply:
     """``DELETE /{module}/{id}/{related_list}?ids=`` (at most 100)."""
     relation, record_id = _relation(state, call)
     ids = ids_param(call, state.limits.max_delete_ids, required=True) or []
+    ids = [_related_id(state, call, relation, other) for other in ids]
     entries = each(ids, lambda _, other: relation.remove(record_id, other, call))
     return batch_reply(entries, 200)
 
@@ -655,7 +672,7 @@ def related_one_update(state: FakeState, call: Call) -> Reply:
     data = body.get("data") if isinstance(body.get("data"), list) else [{}]
     item = {
         **(data[0] if data and isinstance(data[0], dict) else {}),
-        "id": call.path["related_id"],
+        "id": _related_id(state, call, relation, call.path["related_id"]),
     }
     entries = each([item], lambda i, it: relation.add(record_id, it, i, call))
     return batch_reply(entries, 200)
@@ -664,7 +681,7 @@ def related_one_update(state: FakeState, call: Call) -> Reply:
 def related_one_delete(state: FakeState, call: Call) -> Reply:
     """``DELETE /{module}/{id}/{related_list}/{related_id}``."""
     relation, record_id = _relation(state, call)
-    other = call.path["related_id"]
+    other = _related_id(state, call, relation, call.path["related_id"])
     return batch_reply(each([other], lambda _, o: relation.remove(record_id, o, call)), 200)
 
 

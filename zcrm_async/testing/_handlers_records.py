@@ -9,6 +9,7 @@ from typing import Any
 
 from ._bodies import batch_reply, body_items, each, json_body
 from ._errors import ApiError, invalid_param
+from ._external_ids import external_field, resolve_id, resolve_item_lookups
 from ._listing import (
     fields_param,
     ids_param,
@@ -19,6 +20,7 @@ from ._listing import (
 )
 from ._order import RecordOrder
 from ._pagination import basic_info, page_window, take
+from ._record_params import check_write_options, read_filter
 from ._routes import ApiRoute
 from ._state import Call, FakeState, Reply
 from ._store import ModuleStore, RecordError
@@ -40,8 +42,13 @@ def record_get(state: FakeState, call: Call) -> Reply:
     given id seems to be invalid", so that is what Zoho sends.
     """
     store = _store(state, call)
-    record = store.records.get(call.path["id"])
-    return Reply(200, {"data": [store.view(record)]}) if record else Reply(204)
+    record_id = resolve_id(state, call, call.path["module"], call.path["id"])
+    record = store.records.get(record_id) if record_id is not None else None
+    keep = read_filter(call, store, defaults=False)
+    if record is None or (keep is not None and not keep(record)):
+        return Reply(204)
+    fields = fields_param(call, store, state.limits, required=False)
+    return Reply(200, {"data": [store.view(record, fields)]})
 
 
 def records_list(state: FakeState, call: Call) -> Reply:
@@ -60,9 +67,12 @@ def records_list(state: FakeState, call: Call) -> Reply:
     field = None if sort_by == "id" else sort_by
     descending = sort_order == "desc"
     ids = ids_param(call, state.limits.max_list_ids, required=False)
+    if ids is not None:
+        ids = [i for i in (resolve_id(state, call, store.spec.api_name, i) for i in ids) if i]
     since = modified_since(call)
+    keep = read_filter(call, store)
     binding = _binding(call)
-    if ids is None and since is None:  # the whole module: a slice of a kept order
+    if ids is None and since is None and keep is None:  # the whole module: a kept order
         window = list_window(state, call, binding)
         items = store.page(field, window.offset, window.per_page, descending=descending)
         total = len(store.records)
@@ -70,6 +80,8 @@ def records_list(state: FakeState, call: Call) -> Reply:
         chosen: Iterable[dict[str, Any]] = store.records.values()
         if ids is not None:
             chosen = [store.records[i] for i in dict.fromkeys(ids) if i in store.records]
+        if keep is not None:
+            chosen = [r for r in chosen if keep(r)]
         if since is not None:
             chosen = [r for r in chosen if _parse_time(r["Modified_Time"]) > since]
             if not chosen:
@@ -130,7 +142,9 @@ def records_search(state: FakeState, call: Call) -> Reply:
     # Search answers in creation order; Zoho documents no sort parameters for it. Matching stops
     # one record past the page: that one only tells whether more follow.
     end = window.offset + window.per_page
-    found = list(islice((r for r in store.records.values() if matcher(r)), end + 1))
+    keep = read_filter(call, store)
+    matching = (r for r in store.records.values() if matcher(r) and (keep is None or keep(r)))
+    found = list(islice(matching, end + 1))
     items, more = found[window.offset : end], len(found) > end
     if not items:
         return Reply(204)
@@ -186,26 +200,42 @@ def records_deleted(state: FakeState, call: Call) -> Reply:
 def records_insert(state: FakeState, call: Call) -> Reply:
     """``POST /{module}``: 201 when all are added."""
     store = _store(state, call)
-    items = body_items(call, limit=state.limits.max_write_records)
+    items = _write_items(state, call)
     ctx = state.write_context(call.user)
-    return batch_reply(each(items, lambda i, item: store.insert(item, i, ctx)), 201)
+    module = store.spec.api_name
+
+    def insert(index: int, item: Any) -> dict[str, Any]:
+        return store.insert(resolve_item_lookups(state, call, module, item, index), index, ctx)
+
+    return batch_reply(each(items, insert), 201)
+
+
+def _write_items(state: FakeState, call: Call) -> list[Any]:
+    """The ``data`` items of a write, its automation options checked."""
+    items = body_items(call, limit=state.limits.max_write_records)
+    check_write_options(json_body(call))
+    return items
 
 
 def records_update(state: FakeState, call: Call) -> Reply:
     """``PUT /{module}`` with ``id`` in each item."""
     store = _store(state, call)
-    items = body_items(call, limit=state.limits.max_write_records)
+    items = _write_items(state, call)
     ctx = state.write_context(call.user)
+    module = store.spec.api_name
+    key = external_field(state, call, module) or "id"
 
     def update(index: int, item: Any) -> dict[str, Any]:
-        record_id = item.get("id") if isinstance(item, dict) else None
-        if not record_id:
+        given = item.get(key) if isinstance(item, dict) else None
+        if not given:
             raise RecordError(
                 "MANDATORY_NOT_FOUND",
                 "required field not found",
-                {"api_name": "id", "json_path": f"$.data[{index}].id"},
+                {"api_name": key, "json_path": f"$.data[{index}].{key}"},
             )
-        return store.update(str(record_id), item, index, ctx)
+        record_id = resolve_id(state, call, module, str(given)) or str(given)
+        item = resolve_item_lookups(state, call, module, item, index)
+        return store.update(record_id, item, index, ctx)
 
     return batch_reply(each(items, update), 200)
 
@@ -213,10 +243,16 @@ def records_update(state: FakeState, call: Call) -> Reply:
 def record_update(state: FakeState, call: Call) -> Reply:
     """``PUT /{module}/{id}``: every item updates the record named in the path."""
     store = _store(state, call)
-    items = body_items(call, limit=state.limits.max_write_records)
+    items = _write_items(state, call)
     ctx = state.write_context(call.user)
-    record_id = call.path["id"]
-    return batch_reply(each(items, lambda i, item: store.update(record_id, item, i, ctx)), 200)
+    module = store.spec.api_name
+    record_id = resolve_id(state, call, module, call.path["id"]) or call.path["id"]
+
+    def update(index: int, item: Any) -> dict[str, Any]:
+        item = resolve_item_lookups(state, call, module, item, index)
+        return store.update(record_id, item, index, ctx)
+
+    return batch_reply(each(items, update), 200)
 
 
 def records_upsert(state: FakeState, call: Call) -> Reply:
@@ -227,11 +263,16 @@ def records_upsert(state: FakeState, call: Call) -> Reply:
     """
     store = _store(state, call)
     body = json_body(call)
-    items = body_items(call, limit=state.limits.max_write_records)
+    items = _write_items(state, call)
     check_fields = _duplicate_check_fields(store, body)
+    module = store.spec.api_name
+    external = external_field(state, call, module)
+    if external is not None:  # the external field is matched first
+        check_fields = (external, *(f for f in check_fields if f != external))
     ctx = state.write_context(call.user)
 
     def upsert(index: int, item: Any) -> dict[str, Any]:
+        item = resolve_item_lookups(state, call, module, item, index)
         for api_name in check_fields:
             value = item.get(api_name) if isinstance(item, dict) else None
             match = store.find(api_name, value) if value not in (None, "") else None
@@ -276,13 +317,19 @@ def records_delete(state: FakeState, call: Call) -> Reply:
     """``DELETE /{module}?ids=a,b`` (at most 100; ``wf_trigger`` accepted and ignored)."""
     store = _store(state, call)
     ids = ids_param(call, state.limits.max_delete_ids, required=True) or []
-    return batch_reply(each(ids, lambda _, record_id: store.delete(record_id, call.user)), 200)
+    module = store.spec.api_name
+
+    def delete(index: int, given: str) -> dict[str, Any]:
+        return store.delete(resolve_id(state, call, module, given) or given, call.user)
+
+    return batch_reply(each(ids, delete), 200)
 
 
 def record_delete(state: FakeState, call: Call) -> Reply:
     """``DELETE /{module}/{id}``."""
     store = _store(state, call)
-    record_id = call.path["id"]
+    given = call.path["id"]
+    record_id = resolve_id(state, call, store.spec.api_name, given) or given
     return batch_reply(each([record_id], lambda _, rid: store.delete(rid, call.user)), 200)
 
 

@@ -41,6 +41,12 @@ class FieldSpec:
     read_only: bool = False
     lookup_module: str | None = None
     pick_list_values: tuple[str, ...] = ()
+    #: A custom field (added to the fake's org, not one of Zoho's standard fields).
+    custom: bool = False
+    #: An external field: a unique text field holding the record's id in another system.
+    external: bool = False
+    #: A rich-text multi-line field (HTML text, read whole by ``fetch_full_data``).
+    rich_text: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,6 +203,13 @@ def _json_type(spec: FieldSpec) -> str:
     return _JSON_TYPES.get(spec.data_type, "string")
 
 
+def _textarea(spec: FieldSpec) -> dict[str, str] | None:
+    """A multi-line field's kind: ``rich_text`` (HTML), else ``large``."""
+    if spec.data_type != "textarea":
+        return None
+    return {"type": "rich_text" if spec.rich_text else "large"}
+
+
 def field_details(
     spec: FieldSpec,
     field_id: str,
@@ -245,7 +252,7 @@ def field_details(
         "required": spec.system_mandatory,
         "read_only": spec.read_only,
         "field_read_only": spec.read_only,
-        "custom_field": False,
+        "custom_field": spec.custom,
         "visible": True,
         "type": "used",
         "ui_type": _UI_TYPES.get(spec.data_type, 1),
@@ -276,7 +283,7 @@ def field_details(
         "colour_code_enabled_by_system": False,
         "lookup": lookup,
         "currency": {"rounding_option": "normal", "precision": 2} if numeric else {},
-        "textarea": {"type": "large"} if spec.data_type == "textarea" else None,
+        "textarea": _textarea(spec),
         "view_type": {
             "view": True,
             "edit": writable,
@@ -317,7 +324,9 @@ def field_details(
         "convert_mapping": None,
         "crypt": None,
         "email_parser": None,
-        "external": None,
+        "external": (
+            {"show": True, "type": "org", "allow_multiple_config": False} if spec.external else None
+        ),
         "formula": {},
         "hipaa_compliance": None,
         "history_tracking": None,
@@ -330,7 +339,7 @@ def field_details(
         "sub_module": None,
         "subform": None,
         "tooltip": None,
-        "unique": {},
+        "unique": {"casesensitive": "1"} if spec.external else {},
     }
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from ._directory import user_ref
-from ._metadata import ModuleSpec
+from ._metadata import FieldSpec, ModuleSpec
 from ._order import RecordOrder
 from ._validation import (
     FILE_TYPES,
@@ -92,6 +92,21 @@ class ModuleStore:
         #: The sort orders of listings (by id always; by a field from its first listing on).
         self._orders: dict[str | None, RecordOrder] = {None: RecordOrder(None, ())}
         self._mandatory = tuple(f.api_name for f in spec.fields if f.system_mandatory)
+        #: Ids of converted leads (lists leave them out unless asked with ``converted``).
+        self.converted: set[str] = set()
+        #: Locked record ids -> their lock's id: updating or deleting them fails RECORD_LOCKED.
+        self.locks: dict[str, str] = {}
+        #: While not None, each successful write appends ``(operation, id, changed fields)``
+        #: (``insert``, ``update``, ``delete``): what notifications report.
+        self.changes: list[tuple[str, str, tuple[str, ...]]] | None = None
+
+    def add_field(self, field: FieldSpec) -> None:
+        """Add a (custom) field to the module; an external field's values are unique."""
+        if field.api_name in self.spec.by_name:
+            raise ValueError(f"{self.spec.api_name} already has a field {field.api_name!r}")
+        self.spec = replace(self.spec, fields=(*self.spec.fields, field))
+        if field.external:
+            self.unique_fields = (*self.unique_fields, field.api_name)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -182,6 +197,8 @@ class ModuleStore:
         self.records[record["id"]] = record
         for order in self._orders.values():
             order.add(record)
+        if self.changes is not None:
+            self.changes.append(("insert", record["id"], tuple(changes)))
         return success("record added", self._write_details(record))
 
     def update(self, record_id: str, item: Any, index: int, ctx: WriteContext) -> dict[str, Any]:
@@ -189,15 +206,30 @@ class ModuleStore:
         record = self.records.get(record_id)
         if record is None:
             raise RecordError("INVALID_DATA", "the id given seems to be invalid", {"id": record_id})
+        self._check_unlocked(record_id, "edit")
         changes = self._validate(item, index, ctx, existing=record)
         self._apply(record, changes, ctx, now_iso())
+        if self.changes is not None:
+            self.changes.append(("update", record_id, tuple(changes)))
         return success("record updated", self._write_details(record))
+
+    def _check_unlocked(self, record_id: str, action: str) -> None:
+        if record_id in self.locks:
+            raise RecordError(
+                "RECORD_LOCKED",
+                "the record is locked; unlock it first",
+                {"id": record_id, "action": action},
+            )
 
     def delete(self, record_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         """Move a record to the recycle bin."""
+        if record_id in self.records:
+            self._check_unlocked(record_id, "delete")
         record = self.records.pop(record_id, None)
         if record is None:
             raise RecordError("INVALID_DATA", "record not deleted", {"id": record_id})
+        if self.changes is not None:
+            self.changes.append(("delete", record_id, ()))
         self._index_remove(record)
         for order in self._orders.values():
             order.remove(record)
