@@ -244,6 +244,8 @@ RESPONSE_ONLY_PROPERTIES = {
         {"id", "api_name", "name", "description", "read_only", "source", "type", "variable_group"}
     ),
     "users.json": frozenset({"name"}),
+    "contact_roles.json": frozenset({"id", "sequence_number"}),
+    "share_records.json": frozenset({"shared_by", "shared_through", "shared_time"}),
 }
 #: v8 endpoints the SDK uses that none of the 102 published spec files describes (the v8 docs do).
 NOT_IN_SPECS = (
@@ -251,6 +253,7 @@ NOT_IN_SPECS = (
     r"/crm/bulk/v8/write/[^/]+/result",
     r"/crm/v8/users/search",
     r"/crm/v8/settings/recycle_bin(/[^/]+)?/actions/(restore|empty)",
+    r"/crm/v8/[^/]+/[^/]+/actions/get_related_records_count",
 )
 _UNDOCUMENTED_OK = frozenset({204, 207, 304})
 
@@ -340,9 +343,10 @@ KNOWN_DEFECTS: tuple[KnownDefect, ...] = (
     ),
     KnownDefect(
         "not-in-the-published-specs",
-        "crm-oas (102 files) has no org taxes, users search, bulk-write result or recycle bin "
-        "restore/empty paths, though the v8 docs have them; a generic template such as "
-        "/{module_api_name}/{id} would otherwise match them by accident.",
+        "crm-oas (102 files) has no org taxes, users search, bulk-write result, recycle bin "
+        "restore/empty or related records count paths, though the v8 docs (and Zoho's v8 SDK) "
+        "have them; a generic template such as /{module_api_name}/{id} would otherwise match "
+        "them by accident.",
         lambda v: any(re.fullmatch(p, _path_of(v)) for p in NOT_IN_SPECS),
         lambda d: _paths_absent(d, NOT_IN_SPECS),
     ),
@@ -362,10 +366,11 @@ KNOWN_DEFECTS: tuple[KnownDefect, ...] = (
     ),
     KnownDefect(
         "request-bodies-reuse-response-models",
-        "notes/tags/variables/users request bodies are the response models, so they require "
-        "what Zoho fills in itself (id, created_time, $state...) or documents as optional "
+        "notes/tags/variables/users/contact roles/record shares request bodies are the "
+        "response models, so they require what Zoho fills in itself (id, created_time, "
+        "$state, a share's shared_by and shared_time...) or documents as optional "
         "(Note_Title, over_write, a tag's id when its name is given, a role's name when its id "
-        "is given). Only those properties may be missing.",
+        "is given, a contact role's sequence_number). Only those properties may be missing.",
         lambda v: (
             v.kind == "request-body"
             and _missing(v) in RESPONSE_ONLY_PROPERTIES.get(v.operation.split(" ")[0], ())
@@ -394,14 +399,58 @@ KNOWN_DEFECTS: tuple[KnownDefect, ...] = (
     KnownDefect(
         "users-email-regex",
         "users.json types a user's email with the pattern [a-z0-9]{9}[@][a-z0-9]{5}[.]com "
-        "(a sample generalised into a rule, §7.5): no real address fits.",
+        "(a sample generalised into a rule, §7.5): no real address fits. territory_users.json "
+        "and share_records.json reuse that user model.",
         lambda v: (
-            (_op(v, "users.json") or _op(v, "territory_users.json"))
+            (_op(v, "users.json") or _op(v, "territory_users.json") or _op(v, "share_records.json"))
             and v.kind in ("request-body", "response-body")
             and v.keyword == "pattern"
             and v.location.endswith(".email")
         ),
         lambda d: "[a-z0-9]{9}[@][a-z0-9]{5}[.]com" in json.dumps(d["users.json"]),
+    ),
+    KnownDefect(
+        "notifications-channel-id-object",
+        "notifications.json types a channel's channel_id as an object; it is a number of the "
+        "caller's choosing, which Zoho's notification samples send and answer as a string "
+        "('channel_id': '1000000068001').",
+        lambda v: (
+            _op(v, "notifications.json")
+            and v.keyword == "type"
+            and v.location.endswith(".channel_id")
+        ),
+        lambda d: (
+            _schema(d, "notifications.json", "Notification")["properties"]["channel_id"]["type"]
+            == "object"
+        ),
+    ),
+    KnownDefect(
+        "notifications-notify-url-regex",
+        "notifications.json types notify_url with the pattern www[.][a-z]{5}zoho[.]com (a "
+        "sample's host generalised into a rule): the URL is the caller's own endpoint.",
+        lambda v: (
+            _op(v, "notifications.json")
+            and v.keyword == "pattern"
+            and v.location.endswith(".notify_url")
+        ),
+        lambda d: "www[.][a-z]{5}zoho[.]com" in json.dumps(d["notifications.json"]),
+    ),
+    KnownDefect(
+        "notifications-event-requires-everything",
+        "notifications.json's event (one module's subscription in a write answer) requires "
+        "notification_condition and channel_expiry; Zoho's samples of the enable and update "
+        "answers carry no notification_condition, and the answer to removing events no "
+        "channel_expiry.",
+        lambda v: (
+            _op(v, "notifications.json")
+            and v.kind == "response-body"
+            and re.fullmatch(r"\$\.watch\[\d+\]\.details\.events\[\d+\]", v.location) is not None
+            and _missing(v) in ("notification_condition", "channel_expiry")
+        ),
+        lambda d: (
+            {"notification_condition", "channel_expiry"}
+            <= set(_schema(d, "notifications.json", "event")["required"])
+        ),
     ),
     KnownDefect(
         "users-type-enum",

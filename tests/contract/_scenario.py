@@ -30,6 +30,7 @@ from zcrm_async.managers._base import Manager
 from zcrm_async.testing import FakeZohoCRM
 
 from . import _steps_files_mail_history as files_mail_history
+from . import _steps_records_notifications as records_notifications
 from ._oas import Exchange
 from ._org_steps import ORG_STEPS
 from ._recording import RecordingTransport
@@ -421,6 +422,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("bulk write", _bulk_write),
     *ORG_STEPS,
     *files_mail_history.STEPS,
+    *records_notifications.STEPS,
     ("records: delete", _records_delete),
     ("error answers", _api_errors),
 )

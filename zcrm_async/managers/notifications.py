@@ -46,6 +46,8 @@ _PATH: Final = "actions/watch"
 _KEY: Final = "watch"
 _OPERATIONS: Final = ("create", "edit", "delete", "all")
 _EVENT: Final = re.compile(r"^([A-Za-z][A-Za-z0-9_]{0,99})\.([a-z]+)$")
+#: Renewals of a kept-alive channel are at least this many seconds apart.
+_MIN_RENEWAL_GAP: Final = 1.0
 #: A disable after :meth:`NotificationsManager.keep_alive` gets at most this long.
 _DISABLE_TIMEOUT: Final = 10.0
 
@@ -480,17 +482,34 @@ class ChannelKeepAlive:
         self.renewals += 1
         self.last_error = None
 
+    def _until_renewal(self) -> float:
+        """Seconds to the next renewal: ``renew_before`` the expiry, yet not before half the
+        time left has passed (an expiry Zoho set shorter than asked must not make renewals
+        spin) and at least a second after the last one."""
+        assert self.expiry is not None
+        left = (self.expiry - datetime.now(UTC)).total_seconds()
+        return max(left - self._renew_before.total_seconds(), left / 2, _MIN_RENEWAL_GAP)
+
     async def _keep(self, body: anyio.CancelScope, failure: list[ZCRMError]) -> None:
+        while True:
+            await anyio.sleep(self._until_renewal())
+            error = await self._renew_before_expiry()
+            if error is not None:  # the channel expired: stop the block, raise from it
+                failure.append(error)
+                body.cancel()
+                return
+
+    async def _renew_before_expiry(self) -> ZCRMError | None:
+        """Renew, retrying failures (backing off) until the channel expires; the last error
+        then, else None."""
         backoff = 1.0
         while True:
-            assert self.expiry is not None
-            due = (self.expiry - self._renew_before - datetime.now(UTC)).total_seconds()
-            await anyio.sleep(max(0.0, due))
             try:
                 await self.renew()
-                backoff = 1.0
+                return None
             except ZCRMError as error:
                 self.last_error = error
+                assert self.expiry is not None
                 left = (self.expiry - datetime.now(UTC)).total_seconds()
                 logger.warning(
                     "renewing notification channel %s failed (%s); it expires in %.0f s",
@@ -499,9 +518,7 @@ class ChannelKeepAlive:
                     left,
                 )
                 if left <= 0:
-                    failure.append(error)
-                    body.cancel()
-                    return
+                    return error
                 await anyio.sleep(min(backoff, left))
                 backoff = min(backoff * 2, 60.0)
 

@@ -217,7 +217,7 @@ class ModuleStore:
         if record_id in self.locks:
             raise RecordError(
                 "RECORD_LOCKED",
-                "the record is locked; unlock it first",
+                "no permission to perform an action on this record",
                 {"id": record_id, "action": action},
             )
 
