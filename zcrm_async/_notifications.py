@@ -18,6 +18,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -25,7 +26,6 @@ from typing import Any, ClassVar, Final, Literal
 
 import anyio
 import attrs
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._entities import Model, to_datetime
 from ._exceptions import InvalidArgumentError
@@ -195,9 +195,9 @@ class NotificationReceiver:
         self.max_body = max_body
         #: Counters of what was accepted, refused and dropped.
         self.stats = ReceiverStats()
-        send, receive = anyio.create_memory_object_stream[Notification](max_pending)
-        self._send: MemoryObjectSendStream[Notification] = send
-        self._receive: MemoryObjectReceiveStream[Notification] = receive
+        self._queue: deque[Notification] = deque()
+        self._closed = False
+        self._wake: anyio.Event | None = None  # set when the queue gets an item or closes
 
     def __repr__(self) -> str:
         return (
@@ -220,7 +220,7 @@ class NotificationReceiver:
     @property
     def pending(self) -> int:
         """Notifications queued and not read yet."""
-        return self._send.statistics().current_buffer_used
+        return len(self._queue)
 
     async def receive(self, chunks: AsyncIterable[bytes]) -> tuple[int, str]:
         """Read a request body (at most ``max_body`` bytes of it) and :meth:`handle` it.
@@ -228,11 +228,17 @@ class NotificationReceiver:
         For web framework routes: ``chunks`` is the request's body stream.
         """
         body = bytearray()
-        async for chunk in chunks:
-            body += chunk
-            if len(body) > self.max_body:
-                self.stats.malformed += 1
-                return 413, "notification too large"
+        iterator = aiter(chunks)
+        try:
+            async for chunk in iterator:
+                body += chunk
+                if len(body) > self.max_body:
+                    self.stats.malformed += 1
+                    return 413, "notification too large"
+        finally:  # a body left unread is closed now, not when collected
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                await close()
         return self.handle(bytes(body))
 
     def handle(self, body: bytes) -> tuple[int, str]:
@@ -270,9 +276,10 @@ class NotificationReceiver:
         return hmac.compare_digest(given, expected or b"\0" * 64) and expected is not None
 
     def _enqueue(self, notification: Notification) -> tuple[int, str]:
-        try:
-            self._send.send_nowait(notification)
-        except anyio.WouldBlock:
+        if self._closed:
+            self.stats.rejected += 1
+            return 503, "receiver closed"
+        if len(self._queue) >= self.max_pending:
             if self.overflow == "reject":
                 self.stats.rejected += 1
                 logger.warning(
@@ -283,7 +290,7 @@ class NotificationReceiver:
                     len(notification.ids),
                 )
                 return 503, "queue full"
-            dropped = self._receive.receive_nowait()
+            dropped = self._queue.popleft()
             self.stats.dropped += 1
             logger.warning(
                 "notification queue full: dropped the oldest (%s %s of %d record(s))",
@@ -291,16 +298,28 @@ class NotificationReceiver:
                 dropped.operation,
                 len(dropped.ids),
             )
-            self._send.send_nowait(notification)
-        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-            self.stats.rejected += 1
-            return 503, "receiver closed"
+        self._queue.append(notification)
         self.stats.accepted += 1
+        self._notify()
         return 200, "ok"
 
+    def _notify(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
     async def get(self) -> Notification:
-        """The next notification (waits for one); ``EndOfStream`` after :meth:`close`."""
-        return await self._receive.receive()
+        """The next notification (waits for one); ``anyio.EndOfStream`` once :meth:`close`
+        was called and the queue is read.
+
+        The receiver serves one event loop: its route and its readers run in the same one.
+        """
+        while not self._queue:
+            if self._closed:
+                raise anyio.EndOfStream
+            if self._wake is None or self._wake.is_set():
+                self._wake = anyio.Event()
+            await self._wake.wait()
+        return self._queue.popleft()
 
     def __aiter__(self) -> AsyncIterator[Notification]:
         return self._iterate()
@@ -308,13 +327,14 @@ class NotificationReceiver:
     async def _iterate(self) -> AsyncIterator[Notification]:
         while True:
             try:
-                yield await self._receive.receive()
+                yield await self.get()
             except anyio.EndOfStream:
                 return
 
     def close(self) -> None:
         """Refuse new notifications (503); iteration ends once the queue is read."""
-        self._send.close()
+        self._closed = True
+        self._notify()
 
     @asynccontextmanager
     async def dispatching(

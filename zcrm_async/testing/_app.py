@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any, Final
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 import anyio
 import httpx
@@ -198,7 +198,7 @@ class _Endpoints:
 
     def _dispatch(self, request: Request, body: bytes, payload: Any) -> Reply:
         """Route, authenticate and run one CRM API call (under the state lock)."""
-        parts = request.url.path.strip("/").split("/")
+        parts = _segments(request)
         routes, prefix = API_ROUTES, "/crm/{version}"
         if parts[1:2] == ["bulk"]:  # /crm/bulk/{version}/...: Zoho's bulk APIs
             parts, routes, prefix = parts[1:], BULK_ROUTES, "/crm/bulk/{version}"
@@ -253,6 +253,15 @@ class _Endpoints:
         if route is not None and not _has_scope(access.scopes, route.scope):
             raise ApiError(401, "OAUTH_SCOPE_MISMATCH", "Unauthorized")
         return user
+
+
+def _segments(request: Request) -> list[str]:
+    """The path's segments, each decoded on its own: an escaped ``/`` (``%2F``) in an
+    external id stays inside its segment."""
+    raw = request.scope.get("raw_path")
+    if not isinstance(raw, bytes):
+        return request.url.path.strip("/").split("/")
+    return [unquote(part) for part in raw.decode("latin-1").strip("/").split("/")]
 
 
 def _url_pattern() -> ApiError:
