@@ -93,7 +93,14 @@ class Notification:
     data: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
     def changed_fields(self, record_id: str) -> list[str]:
-        """The fields an update changed on one record (empty when Zoho did not say)."""
+        """The fields an update changed on one record.
+
+        Args:
+            record_id: One of :attr:`ids`.
+
+        Returns:
+            The field API names (empty when Zoho did not say, as for inserts).
+        """
         for entry in self.affected_fields:
             if isinstance(entry, Mapping) and record_id in entry:
                 fields = entry[record_id]
@@ -206,7 +213,15 @@ class NotificationReceiver:
         )
 
     def add_channel(self, channel_id: str | int, token: str) -> None:
-        """Accept the notifications of ``channel_id`` that carry ``token``."""
+        """Accept the notifications of ``channel_id`` that carry ``token``.
+
+        Args:
+            channel_id: The channel's id.
+            token: The token the channel was enabled with.
+
+        Raises:
+            InvalidArgumentError: A token that is empty or longer than 50 characters.
+        """
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise InvalidArgumentError(
                 f"the token of channel {channel_id!r} must be 1..{MAX_TOKEN_LENGTH} characters"
@@ -214,7 +229,11 @@ class NotificationReceiver:
         self._tokens[str(channel_id)] = token.encode()
 
     def remove_channel(self, channel_id: str | int) -> None:
-        """Stop accepting the notifications of ``channel_id``."""
+        """Stop accepting the notifications of ``channel_id``.
+
+        Args:
+            channel_id: The channel's id.
+        """
         self._tokens.pop(str(channel_id), None)
 
     @property
@@ -225,7 +244,11 @@ class NotificationReceiver:
     async def receive(self, chunks: AsyncIterable[bytes]) -> tuple[int, str]:
         """Read a request body (at most ``max_body`` bytes of it) and :meth:`handle` it.
 
-        For web framework routes: ``chunks`` is the request's body stream.
+        Args:
+            chunks: The request's body stream (what a web framework's route reads).
+
+        Returns:
+            The HTTP status and text to answer, as for :meth:`handle`.
         """
         body = bytearray()
         iterator = aiter(chunks)
@@ -242,10 +265,15 @@ class NotificationReceiver:
         return self.handle(bytes(body))
 
     def handle(self, body: bytes) -> tuple[int, str]:
-        """Check and queue one delivered request body; the HTTP status and text to answer.
+        """Check and queue one delivered request body.
 
-        200: queued. 400: not a notification. 403: unknown channel or wrong token. 413: body
-        larger than ``max_body``. 503: the queue is full (``overflow="reject"``).
+        Args:
+            body: The request's body.
+
+        Returns:
+            The HTTP status and text to answer: 200 queued; 400 not a notification; 403
+            unknown channel or wrong token; 413 larger than ``max_body``; 503 the queue is full
+            (``overflow="reject"``) or the receiver closed.
         """
         if len(body) > self.max_body:
             self.stats.malformed += 1
@@ -308,10 +336,15 @@ class NotificationReceiver:
             self._wake.set()
 
     async def get(self) -> Notification:
-        """The next notification (waits for one); ``anyio.EndOfStream`` once :meth:`close`
-        was called and the queue is read.
+        """The next notification, waiting for one.
 
         The receiver serves one event loop: its route and its readers run in the same one.
+
+        Returns:
+            The oldest queued :class:`Notification`.
+
+        Raises:
+            anyio.EndOfStream: :meth:`close` was called and the queue is read.
         """
         while not self._queue:
             if self._closed:
@@ -345,6 +378,16 @@ class NotificationReceiver:
 
         A callback that raises is logged and counted (``stats.failed_callbacks``); the next
         notification is handled as usual.
+
+        Args:
+            callback: An async function taking a :class:`Notification`.
+            concurrency: How many notifications are handled at once.
+
+        Returns:
+            An async context manager yielding the receiver.
+
+        Raises:
+            InvalidArgumentError: ``concurrency`` below 1.
         """
         if not isinstance(concurrency, int) or concurrency < 1:
             raise InvalidArgumentError(f"concurrency must be >= 1, got {concurrency!r}")

@@ -184,10 +184,22 @@ class ZohoNotifications:
         return f"ZohoNotifications(path={self.path!r}, receiver={self.receiver!r})"
 
     def setup(self, app: web.Application) -> None:
-        """Add the ``POST`` route to ``app``."""
+        """Add the ``POST`` route to ``app``.
+
+        Args:
+            app: The aiohttp application.
+        """
         app.router.add_post(self.path, self.receive)
 
     async def receive(self, request: web.Request) -> web.Response:
-        """Check and queue one notification; 200, or the refusal's status (400/403/413/503)."""
+        """Check and queue one notification.
+
+        Args:
+            request: Zoho's POST.
+
+        Returns:
+            200, or the refusal's status (400, 403, 413 or 503; see
+            :meth:`~zcrm_async.NotificationReceiver.handle`).
+        """
         status, text = await self.receiver.receive(request.content.iter_any())
         return web.Response(status=status, text=text)

@@ -192,6 +192,14 @@ class ZohoNotifications:
         return f"ZohoNotifications(path={self.path!r}, receiver={self.receiver!r})"
 
     async def receive(self, request: Request) -> Response:
-        """Check and queue one notification; 200, or the refusal's status (400/403/413/503)."""
+        """Check and queue one notification.
+
+        Args:
+            request: Zoho's POST.
+
+        Returns:
+            200, or the refusal's status (400, 403, 413 or 503; see
+            :meth:`~zcrm_async.NotificationReceiver.handle`).
+        """
         status, text = await self.receiver.receive(request.stream())
         return PlainTextResponse(text, status_code=status)

@@ -171,13 +171,27 @@ class RecordExtras(Manager):
         return ExternalRecords(self._session, self.module, field, lookups)
 
     def locks(self, record_id: str | int) -> RecordLocksManager:
-        """The locks of one record: list, lock, update the reason, unlock."""
+        """The locks of one record: list, lock, update the reason, unlock.
+
+        Args:
+            record_id: The record's id.
+
+        Returns:
+            A :class:`~zcrm_async.managers.record_locks.RecordLocksManager`.
+        """
         from .record_locks import RecordLocksManager
 
         return RecordLocksManager(self._session, self.module, check_id(record_id))
 
     def sharing(self, record_id: str | int) -> RecordSharingManager:
-        """Who one record is shared with: list, share, change permissions, revoke."""
+        """Who one record is shared with: list, share, change permissions, revoke.
+
+        Args:
+            record_id: The record's id.
+
+        Returns:
+            A :class:`~zcrm_async.managers.record_sharing.RecordSharingManager`.
+        """
         from .record_sharing import RecordSharingManager
 
         return RecordSharingManager(self._session, self.module, check_id(record_id))

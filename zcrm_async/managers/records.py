@@ -84,9 +84,24 @@ class RecordsManager(
         include_child: bool | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> Record:
-        """One record by id; :class:`EmptyResultError` if Zoho has no such record.
+        """One record by id.
 
-        The filters are those of :meth:`list`: a record they exclude is not found.
+        Args:
+            record_id: The record's id.
+            fields: The field API names to read (every field if None).
+            converted: As for :meth:`list`; a record the filters exclude is not found.
+            approved: As for :meth:`list`.
+            cvid: As for :meth:`list`.
+            territory_id: As for :meth:`list`.
+            include_child: As for :meth:`list`.
+            **options: The per-call options.
+
+        Returns:
+            The :class:`Record`.
+
+        Raises:
+            EmptyResultError: Zoho has no such record (or the filters exclude it).
+            InvalidArgumentError: A bad id or filter, before any request.
         """
         rid = check_id(record_id)
         filters = read_filters(

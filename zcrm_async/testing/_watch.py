@@ -250,7 +250,12 @@ class FakeNotifications:
             return list(watch_of(self._state).deliveries)
 
     def channels(self) -> list[dict[str, Any]]:
-        """The live subscriptions (one per channel and module), as plain dicts."""
+        """The live subscriptions.
+
+        Returns:
+            One dict per channel and module: ``channel_id``, ``module``, ``events``,
+            ``notify_url`` and ``expiry``.
+        """
         with self._state.lock:
             return [
                 {
@@ -264,7 +269,11 @@ class FakeNotifications:
             ]
 
     def expire(self, channel_id: str | int) -> None:
-        """Let a channel expire now (Zoho stops notifying it and no longer lists it)."""
+        """Let a channel expire now (Zoho stops notifying it and no longer lists it).
+
+        Args:
+            channel_id: The channel's id.
+        """
         with self._state.lock:
             watch = watch_of(self._state)
             for key in [k for k in watch.subscriptions if k[0] == str(channel_id)]:
