@@ -99,3 +99,41 @@ async def test_no_secret_reaches_any_log_record(
     assert any(name.startswith("httpx") for name, _ in texts)  # the capture did capture
     leaks = [(name, text) for name, text in texts for secret in secrets if secret in text]
     assert leaks == []
+
+
+@pytest.mark.backends("asyncio")
+async def test_no_channel_token_reaches_any_log_record(everything_at_debug: Capture) -> None:
+    """A notification channel's token: sent when enabling, listed back, delivered in every
+    notification, checked by the receiver; logged nowhere, even when things go wrong."""
+    import httpx
+    from fastapi import FastAPI
+
+    from zcrm_async.integrations.fastapi import ZohoNotifications
+
+    token, wrong = "channel-secret-0123456789", "forged-secret-9876543210"
+    fake = FakeZohoCRM()
+    receiver = zc.NotificationReceiver({7: token}, max_pending=1)
+    app = FastAPI()
+    app.include_router(ZohoNotifications(receiver).router)
+    fake.notifications.transport = httpx.ASGITransport(app=app)
+    url = "https://app.example.com/zoho/notifications"
+    with fake.serve_in_thread():
+        async with zc.ZohoCRM(fake.config()) as crm:
+            await crm.oauth.generate_access_token(fake.issue_grant_code())
+            watch = crm.notifications
+            await watch.enable(7, ["Leads.all"], url, token=token)
+            await watch.enable(8, ["Contacts.all"], url, token=wrong)  # refused: 403
+            channels = await watch.list().to_list()
+            assert all(token not in repr(c) for c in channels)
+            await crm.records("Leads").create([{"Last_Name": "One"}])  # queued
+            await crm.records("Leads").create([{"Last_Name": "Two"}])  # the queue is full: 503
+            await crm.records("Contacts").create([{"Last_Name": "Forged"}])
+            with pytest.raises(zc.InvalidArgumentError) as caught:
+                await watch.enable(9, ["Leads.all"], url, token=token * 3)  # too long
+            assert token not in str(caught.value)
+            await watch.disable([7, 8])
+    assert receiver.stats.rejected == 1 and receiver.stats.forbidden == 1
+    texts = everything_at_debug.texts
+    assert any("queue full" in text for _, text in texts)  # the capture did capture
+    leaks = [(name, text) for name, text in texts if token in text or wrong in text]
+    assert leaks == []
