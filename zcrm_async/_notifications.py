@@ -109,17 +109,27 @@ class Notification:
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Notification:
-        """Parse a delivered payload; ``ValueError`` naming what is missing or malformed."""
+        """Parse a delivered payload.
+
+        Args:
+            payload: The JSON object Zoho POSTed.
+
+        Returns:
+            The :class:`Notification` (without the token).
+
+        Raises:
+            InvalidArgumentError: What is missing or malformed, named.
+        """
         module, operation = payload.get("module"), payload.get("operation")
         ids, channel = payload.get("ids"), payload.get("channel_id")
         if not isinstance(module, str) or not module:
-            raise ValueError("the notification has no module")
+            raise InvalidArgumentError("the notification has no module")
         if not isinstance(operation, str) or not operation:
-            raise ValueError("the notification has no operation")
+            raise InvalidArgumentError("the notification has no operation")
         if not isinstance(ids, list) or not all(isinstance(i, str | int) for i in ids):
-            raise ValueError("the notification's ids are not a list of record ids")
+            raise InvalidArgumentError("the notification's ids are not a list of record ids")
         if not isinstance(channel, str | int) or isinstance(channel, bool):
-            raise ValueError("the notification has no channel_id")
+            raise InvalidArgumentError("the notification has no channel_id")
         server_time = payload.get("server_time")
         affected = payload.get("affected_fields")
         values = payload.get("affected_values")
@@ -291,7 +301,7 @@ class NotificationReceiver:
             return 403, "unknown channel or wrong token"
         try:
             notification = Notification.from_payload(payload)
-        except ValueError as exc:
+        except InvalidArgumentError as exc:
             self.stats.malformed += 1
             return 400, str(exc)
         return self._enqueue(notification)

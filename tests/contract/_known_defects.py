@@ -244,7 +244,7 @@ RESPONSE_ONLY_PROPERTIES = {
         {"id", "api_name", "name", "description", "read_only", "source", "type", "variable_group"}
     ),
     "users.json": frozenset({"name"}),
-    "contact_roles.json": frozenset({"id", "sequence_number"}),
+    "contact_roles.json": frozenset({"id", "name", "sequence_number"}),
     "share_records.json": frozenset({"shared_by", "shared_through", "shared_time"}),
 }
 #: v8 endpoints the SDK uses that none of the 102 published spec files describes (the v8 docs do).
@@ -370,7 +370,8 @@ KNOWN_DEFECTS: tuple[KnownDefect, ...] = (
         "response models, so they require what Zoho fills in itself (id, created_time, "
         "$state, a share's shared_by and shared_time...) or documents as optional "
         "(Note_Title, over_write, a tag's id when its name is given, a role's name when its id "
-        "is given, a contact role's sequence_number). Only those properties may be missing.",
+        "is given, a contact role's sequence_number, or its name when an update only reorders "
+        "it). Only those properties may be missing.",
         lambda v: (
             v.kind == "request-body"
             and _missing(v) in RESPONSE_ONLY_PROPERTIES.get(v.operation.split(" ")[0], ())

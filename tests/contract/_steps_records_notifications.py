@@ -24,11 +24,15 @@ async def contact_roles(ctx: Context) -> None:
     roles = ctx.crm.contact_roles
     existing = await roles.list()
     await roles.get(existing[0].id)
-    made = await roles.create([{"name": "Champion", "sequence_number": 20}])
+    made = await roles.create(
+        [{"name": "Champion", "sequence_number": 20}, {"name": "Sponsor"}, {"name": "Ally"}]
+    )
     await roles.create([{"name": ""}])  # MANDATORY_NOT_FOUND: a 400 with the role's error
-    role_id = made[0].id
-    await roles.update([{"id": role_id, "name": "Champion (renamed)"}])
-    await roles.delete([role_id])
+    champion, sponsor, ally = made.ids
+    await roles.update([{"id": champion, "sequence_number": 21}, {"id": ally, "name": "Allies"}])
+    await roles.update([{"id": champion, "name": "Champion (renamed)"}])  # /Contacts/roles/{id}
+    await roles.delete([sponsor])  # /Contacts/roles/{id}
+    await roles.delete([champion, ally])
 
 
 async def external_ids(ctx: Context) -> None:

@@ -91,8 +91,9 @@ class ContactRolesManager(Manager):
         """
         items = entity_items(roles, "roles")
         require_ids(items, "roles")
+        path = f"{_PATH}/{check_id(items[0]['id'])}" if len(items) == 1 else _PATH
         return await self._write_chunks(
-            "PUT", _PATH, items, json_body(_KEY), key=_KEY, options=options
+            "PUT", path, items, json_body(_KEY), key=_KEY, options=options
         )
 
     async def delete(
@@ -108,6 +109,11 @@ class ContactRolesManager(Manager):
             One result per id, in input order.
         """
         checked = check_ids(ids, "contact role id")
+        if len(checked) == 1:  # Zoho's path for one role
+            path = f"{_PATH}/{checked[0]}"
+            return await self._write_chunks(
+                "DELETE", path, checked, lambda chunk: {}, key=_KEY, options=options
+            )
         return await self._write_chunks(
             "DELETE", _PATH, checked, ids_query, key=_KEY, options=options
         )
