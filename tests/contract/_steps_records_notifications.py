@@ -50,11 +50,17 @@ async def external_ids(ctx: Context) -> None:
         ]
     )
     await ctx.crm.records("Products").create(
-        [{"Product_Name": "Gadget", "External_Product_ID": "P-1"}]
+        [
+            {"Product_Name": "Gadget", "External_Product_ID": "P-1"},
+            {"Product_Name": "Gizmo", "External_Product_ID": "P-2"},
+        ]
     )
-    await leads.add_related("ERP-1", "Products", ["P-1"], related_field="External_Product_ID")
+    by_product = {"related_field": "External_Product_ID"}
+    await leads.add_related("ERP-1", "Products", ["P-1", "P-2"], **by_product)
     [r async for r in leads.related("ERP-1", "Products", fields=["Product_Name"])]
-    await leads.remove_related("ERP-1", "Products", ["P-1"], related_field="External_Product_ID")
+    await leads.remove_related("ERP-1", "Products", ["P-1"], **by_product)
+    await leads.add_related("ERP-1", "Products", ["P-1"], **by_product)
+    await leads.remove_related("ERP-1", "Products", ["P-1", "P-2"], **by_product)
     await leads.delete(["ERP-2"])
     await leads.delete(["ERP-1", "ERP-404"])
 
