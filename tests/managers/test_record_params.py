@@ -145,6 +145,31 @@ async def test_bad_filters_are_refused_naming_them(
         await crm.records("Leads").get("5725767000000000001", **filters)  # type: ignore[arg-type]
 
 
+async def test_a_territory_lists_its_records_and_with_include_child_its_childrens(
+    crm: zc.ZohoCRM, fake: FakeZohoCRM
+) -> None:
+    [root] = [t.id async for t in crm.territories.list() if t.reporting_to is None]
+    [emea] = (await crm.territories.create([{"name": "EMEA", "reporting_to": {"id": root}}])).ids
+    [iberia] = (
+        await crm.territories.create([{"name": "Iberia", "reporting_to": {"id": emea}}])
+    ).ids
+    accounts = crm.records("Accounts")
+    in_emea, in_iberia, nowhere = fake.add_records(
+        "Accounts", [{"Account_Name": n} for n in ("London", "Madrid", "Elsewhere")]
+    )
+    await accounts.assign_territories(in_emea, emea)
+    await accounts.assign_territories(in_iberia, iberia)
+
+    async def listed(**filters: object) -> set[str | None]:
+        pager = accounts.list(fields=["Account_Name"], **filters)  # type: ignore[arg-type]
+        return {r.id async for r in pager}
+
+    assert await listed(territory_id=emea) == {in_emea}
+    assert await listed(territory_id=emea, include_child=True) == {in_emea, in_iberia}
+    assert await listed(territory_id=iberia, include_child=True) == {in_iberia}
+    assert nowhere not in await listed(territory_id=root, include_child=True)
+
+
 async def test_a_territory_holding_no_record_lists_nothing(
     crm: zc.ZohoCRM, fake: FakeZohoCRM
 ) -> None:

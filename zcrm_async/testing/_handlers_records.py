@@ -44,7 +44,7 @@ def record_get(state: FakeState, call: Call) -> Reply:
     store = _store(state, call)
     record_id = resolve_id(state, call, call.path["module"], call.path["id"])
     record = store.records.get(record_id) if record_id is not None else None
-    keep = read_filter(call, store, defaults=False)
+    keep = read_filter(state, call, store, defaults=False)
     if record is None or (keep is not None and not keep(record)):
         return Reply(204)
     fields = fields_param(call, store, state.limits, required=False)
@@ -70,7 +70,7 @@ def records_list(state: FakeState, call: Call) -> Reply:
     if ids is not None:
         ids = [i for i in (resolve_id(state, call, store.spec.api_name, i) for i in ids) if i]
     since = modified_since(call)
-    keep = read_filter(call, store)
+    keep = read_filter(state, call, store)
     binding = _binding(call)
     if ids is None and since is None and keep is None:  # the whole module: a kept order
         window = list_window(state, call, binding)
@@ -142,7 +142,7 @@ def records_search(state: FakeState, call: Call) -> Reply:
     # Search answers in creation order; Zoho documents no sort parameters for it. Matching stops
     # one record past the page: that one only tells whether more follow.
     end = window.offset + window.per_page
-    keep = read_filter(call, store)
+    keep = read_filter(state, call, store)
     matching = (r for r in store.records.values() if matcher(r) and (keep is None or keep(r)))
     found = list(islice(matching, end + 1))
     items, more = found[window.offset : end], len(found) > end

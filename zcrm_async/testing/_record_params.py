@@ -2,9 +2,9 @@
 
 Reads: ``converted`` (``false`` by default: converted leads are not listed), ``approved``
 (``true`` by default: records awaiting approval are not listed; the fake's records are all
-approved), ``territory_id`` with ``include_child`` (the records a territory holds: their
-``Territories`` list names it; the fake has no territory hierarchy, so ``include_child`` adds
-nothing). Writes: ``trigger``, ``process``, ``lar_id``, ``apply_feature_execution`` and
+approved), ``territory_id`` with ``include_child`` (the records a territory holds, their
+``Territories`` list naming it; with ``include_child=true`` those of the territories below it
+too). Writes: ``trigger``, ``process``, ``lar_id``, ``apply_feature_execution`` and
 ``skip_feature_execution`` are checked for their shape; the fake runs no automation.
 """
 
@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from ._errors import ApiError, invalid_param
-from ._state import Call
+from ._org_setup import descendants, org_setup
+from ._state import Call, FakeState
 from ._store import ModuleStore
 
 __all__ = ["TRIGGERS", "check_write_options", "read_filter"]
@@ -33,7 +34,9 @@ def _tristate(call: Call, name: str, default: str | None) -> str | None:
     return value
 
 
-def read_filter(call: Call, store: ModuleStore, *, defaults: bool = True) -> Filter | None:
+def read_filter(
+    state: FakeState, call: Call, store: ModuleStore, *, defaults: bool = True
+) -> Filter | None:
     """What a read's filters keep, or None when they keep every record.
 
     ``defaults``: apply Zoho's defaults for parameters not given (lists do; a read of one
@@ -59,9 +62,12 @@ def read_filter(call: Call, store: ModuleStore, *, defaults: bool = True) -> Fil
     if approved == "false":  # every record of the fake is approved
         keeps.append(lambda r: False)
     if territory:
+        territories = {territory}
+        if call.query.get("include_child") == "true":
+            territories |= descendants(org_setup(state), territory)
         keeps.append(
             lambda r: any(
-                isinstance(t, dict) and str(t.get("id")) == territory
+                isinstance(t, dict) and str(t.get("id")) in territories
                 for t in r.get("Territories") or ()
             )
         )
