@@ -63,6 +63,7 @@ async def test_a_call_is_one_request_one_response_one_finish(
     assert (received.status_code, received.error_code) == (200, None)
     assert (finished.status_code, finished.attempts, finished.error) == (200, 1, None)
     assert finished.duration >= 0 and finished.started > 0
+    assert 0 <= sent.elapsed <= received.elapsed
     assert lead not in repr(hooks.events)  # ids are templated away
 
 
@@ -176,3 +177,41 @@ async def test_views_share_the_hooks(
         group.start_soon(observed.with_options(timeout=5).org.get)
         group.start_soon(observed.as_user(fake.user_email).org.get)
     assert len(hooks.of(zc.CallFinished)) == 2
+
+
+async def test_external_values_and_query_strings_never_reach_an_event(
+    fake: FakeZohoCRM, observed: zc.ZohoCRM, hooks: Recorder
+) -> None:
+    fake.add_field("Leads", "External_Lead_ID", "external")
+    fake.add_records("Leads", [{"Last_Name": "Odd", "External_Lead_ID": "shop/42 #1"}])
+    hooks.events.clear()
+    leads = observed.records("Leads").by_external("External_Lead_ID")
+    await leads.get("shop/42 #1", fields=["Last_Name"])
+    templates = {event.path_template for event in hooks.events}  # type: ignore[attr-defined]
+    assert templates == {"/crm/v8/Leads/{id}"}
+    assert "shop" not in repr(hooks.events) and "Last_Name" not in repr(hooks.events)
+
+
+@pytest.mark.parametrize(
+    ("path", "external", "template"),
+    [
+        ("/crm/v8/Leads/5725767000000524157/Notes", None, "/crm/v8/Leads/{id}/Notes"),
+        ("/crm/v8/Leads?ids=1,2&fields=Email#top", None, "/crm/v8/Leads"),
+        (
+            "https://download.example.com/crm/bulk/v8/read/42/result",
+            None,
+            "/crm/bulk/v8/read/{id}/result",
+        ),
+        (
+            "/crm/v8/Leads/ERP-7/Notes/N%2F1",
+            "Leads.Ext_ID,Notes.Ext_Note",
+            "/crm/v8/Leads/{id}/Notes/{id}",
+        ),
+        ("/crm/v8/Leads/ERP-7/Notes", "Leads.Ext_ID", "/crm/v8/Leads/{id}/Notes"),
+        ("/crm/v8/Leads", "Leads.Ext_ID", "/crm/v8/Leads"),
+    ],
+)
+def test_path_templates(path: str, external: str | None, template: str) -> None:
+    from zcrm_async._hooks import path_template
+
+    assert path_template(path, external) == template

@@ -19,7 +19,11 @@ __all__ = [
 
 @attrs.frozen
 class RequestSent:
-    """An attempt of a call is about to be sent (``attempt`` counts from 1)."""
+    """An attempt of a call is about to be sent (``attempt`` counts from 1).
+
+    ``elapsed`` is the seconds since the call started: the token lookup, the wait for a slot
+    of the limiter and earlier attempts with their backoffs.
+    """
 
     call_id: int
     target: Literal["crm", "accounts"]
@@ -27,6 +31,7 @@ class RequestSent:
     path_template: str
     host: str
     attempt: int
+    elapsed: float = 0.0
 
 
 @attrs.frozen

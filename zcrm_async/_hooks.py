@@ -32,9 +32,35 @@ __all__ = ["EventName", "HookSet", "Hooks", "path_template"]
 _ID_SEGMENT: Final = re.compile(r"(?<=/)[0-9]+(?=/|$)")
 
 
-def path_template(path: str) -> str:
-    """``/crm/v8/Leads/5725767000000524157/Notes`` -> ``/crm/v8/Leads/{id}/Notes``."""
-    return _ID_SEGMENT.sub("{id}", path)
+def path_template(path: str, external: str | None = None) -> str:
+    """A path without what identifies a record or carries a value.
+
+    ``/crm/v8/Leads/5725767000000524157/Notes?fields=Note_Title`` ->
+    ``/crm/v8/Leads/{id}/Notes``: numeric segments become ``{id}``; a query string, fragment,
+    scheme and host are dropped.
+
+    Args:
+        path: A URL path (best still percent-encoded, so that an escaped ``/`` in a value does
+            not split it), or a full URL.
+        external: The request's ``X-EXTERNAL`` header (``Leads.External_ID,...``), if any:
+            the request then addresses records by the values of external fields, so the
+            segment after each module it names is such a value and becomes ``{id}`` too.
+
+    Returns:
+        The template, such as ``/crm/v8/Leads/{id}``.
+    """
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    if "://" in path:
+        path = "/" + path.split("://", 1)[1].partition("/")[2]
+    template = _ID_SEGMENT.sub("{id}", path)
+    if not external:
+        return template
+    modules = {name.split(".", 1)[0].strip() for name in external.split(",")}
+    segments = template.split("/")
+    for index in range(1, len(segments)):
+        if segments[index] and segments[index - 1] in modules:
+            segments[index] = "{id}"
+    return "/".join(segments)
 
 
 #: Each hook method and the event class it receives.

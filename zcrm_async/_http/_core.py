@@ -279,12 +279,18 @@ class HttpCore:
             request.headers["Authorization"] = authorization(tokens)
         call.request = request
         if self.hooks is not None and not call.template:
-            call.template = path_template(request.url.path)
+            call.template = _request_template(request)
         return request
 
     async def _send(self, call: _Call, request: httpx.Request, stack: AsyncExitStack) -> Answer:
         if self.hooks is not None:
-            self._emit("request_sent", call, host=request.url.host, attempt=call.attempts)
+            self._emit(
+                "request_sent",
+                call,
+                host=request.url.host,
+                attempt=call.attempts,
+                elapsed=time.monotonic() - call.started,
+            )
         response = await self.http.send(
             request, auth=_SIGNED_ALREADY, stream=True, follow_redirects=False
         )
@@ -419,7 +425,14 @@ def _template(call: _Call) -> str:
     """The call's path template (from its URL when a request was built)."""
     if call.template:
         return call.template
-    return path_template(call.request.url.path if call.request else call.options.path)
+    if call.request is not None:
+        return _request_template(call.request)
+    return path_template(call.options.path, httpx.Headers(call.headers).get("X-EXTERNAL"))
+
+
+def _request_template(request: httpx.Request) -> str:
+    """The template of ``request``'s path: encoded, so an escaped ``/`` splits nothing."""
+    return path_template(request.url.raw_path.decode("ascii"), request.headers.get("X-EXTERNAL"))
 
 
 def _accepted(call: _Call, answer: Answer) -> bool:
