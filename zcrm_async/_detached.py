@@ -8,6 +8,7 @@ outcome and may give up waiting at any time; the work goes on, bounded by its ow
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -86,7 +87,9 @@ class Detached:
         else:
             import trio
 
-            trio.lowlevel.spawn_system_task(run)
+            # In the starter's context variables, as asyncio's create_task does (a tracing
+            # span, a request id), rather than those of the system nursery.
+            trio.lowlevel.spawn_system_task(run, context=contextvars.copy_context())
         return outcome
 
     async def run(self, work: Callable[[], Awaitable[T]]) -> T:
