@@ -158,7 +158,7 @@ class HttpCore:
         try:
             answer = await self._final_answer(call, signer, held)
         except ZCRMError as error:
-            log_error(error, f"{call.method} {_template(call)}")
+            log_error(error, f"{call.method} {self._template(call)}")
             self._finished(call, error)
             raise
         except BaseException as error:
@@ -408,7 +408,7 @@ class HttpCore:
         if self.hooks is None:
             return
         duration = time.monotonic() - call.started
-        call.template = _template(call)
+        call.template = self._template(call)
         self._emit(
             "call_finished",
             call,
@@ -420,14 +420,16 @@ class HttpCore:
             duration=duration,
         )
 
-
-def _template(call: _Call) -> str:
-    """The call's path template (from its URL when a request was built)."""
-    if call.template:
-        return call.template
-    if call.request is not None:
-        return _request_template(call.request)
-    return path_template(call.options.path, httpx.Headers(call.headers).get("X-EXTERNAL"))
+    def _template(self, call: _Call) -> str:
+        """The call's path template (from its URL when a request was built)."""
+        if call.template:
+            return call.template
+        if call.request is not None:
+            return _request_template(call.request)
+        path = call.options.path  # nothing was sent (no token, say): the path it would have had
+        if call.options.target == "crm" and not path.startswith(("/", "https://", "http://")):
+            path = self._api_root + path
+        return path_template(path, httpx.Headers(call.headers).get("X-EXTERNAL"))
 
 
 def _request_template(request: httpx.Request) -> str:
