@@ -2,6 +2,8 @@
 
     python benchmarks/bench_overhead.py [--rounds 21] [--calls 500]
 
+(The OpenTelemetry rows need the ``otel`` extra and ``opentelemetry-sdk``, both in ``dev``.)
+
 Every side sends through the same ``httpx.MockTransport``, which answers at once with a
 prebuilt body, so only client work is measured (httpx's included): CPU time per call
 (``time.process_time``), sides alternating round by round in one process, medians compared.
@@ -9,7 +11,12 @@ prebuilt body, so only client work is measured (httpx's included): CPU time per 
 * raw httpx: ``AsyncClient.get`` with the token header, ``response.json()``;
 * zcrm_async: ``crm.records("Leads").get(id)`` (limiter slot, token lookup, retry loop,
   bounded read, decoding, a ``Record``);
-* zcrm_async with hooks: the same client observed by hooks that count every event.
+* zcrm_async with hooks: the same client observed by hooks that count every event;
+* zcrm_async with OpenTelemetry: ``OpenTelemetryHooks`` on the SDK's providers (each call a
+  recorded span, its counters and histogram aggregated; nothing exported, so the figure is
+  the integration's and the SDK's cost, not an exporter's);
+* zcrm_async with OpenTelemetry on no-op providers (the API's default when the application
+  sets up no SDK): the integration attached, nothing recorded.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import anyio
 import httpx
 
 import zcrm_async as zc
+from zcrm_async.integrations.opentelemetry import OpenTelemetryHooks
 
 RECORD_ID = "5725767000000524157"
 BODY = json.dumps(
@@ -72,9 +80,22 @@ async def cpu_per_call(calls: int, call: Callable[[], Awaitable[object]]) -> flo
 
 
 async def main(rounds: int, calls: int) -> None:
+    from opentelemetry import metrics, trace
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+
     raw = httpx.AsyncClient(transport=httpx.MockTransport(answer))
     headers = {"Authorization": f"Zoho-oauthtoken {TOKEN}"}
     plain, observed = await sdk_client(None), await sdk_client(Counting())
+    recording = OpenTelemetryHooks(
+        tracer_provider=TracerProvider(),
+        meter_provider=MeterProvider(metric_readers=[InMemoryMetricReader()]),
+    )
+    no_op = OpenTelemetryHooks(
+        tracer_provider=trace.NoOpTracerProvider(), meter_provider=metrics.NoOpMeterProvider()
+    )
+    traced, untraced = await sdk_client(recording), await sdk_client(no_op)
 
     async def raw_get() -> object:
         return (await raw.get(URL, headers=headers)).json()["data"][0]
@@ -83,6 +104,8 @@ async def main(rounds: int, calls: int) -> None:
         "raw": raw_get,
         "sdk": lambda: plain.records("Leads").get(RECORD_ID),
         "hooks": lambda: observed.records("Leads").get(RECORD_ID),
+        "otel": lambda: traced.records("Leads").get(RECORD_ID),
+        "otel no-op": lambda: untraced.records("Leads").get(RECORD_ID),
     }
     for call in sides.values():
         await cpu_per_call(200, call)  # warm up
@@ -98,9 +121,15 @@ async def main(rounds: int, calls: int) -> None:
         f"| record GET, hooks counting every event | – | {med['hooks']:.0f} | "
         f"{med['hooks'] / med['sdk']:.3f}× of the line above |"
     )
+    for name, what in (
+        ("otel", "OpenTelemetry, SDK providers (recorded, not exported)"),
+        ("otel no-op", "OpenTelemetry, no-op providers"),
+    ):
+        ratio = med[name] / med["sdk"]
+        print(f"| record GET, {what} | – | {med[name]:.0f} | {ratio:.3f}× of no hooks |")
     await raw.aclose()
-    await plain.aclose()
-    await observed.aclose()
+    for client in (plain, observed, traced, untraced):
+        await client.aclose()
 
 
 if __name__ == "__main__":

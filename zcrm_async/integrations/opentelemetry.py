@@ -186,21 +186,21 @@ class OpenTelemetryHooks(Hooks):
         Args:
             event: The call's outcome.
         """
-        outcome = _call_attributes(event)
+        outcome: dict[str, Any] = {}
         if event.status_code is not None:
             outcome["http.response.status_code"] = event.status_code
         if event.error is not None:
             outcome["error.type"] = event.error
-        self._duration.record(event.duration, outcome)
+        self._duration.record(event.duration, {**_call_attributes(event), **outcome})
         opened = self._open.pop(event.call_id, None)
         if opened is None:
             span, token = self._start(event, int(event.started * 1e9)), None
         else:
             span, token = opened
-        span.set_attributes(outcome)
-        span.set_attribute("zoho.attempts", event.attempts)
+        outcome["zoho.attempts"] = event.attempts
         if event.error_code is not None:
-            span.set_attribute("zoho.error_code", event.error_code)
+            outcome["zoho.error_code"] = event.error_code
+        span.set_attributes(outcome)
         if event.error is not None:
             span.set_status(Status(StatusCode.ERROR, event.error))
         if token is not None:
