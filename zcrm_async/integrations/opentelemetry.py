@@ -14,16 +14,14 @@ current in the calling task, and is itself current while the call runs, so spans
 OpenTelemetry's HTTP client conventions where they fit, plus ``zoho.*`` ones, and carry no
 secret, no record id and no query string:
 
-========================== =============================================================
-``http.request.method``    ``GET``, ``POST``...
-``url.template``           the path with ids and external values as ``{id}``
-``server.address``         the host the first attempt went to
-``http.response.status_code`` the final answer's status, when one came
-``error.type``             the class name of the exception the call raised
-``zoho.target``            ``crm`` (the API) or ``accounts`` (the token server)
-``zoho.attempts``          how many attempts were sent
-``zoho.error_code``        Zoho's ``code`` of a final error answer (``INVALID_DATA``...)
-========================== =============================================================
+* ``http.request.method``: ``GET``, ``POST``...;
+* ``url.template``: the path, with ids and external values as ``{id}``;
+* ``server.address``: the host the first attempt went to;
+* ``http.response.status_code``: the final answer's status, when one came;
+* ``error.type``: the class name of the exception the call raised;
+* ``zoho.target``: ``crm`` (the API) or ``accounts`` (the token server);
+* ``zoho.attempts``: how many attempts the call took;
+* ``zoho.error_code``: Zoho's ``code`` of a final error answer (``INVALID_DATA``...).
 
 A call that raised has status ERROR, described by the exception's class name. Each retry is a
 span event ``zoho.retry`` (attempt, reason, delay), each 429 an event ``zoho.rate_limited``.
