@@ -19,8 +19,8 @@ import anyio
 import trio
 
 import zcrm_async as zc
-from zcrm_async.stores import SQLiteStore
 from zcrm_async.pipelines import bounded_map, upsert_in_chunks
+from zcrm_async.stores import SQLiteStore
 
 
 async def count_module(crm: zc.ZohoCRM, module: str, counts: dict[str, int]) -> None:
