@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._client import ZohoCRM
 from ._config import Config, ConfigWarning
+from ._credit_costs import CreditCosts, CreditRule
+from ._credits import CreditBudget, CreditUsage, LocalCreditBudget, RedisCreditBudget
 from ._datacenters import DATA_CENTERS, DataCenter
 from ._exceptions import (
     APIError,
@@ -19,6 +21,8 @@ from ._exceptions import (
     ClientClosedError,
     ConfigError,
     CoqlLimitError,
+    CreditBudgetError,
+    CreditStoreError,
     EmptyResultError,
     InvalidArgumentError,
     InvalidArgumentTypeError,
@@ -267,6 +271,12 @@ __all__ = [
     "ConvertResult",
     "CoqlLimitError",
     "CoqlQuery",
+    "CreditBudget",
+    "CreditBudgetError",
+    "CreditCosts",
+    "CreditRule",
+    "CreditStoreError",
+    "CreditUsage",
     "Criteria",
     "Currency",
     "CustomStore",
@@ -288,6 +298,7 @@ __all__ = [
     "InventoryTemplate",
     "Layout",
     "LimiterChanged",
+    "LocalCreditBudget",
     "LoginError",
     "Lookup",
     "MassJobStatus",
@@ -321,6 +332,7 @@ __all__ = [
     "RecordLock",
     "RecordShare",
     "RecycleBinRecord",
+    "RedisCreditBudget",
     "RedirectError",
     "RelatedList",
     "RequestArgs",

@@ -12,6 +12,7 @@ import anyio
 import httpx
 
 from ._config import Config
+from ._credits import CreditBudget, CreditUsage, budget_from_config
 from ._exceptions import InvalidArgumentError
 from ._hooks import Hooks, HookSet
 from ._http._core import HttpCore
@@ -71,8 +72,9 @@ class ZohoCRM:
 
     ``transport=`` or ``http_client=`` inject the HTTP layer (tests, proxies); ``store=``
     overrides the token store the config selects; ``hooks=`` attaches :class:`Hooks` that
-    observe every call. :meth:`as_user` and :meth:`with_options` make views of the client
-    (see :meth:`copy`).
+    observe every call; ``credits=`` replaces the API-credit budget the ``credit_*`` config
+    keys describe (:class:`LocalCreditBudget`, :class:`RedisCreditBudget`). :meth:`as_user`
+    and :meth:`with_options` make views of the client (see :meth:`copy`).
     """
 
     def __init__(
@@ -84,6 +86,7 @@ class ZohoCRM:
         http_client: httpx.AsyncClient | None = None,
         retry: RetryPolicy | None = None,
         hooks: Hooks | Sequence[Hooks] | None = None,
+        credits: CreditBudget | None = None,
     ) -> None:
         if not isinstance(config, Config):
             config = Config.from_dict(config)
@@ -113,7 +116,9 @@ class ZohoCRM:
         )
         #: When and how failed calls are retried (a per-call ``max_retries=`` overrides its count).
         self.retry = retry or RetryPolicy(max_retries=config.max_retries)
-        core = HttpCore(config, self.http, self.retry, self.limiter, hook_set)
+        #: The API credits spent, and the budget they are kept to (see :meth:`usage`).
+        self.credits = credits if credits is not None else budget_from_config(config)
+        core = HttpCore(config, self.http, self.retry, self.limiter, hook_set, self.credits)
         accounts = AccountsClient(config, core)
         self.tokens = TokenManager(
             self.store,
@@ -180,6 +185,23 @@ class ZohoCRM:
             if self._owns_http:
                 await self.http.aclose()
             await self.store.aclose()
+            await self.credits.aclose()
+
+    async def usage(self) -> CreditUsage:
+        """The API credits this client spent in Zoho's rolling 24 hours, and what is left.
+
+        Without a budget (no ``credit_budget``) spending is still counted, in this process (or
+        in Redis with ``credit_store="redis"``) and ``budget``/``remaining`` are None. Only
+        calls made through this client (and the clients sharing its counter) are counted, not
+        other integrations of the org.
+
+        Returns:
+            The spent credits, the budget, what remains and when credits free up.
+
+        Raises:
+            CreditStoreError: the shared counter (Redis) cannot be reached.
+        """
+        return await self.credits.usage()
 
     # -- views --------------------------------------------------------------------------------
 

@@ -12,11 +12,12 @@ from typing import Any, Final
 import attrs
 
 from ._datacenters import DATA_CENTERS, ENVIRONMENTS, DataCenter
-from ._exceptions import ConfigError
+from ._exceptions import ConfigError, ZCRMError
 from ._urls import check_postgres_url, check_redis_url, redact_url
 
 __all__ = [
     "API_VERSIONS",
+    "CREDIT_STORES",
     "REFRESH_LOCK_WAIT",
     "STORE_KINDS",
     "Config",
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 API_VERSIONS: Final = ("v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8")
+CREDIT_STORES: Final = ("local", "redis")
 STORE_KINDS: Final = ("custom", "file", "sqlite", "mysql", "postgres", "redis", "memory")
 
 #: Spellings of the classic SDKs, mapped to this SDK's key.
@@ -192,6 +194,59 @@ def _redis_key_prefix(value: Any) -> str:
     return text
 
 
+def _credit_budget(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    return _as_int("credit_budget", value, 1, 10**12)
+
+
+def _credit_reserve(value: Any) -> int:
+    return _as_int("credit_reserve", value, 0, 10**12)
+
+
+def _credit_max_wait(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if not number >= 0:
+        raise ConfigError("credit_max_wait", f"expected a number of seconds >= 0, got {value!r}")
+    return number
+
+
+def _credit_policy(value: Any) -> Any:
+    if callable(value):
+        return value
+    return _lower(value)
+
+
+def _credit_costs(value: Any) -> tuple[tuple[str, int], ...]:
+    """``{"POST Leads/*/actions/convert": 5}`` (or its JSON text) as sorted pairs."""
+    if value in (None, "", ()):
+        return ()
+    if isinstance(value, tuple):  # the converted form (a copy of a config)
+        value = dict(value)
+    if isinstance(value, str):
+        import json
+
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ConfigError("credit_costs", f"is not JSON ({exc}): {value!r}") from None
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            "credit_costs",
+            f"expected a mapping such as {{'POST Leads/*/actions/convert': 5}}, got {value!r}",
+        )
+    from ._credit_costs import CreditCosts
+
+    try:
+        CreditCosts().with_costs(value)
+    except ZCRMError as exc:
+        raise ConfigError("credit_costs", str(exc)) from None
+    return tuple((str(key), int(cost)) for key, cost in value.items())
+
+
 def _url_repr(value: str | None) -> str:
     """A server URL in ``repr``: its password, if any, replaced by ``***``."""
     return repr(None if value is None else redact_url(value))
@@ -248,6 +303,18 @@ class Config:
     #: Accept plain-http URLs and any host a token answer names as its ``api_domain``. For the
     #: fake server and proxies you run only: tokens may then travel in clear or leave Zoho.
     allow_untrusted_hosts: bool = attrs.field(default=False, converter=_allow_untrusted_hosts)
+    #: API credits the client may spend per rolling 24 hours; None: counted, never refused.
+    credit_budget: int | None = attrs.field(default=None, converter=_credit_budget)
+    #: Credits kept back from the budget (for other integrations of the org).
+    credit_reserve: int = attrs.field(default=0, converter=_credit_reserve)
+    #: What a call that would overspend the budget does: ``raise``, ``wait`` or a hook.
+    credit_policy: Any = attrs.field(default="raise", converter=_credit_policy)
+    #: The longest ``credit_policy="wait"`` waits for credits, in seconds.
+    credit_max_wait: float = attrs.field(default=300.0, converter=_credit_max_wait)
+    #: Where credits are counted: ``local`` (this process) or ``redis`` (shared, ``redis_url``).
+    credit_store: str = attrs.field(default="local", converter=_lower)
+    #: Costs on top of Zoho's table: ``{"METHOD path/pattern": credits}``.
+    credit_costs: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_credit_costs)
 
     def __attrs_post_init__(self) -> None:
         for key in ("client_id", "client_secret", "redirect_uri"):
@@ -295,11 +362,30 @@ class Config:
             raise ConfigError(
                 "redis_url", "is mandatory with persistence='redis', e.g. redis://127.0.0.1:6379/0"
             )
+        self._check_credits()
         if self.persistence == "postgres" and self.postgres_url is None:
             raise ConfigError(
                 "postgres_url",
                 "is mandatory with persistence='postgres', e.g. "
                 "postgresql://zcrm:password@127.0.0.1:5432/zohooauth",
+            )
+
+    def _check_credits(self) -> None:
+        self._check_choice("credit_store", self.credit_store, CREDIT_STORES)
+        if not callable(self.credit_policy):
+            from ._credits import CREDIT_POLICIES
+
+            self._check_choice("credit_policy", self.credit_policy, CREDIT_POLICIES)
+        if self.credit_budget is not None and self.credit_reserve >= self.credit_budget:
+            raise ConfigError(
+                "credit_reserve",
+                f"is {self.credit_reserve}, not below credit_budget={self.credit_budget}: "
+                "the reserve is the part of the budget the client leaves unspent",
+            )
+        if self.credit_store == "redis" and self.redis_url is None:
+            raise ConfigError(
+                "redis_url",
+                "is mandatory with credit_store='redis', e.g. redis://127.0.0.1:6379/0",
             )
 
     @staticmethod

@@ -10,6 +10,8 @@
     │   └── TokenHandlerError           a custom token handler's method raised
     ├── UnsupportedBackendError     (also RuntimeError) e.g. the MySQL store under trio
     ├── ClientClosedError           (also RuntimeError) the client was closed under the call
+    ├── CreditBudgetError           the API-credit budget would be overspent (``usage``, ``cost``)
+    ├── CreditStoreError            the shared API-credit counter cannot be reached
     ├── TransportError              no HTTP answer: refused, DNS, timeout, dropped
     ├── ResponseTooLargeError       an answer longer than ``max_response_bytes``
     ├── APIError                    Zoho answered with an error (status, code, body, headers)
@@ -40,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 if TYPE_CHECKING:
+    from ._credits import CreditUsage
     from ._headers import RateLimitInfo
     from ._models import WriteResult
     from .bulk import BulkWriteResult
@@ -57,6 +60,8 @@ __all__ = [
     "ClientClosedError",
     "ConfigError",
     "CoqlLimitError",
+    "CreditBudgetError",
+    "CreditStoreError",
     "EmptyResultError",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
@@ -153,6 +158,26 @@ _OAUTH_HINTS = {
         "10 minutes; wait, and share one token store between workers"
     ),
 }
+
+
+class CreditBudgetError(ZCRMError):
+    """A call would spend API credits the configured budget no longer has; nothing was sent.
+
+    ``usage`` is the budget's state when the call was refused (spent, budget, when credits free
+    up) and ``cost`` what the call would have spent. The message says what to do.
+    """
+
+    def __init__(self, message: str, *, usage: CreditUsage, cost: int) -> None:
+        self.usage = usage
+        self.cost = cost
+        super().__init__(message)
+
+
+class CreditStoreError(ZCRMError):
+    """The shared API-credit counter (Redis) could not be read or written; the call was not sent.
+
+    A budget that cannot be checked is never skipped: calls fail until the counter answers.
+    """
 
 
 class OAuthError(ZCRMError):

@@ -60,6 +60,7 @@ class RedisConnection:
         self._error_class = error_class
         self._client: Redis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._scripts: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"RedisConnection({self.where!r})"
@@ -85,6 +86,15 @@ class RedisConnection:
             self._loop = loop
         assert self._client is not None
         return self._client
+
+    def script(self, source: str) -> Any:
+        """The Lua ``source`` registered on the current client (run by EVALSHA; loaded again
+        if the server was flushed or restarted)."""
+        client = self.client()
+        script = self._scripts.get(source)
+        if script is None or script.registered_client is not client:
+            script = self._scripts[source] = client.register_script(source)
+        return script
 
     async def run(self, doing: str, call: Awaitable[T]) -> T:
         """Await one command; a Redis or network failure becomes ``error_class``."""
@@ -116,6 +126,7 @@ class RedisConnection:
         """Close the client's connections (made under another loop: just forgotten)."""
         client, self._client = self._client, None
         loop, self._loop = self._loop, None
+        self._scripts.clear()
         if client is None:
             return
         if current_backend() == "asyncio" and loop is asyncio.get_running_loop():

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from typing import IO, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 import anyio
 import attrs
@@ -31,7 +31,10 @@ from ._body import read_bounded
 from ._envelope import Answer, encode_json, error_from_answer, has_record_results, zoho_code
 from ._limiter import AdaptiveLimiter
 from ._options import CLIENT_DEFAULT, RequestOptions
-from ._retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
+from ._retry import IDEMPOTENT_METHODS, NOT_SENT_ERRORS, RetryPolicy, parse_retry_after
+
+if TYPE_CHECKING:
+    from .._credits import Charge, CreditBudget
 
 __all__ = ["HttpCore"]
 
@@ -69,6 +72,11 @@ class _Call:
     attempts: int = 0
     status_code: int | None = None
     error_code: str | None = None
+    #: The API credits the call costs (priced at its first attempt).
+    cost: int | None = None
+    #: The current attempt's request may have reached Zoho, and the status it answered.
+    sent: bool = False
+    answered: int | None = None
 
 
 class HttpCore:
@@ -81,8 +89,10 @@ class HttpCore:
         retry: RetryPolicy,
         limiter: AdaptiveLimiter,
         hooks: HookSet | None = None,
+        credits: CreditBudget | None = None,
     ) -> None:
         self.config = config
+        self.credits = credits
         self.http = http
         self.retry = retry
         self.limiter = limiter
@@ -231,6 +241,8 @@ class HttpCore:
         tokens = None if signer is None else await signer.token()
         epoch = None
         if call.options.target == "crm":
+            if self.credits is not None:
+                await self._charge(call, stack)
             epoch = await stack.enter_async_context(self.limiter.slot(heavy=call.options.heavy))
         request = self._request(call, tokens)
         call.receiving = False
@@ -291,10 +303,12 @@ class HttpCore:
                 attempt=call.attempts,
                 elapsed=time.monotonic() - call.started,
             )
+        call.sent = True
         response = await self.http.send(
             request, auth=_SIGNED_ALREADY, stream=True, follow_redirects=False
         )
         call.receiving = True
+        call.answered = response.status_code
         if call.stream:  # the caller reads the body: the response closes with the attempt
             stack.push_async_callback(response.aclose)
         try:
@@ -348,6 +362,8 @@ class HttpCore:
     def _after_failure(
         self, call: _Call, request: httpx.Request, error: httpx.HTTPError
     ) -> tuple[float, str]:
+        if isinstance(error, NOT_SENT_ERRORS) and not call.receiving:
+            call.sent = False
         delay = self._retry_delay(call)
         retryable = isinstance(error, httpx.TransportError) and self.retry.should_retry_error(
             error, idempotent=call.idempotent
@@ -375,6 +391,34 @@ class HttpCore:
         if time.monotonic() - call.started + delay >= self.retry.deadline:
             return None
         return delay
+
+    # -- API credits ------------------------------------------------------------------------------
+
+    async def _charge(self, call: _Call, stack: AsyncExitStack) -> None:
+        """Take the call's credits for this attempt; give them back at its end if Zoho did not
+        count it (never sent, or refused before processing: 401, 429)."""
+        assert self.credits is not None
+        if call.cost is None:
+            call.cost = self.credits.costs.of(call.options)
+        if not call.cost:
+            return
+        call.sent = False
+        call.answered = None
+        charge = await self.credits.charge(call.cost)
+
+        async def settle(*exc_info: object) -> None:
+            if not call.sent or call.answered in (401, 429):
+                await self._refund(charge)
+
+        stack.push_async_exit(settle)
+
+    async def _refund(self, charge: Charge) -> None:
+        assert self.credits is not None
+        with anyio.CancelScope(shield=True), anyio.move_on_after(self.config.timeout):
+            try:
+                await self.credits.refund(charge)
+            except ZCRMError as error:  # the credits stay counted: too many, never too few
+                logger.warning("could not give back %d API credit(s): %s", charge.cost, error)
 
     # -- hooks ------------------------------------------------------------------------------------
 

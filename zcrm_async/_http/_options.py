@@ -59,7 +59,8 @@ CLIENT_DEFAULT: Final = ClientDefault.VALUE
 class RequestArgs(RequestOptionsDict, total=False):
     """What ``crm.request()`` and ``crm.stream()`` take besides the method and path: the body
     (``json``, ``content`` or ``files``), ``idempotent`` (None: by method; True allows retrying
-    a 5xx), ``heavy`` (counts against Zoho's sub-limit of heavy calls) and the per-call options.
+    a 5xx), ``heavy`` (counts against Zoho's sub-limit of heavy calls), ``credits`` (the API
+    credits the call costs, instead of the client's cost table) and the per-call options.
     """
 
     json: Any
@@ -67,6 +68,7 @@ class RequestArgs(RequestOptionsDict, total=False):
     files: Any
     idempotent: bool | None
     heavy: bool
+    credits: int | None
 
 
 #: The names :class:`RequestOptionsDict` allows.
@@ -91,7 +93,8 @@ class RequestOptions:
     and ``max_retries`` left at their defaults use the client's. ``idempotent`` (None: by
     method) decides whether a 5xx or a broken read is retried; ``heavy`` takes a slot of
     Zoho's sub-limit for heavy calls. ``token`` signs with those tokens instead of the user's
-    (used while a grant's user is still unknown).
+    (used while a grant's user is still unknown). ``credits`` is the call's API-credit cost
+    (None: from the credit budget's cost table).
     """
 
     method: str
@@ -109,6 +112,7 @@ class RequestOptions:
     accept: Accept = "success"
     target: Target = "crm"
     token: OAuthTokens | None = None
+    credits: int | None = None
 
 
 def check_options(options: Mapping[str, Any]) -> None:

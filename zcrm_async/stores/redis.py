@@ -78,7 +78,6 @@ class RedisStore(BaseTokenStore):
         self.key_prefix = key_prefix
         self.lock_timeout = lock_timeout
         self.lock_ttl = lock_ttl
-        self._scripts: dict[str, Any] = {}
 
     @classmethod
     def from_config(cls, config: Config) -> RedisStore:
@@ -169,7 +168,7 @@ class RedisStore(BaseTokenStore):
         finally:
             with anyio.CancelScope(shield=True), anyio.move_on_after(self._redis.timeout):
                 try:
-                    await self._script(_RELEASE)(keys=[key], args=[holder])
+                    await self._redis.script(_RELEASE)(keys=[key], args=[holder])
                 except Exception as exc:  # the lease expires by itself: say so, go on
                     logger.warning(
                         "could not release the refresh lock of %s in Redis at %s (it expires "
@@ -182,25 +181,16 @@ class RedisStore(BaseTokenStore):
 
     async def aclose(self) -> None:
         """Close the connections."""
-        self._scripts.clear()
         await self._redis.aclose()
 
     # -- internals ----------------------------------------------------------------------------
-
-    def _script(self, source: str) -> Any:
-        """The script registered on the current client (EVALSHA, loaded again if flushed)."""
-        client = self._redis.client()
-        script = self._scripts.get(source)
-        if script is None or script.registered_client is not client:
-            script = self._scripts[source] = client.register_script(source)
-        return script
 
     async def _keep_renewing(self, key: str, holder: str, ttl_ms: int, user_email: str) -> None:
         """Extend the lease every third of its life while the holder works; stop if it is lost."""
         while True:
             await anyio.sleep(ttl_ms / 3000)
             try:
-                renewed = await self._script(_RENEW)(keys=[key], args=[holder, ttl_ms])
+                renewed = await self._redis.script(_RENEW)(keys=[key], args=[holder, ttl_ms])
             except Exception as exc:  # Redis unreachable: the lease may lapse; keep trying
                 logger.warning(
                     "could not renew the refresh lock of %s: %s",

@@ -1,0 +1,595 @@
+"""API credits: what the client spent over Zoho's rolling 24 hours, and a budget it keeps to.
+
+Zoho charges every API call credits (1 by default, more for some APIs: see
+:class:`CreditCosts`) against an organisation-wide allowance per **rolling** 24 hours: a credit
+spent at 10:00 is available again at 10:00 the next day, not at midnight. Past the allowance
+Zoho answers ``429`` until credits free up, which no retry fixes. A budget counts what the
+client spends and, before a call would overspend it, applies a policy:
+
+* ``"raise"`` (the default): :class:`CreditBudgetError`, saying what was spent, when credits
+  free up and what to do; nothing is sent;
+* ``"wait"``: sleep until enough credits leave the window, then send; a wait longer than
+  ``max_wait`` raises :class:`CreditBudgetError` at once rather than sleeping in vain;
+* a callable ``hook(usage, cost)`` (plain or ``async``): it may raise (the call is not sent),
+  sleep, alert, or return, and then the call is sent and counted even past the budget.
+
+``reserve`` keeps that many credits out of the client's reach (for other integrations of the
+org): the policy applies once a call would leave fewer than ``reserve`` credits.
+
+**How the window is counted.** A sliding log of every call (a sorted set of timestamps) would
+hold up to millions of entries a day and sum them on every call; a counter that resets daily is
+not Zoho's rule. So the window is cut into buckets of ``granularity`` seconds (60 by default):
+one counter per bucket and a running total, buckets dropped as they leave the window. Memory is
+bounded (1,441 buckets for 24 hours) and a charge is O(1). A credit is counted for one window
+plus at most one bucket (never less than Zoho counts it), so the budget errs on the safe side
+by at most a minute.
+
+Two stores keep the buckets:
+
+* :class:`LocalCreditBudget`: a dictionary in the process (one worker);
+* :class:`RedisCreditBudget`: one Redis hash, shared by every process and host using the same
+  server and key prefix. Each charge is one Lua script (one round trip): it drops the buckets
+  that left the window, checks the budget and adds the cost atomically, so concurrent workers
+  can never overspend it together. The script reads the Redis server's clock, so hosts whose
+  clocks disagree still share one window. The key expires by itself one window after the last
+  charge. When Redis cannot be reached, calls raise :class:`CreditStoreError` and are not sent:
+  a budget is never silently skipped.
+
+A call is charged before it is sent and given back when Zoho surely did not count it: it was
+never sent (no connection), or Zoho refused it before processing it (``401``, ``429``). Other
+errors (``400``, ``404``, ``5xx``, a timeout after sending) stay counted, and each retry is a
+new call, charged again.
+"""
+
+from __future__ import annotations
+
+import abc
+import inspect
+import math
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Final, Literal, TypedDict, Unpack
+
+import anyio
+import attrs
+
+from ._credit_costs import CreditCosts
+from ._exceptions import CreditBudgetError, CreditStoreError, InvalidArgumentError
+from ._redis import RedisConnection
+from ._urls import REDIS_URL_EXAMPLE
+
+if TYPE_CHECKING:
+    from ._config import Config
+
+__all__ = [
+    "CREDIT_POLICIES",
+    "BudgetOptions",
+    "DAY",
+    "Charge",
+    "CreditBudget",
+    "CreditHook",
+    "CreditPolicy",
+    "CreditUsage",
+    "LocalCreditBudget",
+    "RedisCreditBudget",
+    "budget_from_config",
+]
+
+#: Zoho's window: 24 hours, in seconds.
+DAY: Final = 86_400.0
+#: The policies named by a string (a callable is the third kind).
+CREDIT_POLICIES: Final = ("raise", "wait")
+
+#: Called when a call would overspend the budget: ``hook(usage, cost)``, plain or async.
+CreditHook = Callable[["CreditUsage", int], Awaitable[None] | None]
+CreditPolicy = Literal["raise", "wait"] | CreditHook
+
+
+class BudgetOptions(TypedDict, total=False):
+    """What every credit budget takes besides its size (see :class:`CreditBudget`)."""
+
+    reserve: int
+    policy: CreditPolicy
+    max_wait: float
+    costs: CreditCosts | None
+    window: float
+    granularity: float | None
+
+
+@attrs.frozen
+class CreditUsage:
+    """API credits spent in the current window, and what is left.
+
+    Attributes:
+        spent: Credits the client (every process sharing the budget) spent in the window.
+        budget: The budget, or None when none is set (spending is then only counted).
+        remaining: ``budget - spent`` (never below 0), or None without a budget.
+        reserve: Credits kept back: the policy applies once fewer would remain.
+        window: The window's length in seconds (Zoho's: 24 hours).
+        frees_at: When the oldest credits still counted leave the window (Unix time, seconds),
+            or None when nothing is counted.
+        store: Where the counter lives: ``"local"`` (this process) or ``"redis"``.
+    """
+
+    spent: int
+    budget: int | None
+    remaining: int | None
+    reserve: int
+    window: float
+    frees_at: float | None
+    store: str
+
+
+@attrs.frozen
+class Charge:
+    """Credits taken for one attempt: ``cost`` in the bucket ``bucket`` (to give them back)."""
+
+    bucket: int
+    cost: int
+
+
+@attrs.frozen
+class _Taken:
+    """What one attempt to take credits found."""
+
+    charge: Charge | None
+    spent: int
+    #: When enough credits for the call free up (None: never, the call costs too much).
+    frees_at: float | None
+    #: When the oldest counted credits leave the window (None: nothing counted).
+    next_free: float | None
+
+
+class CreditBudget(abc.ABC):
+    """A budget of API credits over a rolling window, and the policy when it runs out.
+
+    See :class:`LocalCreditBudget` and :class:`RedisCreditBudget`, and the module
+    documentation for the rules.
+
+    Args:
+        budget: Credits allowed per window, or None to count only.
+        reserve: Credits kept back; the policy applies once fewer would remain.
+        policy: ``"raise"``, ``"wait"`` or a callable ``hook(usage, cost)``.
+        max_wait: The longest ``"wait"`` sleeps for credits, in seconds.
+        costs: What each call costs (Zoho's table by default).
+        window: The window, in seconds (Zoho's 24 hours by default).
+        granularity: The bucket width, in seconds: how much later than Zoho, at most, a
+            credit is freed (default: 1/1,440 of the window, one minute of 24 hours).
+
+    Raises:
+        InvalidArgumentError: a value is out of range.
+    """
+
+    store: str = ""
+
+    def __init__(
+        self,
+        budget: int | None = None,
+        *,
+        reserve: int = 0,
+        policy: CreditPolicy = "raise",
+        max_wait: float = 300.0,
+        costs: CreditCosts | None = None,
+        window: float = DAY,
+        granularity: float | None = None,
+    ) -> None:
+        if budget is not None and (type(budget) is not int or budget < 1):
+            raise InvalidArgumentError(
+                f"budget must be a whole number of API credits >= 1 or None, got {budget!r}"
+            )
+        if type(reserve) is not int or reserve < 0 or (budget is not None and reserve >= budget):
+            raise InvalidArgumentError(
+                f"reserve must be a whole number of credits >= 0 and below the budget "
+                f"({budget}), got {reserve!r}"
+            )
+        if not callable(policy) and policy not in CREDIT_POLICIES:
+            raise InvalidArgumentError(
+                f"policy must be 'raise', 'wait' or a callable hook(usage, cost), got {policy!r}"
+            )
+        if not (isinstance(max_wait, int | float) and max_wait >= 0):
+            raise InvalidArgumentError(f"max_wait must be seconds >= 0, got {max_wait!r}")
+        if not (isinstance(window, int | float) and window > 0):
+            raise InvalidArgumentError(f"window must be seconds > 0, got {window!r}")
+        if granularity is None:
+            granularity = window / 1440
+        if not (isinstance(granularity, int | float) and 0 < granularity <= window):
+            raise InvalidArgumentError(
+                f"granularity must be seconds > 0 and at most the window ({window!r}), "
+                f"got {granularity!r}"
+            )
+        self.budget = budget
+        self.reserve = reserve
+        self.policy = policy
+        self.max_wait = float(max_wait)
+        #: What each call costs.
+        self.costs = costs if costs is not None else CreditCosts()
+        self.window = float(window)
+        self.granularity = float(granularity)
+        #: Buckets counted besides the current one: one window's worth.
+        self.buckets = math.ceil(self.window / self.granularity)
+        self._limit = None if budget is None else budget - reserve
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(budget={self.budget!r}, reserve={self.reserve!r}, "
+            f"policy={self.policy!r})"
+        )
+
+    async def charge(self, cost: int) -> Charge:
+        """Take ``cost`` credits for one call, applying the policy when the budget is short.
+
+        Returns:
+            What was taken, for :meth:`refund`.
+
+        Raises:
+            CreditBudgetError: the policy is ``"raise"``, or ``"wait"`` would wait longer than
+                ``max_wait``.
+            CreditStoreError: the shared counter cannot be reached.
+        """
+        started = time.monotonic()
+        while True:
+            taken = await self._take(cost, self._limit)
+            if taken.charge is not None:
+                return taken.charge
+            usage = self._usage(taken.spent, taken.next_free)
+            if callable(self.policy):
+                outcome = self.policy(usage, cost)
+                if inspect.isawaitable(outcome):
+                    await outcome
+                forced = (await self._take(cost, None)).charge
+                assert forced is not None
+                return forced
+            waited = time.monotonic() - started
+            if self.policy == "wait" and taken.frees_at is not None:
+                delay = max(taken.frees_at - self._now(), 0.0) + 0.001
+                if waited + delay <= self.max_wait:
+                    await anyio.sleep(delay)
+                    continue
+            raise CreditBudgetError(
+                self._refusal(usage, cost, taken.frees_at, waited), usage=usage, cost=cost
+            )
+
+    async def refund(self, charge: Charge) -> None:
+        """Give back a charge Zoho did not count (if its bucket is still in the window).
+
+        Raises:
+            CreditStoreError: the shared counter cannot be reached.
+        """
+        if charge.cost:
+            await self._give_back(charge)
+
+    async def usage(self) -> CreditUsage:
+        """What was spent in the window and what is left.
+
+        Raises:
+            CreditStoreError: the shared counter cannot be reached.
+        """
+        taken = await self._take(0, None)
+        return self._usage(taken.spent, taken.next_free)
+
+    async def aclose(self) -> None:  # noqa: B027 - a budget may hold nothing to close
+        """Release what the budget holds (a Redis connection)."""
+
+    # -- what a store provides ---------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def _take(self, cost: int, limit: int | None) -> _Taken:
+        """Drop expired buckets; add ``cost`` if ``spent + cost <= limit`` (or no limit)."""
+
+    @abc.abstractmethod
+    async def _give_back(self, charge: Charge) -> None:
+        """Subtract a charge from its bucket, if that bucket is still counted."""
+
+    @abc.abstractmethod
+    def _now(self) -> float:
+        """The clock the window is measured on (Unix time, seconds)."""
+
+    # -- shared ------------------------------------------------------------------------------
+
+    def _usage(self, spent: int, next_free: float | None) -> CreditUsage:
+        return CreditUsage(
+            spent=spent,
+            budget=self.budget,
+            remaining=None if self.budget is None else max(0, self.budget - spent),
+            reserve=self.reserve,
+            window=self.window,
+            frees_at=next_free,
+            store=self.store,
+        )
+
+    def _refusal(self, usage: CreditUsage, cost: int, frees_at: float | None, waited: float) -> str:
+        window = f"{self.window / 3600:g} h" if self.window >= 3600 else f"{self.window:g} s"
+        kept = f", {usage.reserve:,} kept in reserve" if usage.reserve else ""
+        message = (
+            f"API credit budget reached: {usage.spent:,} of {usage.budget:,} credits spent in "
+            f"the last {window}{kept}; this call costs {cost:,} and was not sent. "
+        )
+        if frees_at is None:
+            return message + (
+                "It costs more than the budget can ever allow: raise credit_budget, lower "
+                "credit_reserve, or give the call a lower cost"
+            )
+        when = datetime.fromtimestamp(frees_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        wait = max(0.0, frees_at - self._now())
+        message += f"Enough credits free up at {when} (in {wait:,.0f} s). "
+        if self.policy == "wait":
+            return message + (
+                f"Waited {waited:.1f} s; that is beyond credit_max_wait={self.max_wait:g} s: "
+                "raise it, raise credit_budget if your Zoho edition allows more, or try later"
+            )
+        return message + (
+            "Try then, set credit_policy='wait' to wait for them (up to credit_max_wait), "
+            "or raise credit_budget if your Zoho edition allows more"
+        )
+
+
+class LocalCreditBudget(CreditBudget):
+    """A credit budget counted in this process (one worker; tasks and views share it).
+
+    Args:
+        budget: Credits allowed per window, or None to count only.
+        clock: Unix time in seconds (``time.time``; tests pass their own).
+        **options: ``reserve``, ``policy``, ``max_wait``, ``costs``, ``window`` and
+            ``granularity``, as for :class:`CreditBudget`.
+
+    Raises:
+        InvalidArgumentError: a value is out of range.
+    """
+
+    store = "local"
+
+    def __init__(
+        self,
+        budget: int | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        **options: Unpack[BudgetOptions],
+    ) -> None:
+        super().__init__(budget, **options)
+        self._clock = clock
+        #: Credits per bucket, oldest first (buckets are added in time order).
+        self._counts: dict[int, int] = {}
+        self._spent = 0
+        self._newest = -1
+
+    def _now(self) -> float:
+        return self._clock()
+
+    def _expire(self) -> int:
+        """Drop the buckets that left the window; the current bucket."""
+        current = max(int(self._clock() // self.granularity), self._newest)
+        first = current - self.buckets
+        counts = self._counts
+        while counts:
+            oldest = next(iter(counts))
+            if oldest >= first:
+                break
+            self._spent -= counts.pop(oldest)
+        return current
+
+    def _freed_at(self, bucket: int) -> float:
+        return (bucket + self.buckets + 1) * self.granularity
+
+    async def _take(self, cost: int, limit: int | None) -> _Taken:
+        current = self._expire()
+        if limit is None or self._spent + cost <= limit:
+            if cost:
+                self._counts[current] = self._counts.get(current, 0) + cost
+                self._spent += cost
+                self._newest = current
+            return _Taken(Charge(current, cost), self._spent, None, self._next_free())
+        return _Taken(None, self._spent, self._frees_at(cost, limit), self._next_free())
+
+    def _next_free(self) -> float | None:
+        return self._freed_at(next(iter(self._counts))) if self._counts else None
+
+    def _frees_at(self, cost: int, limit: int) -> float | None:
+        need = self._spent + cost - limit
+        if cost > limit:
+            return None
+        freed = 0
+        for bucket, count in self._counts.items():
+            freed += count
+            if freed >= need:
+                return self._freed_at(bucket)
+        return None  # pragma: no cover - need <= spent whenever cost <= limit
+
+    async def _give_back(self, charge: Charge) -> None:
+        self._expire()
+        count = self._counts.get(charge.bucket)
+        if count is None:
+            return
+        back = min(count, charge.cost)
+        self._spent -= back
+        if count > back:
+            self._counts[charge.bucket] = count - back
+        else:
+            del self._counts[charge.bucket]
+
+
+#: One script for every operation on the shared counter (one round trip each).
+#: KEYS[1] is the hash: a field per bucket, ``total`` and ``oldest`` (the oldest bucket kept).
+#: ARGV: now in ms ('' for the server's clock), bucket width in ms, buckets counted besides the
+#: current one, cost, limit (-1: none), key lifetime in ms, mode ('take' | 'refund'), bucket
+#: of the charge to refund. Returns {taken, spent, bucket, frees_at_ms, next_free_ms, now_ms}.
+_SCRIPT = """
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local g = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+local limit = tonumber(ARGV[5])
+local current = math.floor(now / g)
+local first = current - n
+local total = tonumber(redis.call('HGET', key, 'total') or 0)
+local oldest = tonumber(redis.call('HGET', key, 'oldest') or current)
+if oldest < first then
+  if first - oldest > n then
+    redis.call('DEL', key)
+    total = 0
+    oldest = current
+  else
+    for b = oldest, first - 1 do
+      local v = redis.call('HGET', key, b)
+      if v then
+        total = total - tonumber(v)
+        redis.call('HDEL', key, b)
+      end
+    end
+    oldest = first
+    redis.call('HSET', key, 'total', total, 'oldest', oldest)
+  end
+end
+local function freed_at(b) return (b + n + 1) * g end
+local function next_free()
+  if total <= 0 then return -1 end
+  for b = oldest, current do
+    if tonumber(redis.call('HGET', key, b) or 0) > 0 then return freed_at(b) end
+  end
+  return -1
+end
+if ARGV[7] == 'refund' then
+  local b = tonumber(ARGV[8])
+  local v = tonumber(redis.call('HGET', key, b) or 0)
+  if b >= first and v > 0 then
+    local back = math.min(v, cost)
+    total = total - back
+    if v > back then redis.call('HINCRBY', key, b, -back) else redis.call('HDEL', key, b) end
+    redis.call('HSET', key, 'total', total)
+  end
+  return {1, total, b, -1, -1, now}
+end
+if limit < 0 or total + cost <= limit then
+  if cost > 0 then
+    redis.call('HINCRBY', key, current, cost)
+    total = total + cost
+    redis.call('HSET', key, 'total', total, 'oldest', math.min(oldest, current))
+    oldest = math.min(oldest, current)
+    redis.call('PEXPIRE', key, ARGV[6])
+  end
+  return {1, total, current, -1, next_free(), now}
+end
+local frees = -1
+if cost <= limit then
+  local need = total + cost - limit
+  local freed = 0
+  for b = oldest, current do
+    freed = freed + tonumber(redis.call('HGET', key, b) or 0)
+    if freed >= need then
+      frees = freed_at(b)
+      break
+    end
+  end
+end
+return {0, total, current, frees, next_free(), now}
+"""
+
+
+class RedisCreditBudget(CreditBudget):
+    """A credit budget shared through Redis by every process and host using the same server
+    and key prefix (one hash, ``{key_prefix}credits``; one script per call).
+
+    Args:
+        url: ``redis://[[user]:password@]host:port/db`` (``rediss://`` for TLS).
+        budget: Credits allowed per window, or None to count only.
+        key_prefix: Prefix of the counter's key (one counter per Zoho org: give each org
+            its own prefix).
+        timeout: Bounds every Redis command, in seconds.
+        clock: Unix time in seconds; None (the default) uses the Redis server's clock, the
+            same for every host.
+        **options: ``reserve``, ``policy``, ``max_wait``, ``costs``, ``window`` and
+            ``granularity``, as for :class:`CreditBudget`.
+
+    Needs the ``redis`` extra and asyncio (under trio, calls raise
+    :class:`UnsupportedBackendError`). When Redis cannot be reached, calls raise
+    :class:`CreditStoreError` and are not sent.
+
+    Raises:
+        InvalidArgumentError: a value is out of range or the URL is not a Redis URL.
+    """
+
+    store = "redis"
+
+    def __init__(
+        self,
+        url: str = REDIS_URL_EXAMPLE,
+        budget: int | None = None,
+        *,
+        key_prefix: str = "zcrm_async:",
+        timeout: float = 10.0,
+        clock: Callable[[], float] | None = None,
+        **options: Unpack[BudgetOptions],
+    ) -> None:
+        super().__init__(budget, **options)
+        self._redis = RedisConnection(
+            url, component="Redis credit budget", error_class=CreditStoreError, timeout=timeout
+        )
+        self._clock = clock
+        #: The hash that holds the buckets.
+        self.key = f"{key_prefix}credits"
+        self._granularity_ms = max(1, round(self.granularity * 1000))
+        self._lifetime_ms = (self.buckets + 2) * self._granularity_ms
+        #: The Redis server's clock minus this host's, learnt from the last answer.
+        self._offset = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"RedisCreditBudget({self._redis.where!r}, budget={self.budget!r}, "
+            f"key={self.key!r}, policy={self.policy!r})"
+        )
+
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else time.time() + self._offset
+
+    async def _run(
+        self, doing: str, cost: int, limit: int | None, mode: str = "take", bucket: int = 0
+    ) -> _Taken:
+        now = "" if self._clock is None else str(round(self._clock() * 1000))
+        script = self._redis.script(_SCRIPT)
+        argv = [now, self._granularity_ms, self.buckets, cost, -1 if limit is None else limit]
+        argv += [self._lifetime_ms, mode, bucket]
+        answer = await self._redis.run(doing, script(keys=[self.key], args=argv))
+        taken, spent, current, frees, next_free, server_ms = (int(value) for value in answer)
+        if self._clock is None:  # the server's clock: keep this host's notion of it
+            self._offset = server_ms / 1000 - time.time()
+        charge = Charge(current, cost) if taken else None
+        return _Taken(charge, spent, _seconds(frees), _seconds(next_free))
+
+    async def _take(self, cost: int, limit: int | None) -> _Taken:
+        return await self._run("counting API credits", cost, limit)
+
+    async def _give_back(self, charge: Charge) -> None:
+        await self._run("giving API credits back", charge.cost, None, "refund", charge.bucket)
+
+    async def aclose(self) -> None:
+        """Close the Redis connections."""
+        await self._redis.aclose()
+
+
+def _seconds(ms: int) -> float | None:
+    return None if ms < 0 else ms / 1000
+
+
+def budget_from_config(config: Config) -> CreditBudget:
+    """The budget the ``credit_*`` keys describe (a counter without limit when none is set)."""
+    costs = CreditCosts().with_costs(dict(config.credit_costs)) if config.credit_costs else None
+    common: BudgetOptions = {
+        "reserve": config.credit_reserve,
+        "policy": config.credit_policy,
+        "max_wait": config.credit_max_wait,
+        "costs": costs,
+    }
+    if config.credit_store == "redis":
+        assert config.redis_url is not None  # Config checks it
+        return RedisCreditBudget(
+            config.redis_url,
+            config.credit_budget,
+            key_prefix=config.redis_key_prefix,
+            **common,
+        )
+    return LocalCreditBudget(config.credit_budget, **common)
