@@ -527,7 +527,11 @@ class RedisCreditBudget(CreditBudget):
     ) -> None:
         super().__init__(budget, **options)
         self._redis = RedisConnection(
-            url, component="Redis credit budget", error_class=CreditStoreError, timeout=timeout
+            url,
+            component="Redis credit budget",
+            error_class=CreditStoreError,
+            timeout=timeout,
+            under_trio="a LocalCreditBudget (credit_store='local')",
         )
         self._clock = clock
         #: The hash that holds the buckets.

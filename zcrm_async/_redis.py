@@ -38,8 +38,10 @@ def _redis_module() -> Any:
 class RedisConnection:
     """One Redis server, by URL: a lazily made client, bounded commands, errors that explain.
 
-    ``component`` names the user of the connection in errors (e.g. ``"RedisStore"``) and
-    ``error_class`` is the exception those errors raise.
+    ``component`` names the user of the connection in errors (e.g. ``"RedisStore"``),
+    ``error_class`` is the exception those errors raise and ``under_trio`` what to use instead
+    under trio. At most ``max_connections`` connections are open at once; more concurrent
+    commands wait for one.
     """
 
     def __init__(
@@ -49,15 +51,19 @@ class RedisConnection:
         component: str,
         error_class: type[ZCRMError],
         timeout: float = 10.0,
+        under_trio: str = "the PostgreSQL, SQLite or file token store",
+        max_connections: int = 50,
     ) -> None:
         if not timeout > 0:
             raise InvalidArgumentError(f"timeout must be a number of seconds > 0, got {timeout!r}")
         self.url = check_redis_url(url)
         self.where = redact_url(self.url)
         self.timeout = timeout
+        self.max_connections = max_connections
         self._password = url_password(self.url)
         self._component = component
         self._error_class = error_class
+        self._under_trio = under_trio
         self._client: Redis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scripts: dict[str, Any] = {}
@@ -70,19 +76,23 @@ class RedisConnection:
         if current_backend() != "asyncio":
             raise UnsupportedBackendError(
                 f"{self._component} runs on redis-py's asyncio client, which supports asyncio "
-                "only; under trio use the PostgreSQL, SQLite or file token store, or run "
-                "under asyncio"
+                f"only; under trio use {self._under_trio}, or run under asyncio"
             )
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             redis = _redis_module()
-            self._client = redis.asyncio.Redis.from_url(
+            # A blocking pool: more concurrent commands than connections wait (up to
+            # ``timeout``) for one, rather than failing with "Too many connections".
+            pool = redis.asyncio.BlockingConnectionPool.from_url(
                 self.url,
+                max_connections=self.max_connections,
+                timeout=self.timeout,
                 decode_responses=True,
                 socket_timeout=self.timeout,
                 socket_connect_timeout=self.timeout,
                 health_check_interval=30,
             )
+            self._client = redis.asyncio.Redis.from_pool(pool)
             self._loop = loop
         assert self._client is not None
         return self._client

@@ -1,0 +1,161 @@
+"""The API-credit budget shared through a real Redis server (``ZCRM_TEST_REDIS_URL``): the same
+window rules as the local budget, atomic under concurrency, its key, trio, and an unreachable
+server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import pytest
+
+import zcrm_async as zc
+from tests.credit_scenarios import SCENARIOS, MakeBudget
+from tests.stores.server_support import fresh_key_prefix, redis_url, run_redis
+from tests.stores.test_redis import free_port
+from zcrm_async.testing import FakeZohoCRM
+
+pytestmark = [pytest.mark.anyio, pytest.mark.redis]
+asyncio_only = pytest.mark.backends("asyncio")  # redis-py's client is asyncio-only
+
+
+def on_redis(budget: int | None, **options: Any) -> zc.RedisCreditBudget:
+    return zc.RedisCreditBudget(redis_url(), budget, key_prefix=fresh_key_prefix(), **options)
+
+
+@asyncio_only
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
+async def test_redis_budget(scenario: Callable[[MakeBudget], Any]) -> None:
+    made: list[zc.RedisCreditBudget] = []
+
+    def make(budget: int | None, **options: Any) -> zc.CreditBudget:
+        made.append(on_redis(budget, **options))
+        return made[-1]
+
+    try:
+        await scenario(make)
+    finally:
+        for budget in made:
+            await budget.aclose()
+
+
+@asyncio_only
+async def test_concurrent_charges_never_overspend_the_budget() -> None:
+    budget = on_redis(150)
+    taken: list[int] = []
+    refused: list[int] = []
+
+    async def spend() -> None:
+        try:
+            await budget.charge(1)
+        except zc.CreditBudgetError:
+            refused.append(1)
+        else:
+            taken.append(1)
+
+    try:
+        async with anyio.create_task_group() as group:
+            for _ in range(200):
+                group.start_soon(spend)
+        assert (len(taken), len(refused)) == (150, 50)
+        assert (await budget.usage()).spent == 150
+    finally:
+        await budget.aclose()
+
+
+@asyncio_only
+async def test_two_clients_on_one_prefix_share_the_count(fake: FakeZohoCRM) -> None:
+    prefix = fresh_key_prefix()
+    config = fake.config(
+        credit_store="redis", credit_budget=1000, redis_url=redis_url(), redis_key_prefix=prefix
+    )
+    async with (
+        zc.ZohoCRM(config, transport=fake.transport()) as one,
+        zc.ZohoCRM(config, transport=fake.transport()) as two,
+    ):
+        assert isinstance(one.credits, zc.RedisCreditBudget)
+        await one.oauth.generate_access_token(fake.issue_grant_code())
+        await two.oauth.generate_access_token(fake.issue_grant_code())
+        await one.org.get()
+        await two.records("Leads").create([{"Last_Name": "R"}] * 20)
+        usage = await one.usage()
+        assert (usage.spent, usage.remaining, usage.store) == (3, 997, "redis")
+        assert (await two.usage()).spent == 3
+        assert run_redis("HGET", f"{prefix}credits", "total") == "3"
+
+
+@asyncio_only
+async def test_the_key_expires_by_itself_a_window_after_the_last_charge() -> None:
+    budget = on_redis(None, window=3600, granularity=60)
+    try:
+        await budget.charge(2)
+        ttl = run_redis("PTTL", budget.key)
+        assert isinstance(ttl, int) and 3600_000 < ttl <= (60 + 2) * 60_000
+    finally:
+        await budget.aclose()
+
+
+@asyncio_only
+async def test_the_window_follows_the_redis_servers_clock() -> None:
+    budget = on_redis(10, window=3600, granularity=60)
+    try:
+        await budget.charge(10)
+        server_seconds, micros = run_redis("TIME")  # type: ignore[misc]
+        server_now = int(server_seconds) + int(micros) / 1e6
+        usage = await budget.usage()
+        assert usage.frees_at is not None
+        assert server_now + 3600 < usage.frees_at <= server_now + 3600 + 60
+        with pytest.raises(zc.CreditBudgetError, match=r"in 3,6\d\d s"):
+            await budget.charge(1)
+    finally:
+        await budget.aclose()
+
+
+@asyncio_only
+async def test_wait_lasts_until_the_shared_window_frees_credits() -> None:
+    budget = on_redis(2, policy="wait", max_wait=5, window=0.5, granularity=0.05)
+    try:
+        await budget.charge(2)
+        started = time.monotonic()
+        await budget.charge(1)
+        assert time.monotonic() - started >= 0.45
+        assert (await budget.usage()).spent == 1
+    finally:
+        await budget.aclose()
+
+
+@asyncio_only
+async def test_unreachable_redis_fails_the_call_clearly_and_sends_nothing(
+    fake: FakeZohoCRM,
+) -> None:
+    port = free_port()
+    budget = zc.RedisCreditBudget(f"redis://:s3cret@127.0.0.1:{port}/0", 100, timeout=1)
+    async with zc.ZohoCRM(fake.config(), transport=fake.transport(), credits=budget) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        fake.stats.reset()
+        with pytest.raises(zc.CreditStoreError) as failed:
+            await crm.org.get()
+        message = str(failed.value)
+        assert f"Redis credit budget at redis://:***@127.0.0.1:{port}/0" in message
+        assert "is the server running" in message and "s3cret" not in message
+        assert fake.stats.api_requests == 0  # never silently unbounded
+        with pytest.raises(zc.CreditStoreError):
+            await crm.usage()
+
+
+@pytest.mark.backends("trio")
+async def test_under_trio_the_redis_budget_says_it_needs_asyncio(fake: FakeZohoCRM) -> None:
+    budget = zc.RedisCreditBudget(redis_url(), 100, key_prefix=fresh_key_prefix())
+    async with zc.ZohoCRM(fake.config(), transport=fake.transport(), credits=budget) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        with pytest.raises(zc.UnsupportedBackendError, match="asyncio only"):
+            await crm.org.get()
+        with pytest.raises(zc.UnsupportedBackendError, match="Redis credit budget"):
+            await crm.usage()
+
+
+def test_the_repr_hides_the_password() -> None:
+    budget = zc.RedisCreditBudget("redis://:s3cret@cache:6379/0", 10, key_prefix="app:")
+    assert "s3cret" not in repr(budget) and "key='app:credits'" in repr(budget)
