@@ -53,6 +53,7 @@ def bench(session: nox.Session) -> None:
         "bench_bulk_read.py",
         "bench_sync.py",
         "bench_blocking.py",
+        "bench_credits.py",
     ]
     for script in scripts:
         session.run("python", f"benchmarks/{script}")

@@ -26,6 +26,7 @@ import json
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio
 import httpx
@@ -58,7 +59,8 @@ class Counting(zc.Hooks):
     call_finished = token_refreshed = limiter_changed = _count
 
 
-async def sdk_client(hooks: zc.Hooks | None) -> zc.ZohoCRM:
+async def sdk_client(hooks: zc.Hooks | None, **client: Any) -> zc.ZohoCRM:
+    """A client with a valid token on the mock transport (``client``: more ZohoCRM arguments)."""
     config = zc.Config(
         client_id="1000.bench",
         client_secret="bench",
@@ -69,7 +71,8 @@ async def sdk_client(hooks: zc.Hooks | None) -> zc.ZohoCRM:
     store = zc.MemoryStore()
     tokens = zc.OAuthTokens("ada@example.com", TOKEN, "1000.r.r", 2**45, "https://www.zohoapis.com")
     await store.save(tokens)
-    return zc.ZohoCRM(config, store=store, transport=httpx.MockTransport(answer), hooks=hooks)
+    transport = httpx.MockTransport(answer)
+    return zc.ZohoCRM(config, store=store, transport=transport, hooks=hooks, **client)
 
 
 async def cpu_per_call(calls: int, call: Callable[[], Awaitable[object]]) -> float:

@@ -426,8 +426,9 @@ local cost = tonumber(ARGV[4])
 local limit = tonumber(ARGV[5])
 local current = math.floor(now / g)
 local first = current - n
-local total = tonumber(redis.call('HGET', key, 'total') or 0)
-local oldest = tonumber(redis.call('HGET', key, 'oldest') or current)
+local state = redis.call('HMGET', key, 'total', 'oldest')
+local total = tonumber(state[1] or 0)
+local oldest = tonumber(state[2] or current)
 if oldest < first then
   if first - oldest > n then
     redis.call('DEL', key)
@@ -465,14 +466,12 @@ if ARGV[7] == 'refund' then
   return {1, total, b, -1, -1, now}
 end
 if limit < 0 or total + cost <= limit then
-  if cost > 0 then
-    redis.call('HINCRBY', key, current, cost)
-    total = total + cost
-    redis.call('HSET', key, 'total', total, 'oldest', math.min(oldest, current))
-    oldest = math.min(oldest, current)
-    redis.call('PEXPIRE', key, ARGV[6])
-  end
-  return {1, total, current, -1, next_free(), now}
+  if cost == 0 then return {1, total, current, -1, next_free(), now} end
+  redis.call('HINCRBY', key, current, cost)
+  total = total + cost
+  redis.call('HSET', key, 'total', total, 'oldest', math.min(oldest, current))
+  redis.call('PEXPIRE', key, ARGV[6])
+  return {1, total, current, -1, -1, now}
 end
 local frees = -1
 if cost <= limit then
