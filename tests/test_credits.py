@@ -263,3 +263,12 @@ async def test_usage_with_an_injected_clock(fake: FakeZohoCRM) -> None:
         assert usage.frees_at == 1_000_020 + 86_400
         clock.now = usage.frees_at
         assert (await crm.usage()).spent == 0
+
+
+async def test_a_streamed_download_is_one_call(crm: zc.ZohoCRM) -> None:
+    lead_id = (await crm.records("Leads").create([{"Last_Name": "Photo"}]))[0].id
+    await crm.records("Leads").upload_photo(lead_id, b"\x89PNG\r\n\x1a\n" + bytes(100))
+    before = await spent(crm)
+    async with crm.stream("GET", f"Leads/{lead_id}/photo") as photo:
+        assert len(b"".join([chunk async for chunk in photo.aiter_bytes()])) == 108
+    assert await spent(crm) == before + 1

@@ -236,13 +236,13 @@ class HttpCore:
         self, call: _Call, signer: Signer | None, stack: AsyncExitStack
     ) -> Answer | tuple[float, str]:
         """One attempt: the final answer, or ``(delay, reason)`` to try again."""
+        if self.credits is not None and call.options.target == "crm":
+            await self._charge(call, stack)  # first: a wait for credits may outlast a token
         # The token first: a refresh (an accounts-server call, which takes no slot) never holds
         # one of the client's CRM slots while other users' calls wait for it.
         tokens = None if signer is None else await signer.token()
         epoch = None
         if call.options.target == "crm":
-            if self.credits is not None:
-                await self._charge(call, stack)
             epoch = await stack.enter_async_context(self.limiter.slot(heavy=call.options.heavy))
         request = self._request(call, tokens)
         call.receiving = False
