@@ -49,7 +49,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final, Literal, TypedDict, Unpack
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, TypedDict, Unpack
 
 import anyio
 import attrs
@@ -121,17 +121,15 @@ class CreditUsage:
     store: str
 
 
-@attrs.frozen
-class Charge:
+class Charge(NamedTuple):
     """Credits taken for one attempt: ``cost`` in the bucket ``bucket`` (to give them back)."""
 
     bucket: int
     cost: int
 
 
-@attrs.frozen
-class _Taken:
-    """What one attempt to take credits found."""
+class _Taken(NamedTuple):
+    """What one attempt to take credits found (``next_free`` only when it was refused or read)."""
 
     charge: Charge | None
     spent: int
@@ -227,11 +225,13 @@ class CreditBudget(abc.ABC):
                 ``max_wait``.
             CreditStoreError: the shared counter cannot be reached.
         """
-        started = time.monotonic()
+        started: float | None = None
         while True:
             taken = await self._take(cost, self._limit)
             if taken.charge is not None:
                 return taken.charge
+            if started is None:
+                started = time.monotonic()
             usage = self._usage(taken.spent, taken.next_free)
             if callable(self.policy):
                 outcome = self.policy(usage, cost)
@@ -378,7 +378,8 @@ class LocalCreditBudget(CreditBudget):
                 self._counts[current] = self._counts.get(current, 0) + cost
                 self._spent += cost
                 self._newest = current
-            return _Taken(Charge(current, cost), self._spent, None, self._next_free())
+            next_free = None if cost else self._next_free()  # a read: when credits free up
+            return _Taken(Charge(current, cost), self._spent, None, next_free)
         return _Taken(None, self._spent, self._frees_at(cost, limit), self._next_free())
 
     def _next_free(self) -> float | None:
