@@ -7,11 +7,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import pytest
 
 import zcrm_async as zc
+from tests._http.test_core import Scripted
+from tests._tcp_proxy import TcpProxy
 from tests.credit_scenarios import SCENARIOS, MakeBudget
 from tests.stores.server_support import fresh_key_prefix, redis_url, run_redis
 from tests.stores.test_redis import free_port
@@ -159,3 +162,46 @@ async def test_under_trio_the_redis_budget_says_it_needs_asyncio(fake: FakeZohoC
 def test_the_repr_hides_the_password() -> None:
     budget = zc.RedisCreditBudget("redis://:s3cret@cache:6379/0", 10, key_prefix="app:")
     assert "s3cret" not in repr(budget) and "key='app:credits'" in repr(budget)
+
+
+@asyncio_only
+async def test_redis_going_silent_fails_calls_within_the_timeout_then_recovers(
+    fake: FakeZohoCRM, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = urlsplit(redis_url())
+    with TcpProxy(server.hostname or "127.0.0.1", server.port or 6379) as proxy:
+        budget = zc.RedisCreditBudget(
+            f"redis://127.0.0.1:{proxy.port}{server.path}",
+            100,
+            key_prefix=fresh_key_prefix(),
+            timeout=0.5,
+        )
+
+        armed: list[bool] = []
+
+        def silence_after_charge(request: Any) -> None:
+            if request.url.path.endswith("/org") and armed:
+                armed.clear()
+                proxy.mode = "silent"  # charged already; the refund will find Redis mute
+
+        transport = Scripted(fake, silence_after_charge)
+        config = fake.config(max_retries=0)
+        async with zc.ZohoCRM(config, transport=transport, credits=budget) as crm:
+            await crm.oauth.generate_access_token(fake.issue_grant_code())
+            await crm.org.get()
+            # A 429 is given back; with Redis mute the refund gives up after its timeout, says
+            # so, and the credit stays counted (too many, never too few).
+            armed.append(True)
+            fake.fail_next(429)
+            with caplog.at_level("WARNING", logger="zcrm_async"), pytest.raises(zc.RateLimitError):
+                await crm.org.get()
+            assert "could not give back 1 API credit(s)" in caplog.text
+            fake.stats.reset()
+            started = time.monotonic()
+            with pytest.raises(zc.CreditStoreError, match="counting API credits failed"):
+                await crm.org.get()
+            assert time.monotonic() - started < 5  # bounded by the Redis timeout
+            assert fake.stats.api_requests == 0
+            proxy.resume()
+            await crm.org.get()
+            assert (await crm.usage()).spent == 3
