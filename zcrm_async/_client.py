@@ -173,7 +173,8 @@ class ZohoCRM:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool (if this client created it) and the token store.
+        """Close the connection pool (if this client created it), the token store and the
+        credit budget (its Redis connections).
 
         On a view (:meth:`as_user`, :meth:`with_options`) this does nothing: the client that
         made it owns them.
