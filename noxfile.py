@@ -19,8 +19,9 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check and format check."""
     session.install("ruff>=0.17,<0.18")
-    session.run("ruff", "check", "zcrm_async", "tests", "benchmarks", "docs/examples", "noxfile.py")
-    session.run("ruff", "format", "--check", "zcrm_async", "tests", "benchmarks", "docs/examples", "noxfile.py")
+    paths = ("zcrm_async", "tests", "benchmarks", "docs/examples", "noxfile.py")
+    session.run("ruff", "check", *paths)
+    session.run("ruff", "format", "--check", *paths)
 
 
 @nox.session(python="3.11")
