@@ -27,26 +27,41 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_SCOPES", "OAuth"]
 
+#: The scopes :meth:`OAuth.authorization_url` asks for, enough for every operation of the SDK.
+#: A ``.ALL`` scope covers everything below it (``ZohoCRM.settings.ALL`` covers
+#: ``ZohoCRM.settings.recycle_bin.READ``); the other families must be named one by one.
+#: Paste the same list (comma-separated) into the API console when generating a self client's
+#: grant code; a call outside the granted scopes fails with ``OAUTH_SCOPE_MISMATCH``.
 DEFAULT_SCOPES = (
+    # Records of every module (change owner, mass update/delete, merge, notes, attachments,
+    # e-mails of a record, contact roles), the org's settings (metadata, currencies, pipelines,
+    # territories, user groups, tags, recycle bin, locks, audit log export), users, the org.
     "ZohoCRM.modules.ALL",
     "ZohoCRM.settings.ALL",
     "ZohoCRM.users.ALL",
     "ZohoCRM.org.ALL",
+    # Queries, search and count, bulk jobs and their uploads, data backups.
     "ZohoCRM.coql.READ",
+    "ZohoSearch.securesearch.READ",
     "ZohoCRM.bulk.ALL",
+    "ZohoCRM.bulk.backup.ALL",
+    "ZohoFiles.files.ALL",
+    # Mass conversion of leads is a scope family of its own.
+    "ZohoCRM.mass_convert.leads.CREATE",
+    "ZohoCRM.mass_convert.leads.READ",
+    # Watch channels, record sharing.
     "ZohoCRM.notifications.ALL",
     "ZohoCRM.share.ALL",
-    "ZohoFiles.files.ALL",
-    "ZohoSearch.securesearch.READ",
-    "AaaServer.profile.Read",
-    # Files, mail, templates and functions have scope families of their own.
-    "ZohoCRM.Files.CREATE",
-    "ZohoCRM.Files.READ",
+    # The file store, sending mail and its templates, REST API functions.
+    "ZohoCRM.files.CREATE",
+    "ZohoCRM.files.READ",
     "ZohoCRM.send_mail.all.CREATE",
     "ZohoCRM.templates.email.READ",
     "ZohoCRM.templates.inventory.READ",
     "ZohoCRM.functions.execute.READ",
     "ZohoCRM.functions.execute.CREATE",
+    # Who generated the tokens (``/oauth/user/info``), when no user e-mail is configured.
+    "AaaServer.profile.Read",
 )
 #: Grants exchanged whose user could not be found, kept so a retry need not exchange again.
 _MAX_UNCLAIMED = 16
