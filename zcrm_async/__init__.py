@@ -138,8 +138,8 @@ if TYPE_CHECKING:  # the names of _LAZY_MODULES, for type checkers
 
 #: Public names whose modules load on first access (PEP 562), so that ``import zcrm_async``
 #: pulls in only the client core. The one table of them: ``__all__`` and the TYPE_CHECKING
-#: imports above follow it, and tests/test_package.py keeps them (and the API
-#: reference) in step.
+#: imports above follow it, and the test suite keeps them (and the API reference) in
+#: step.
 _LAZY_MODULES = {
     "._criteria": ("Criteria", "escape_value"),
     "._progress": ("ProgressCallback",),

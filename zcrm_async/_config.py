@@ -474,7 +474,7 @@ class Config:
 
     @property
     def store_kind(self) -> str:
-        """The token store chosen in the classic precedence: custom > file > sqlite > mysql.
+        """The token store: the first one configured of custom > file > sqlite > mysql.
 
         ``postgres_url`` selects PostgreSQL, after SQLite and before MySQL; Redis is chosen only
         by ``persistence="redis"`` (a ``redis_url`` may be there for other shared state).

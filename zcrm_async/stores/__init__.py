@@ -53,7 +53,7 @@ def __getattr__(name: str) -> Any:
 
 
 def build_store(config: Config) -> TokenStore:
-    """The store the config selects, in the classic precedence (see ``Config.store_kind``)."""
+    """The store the config selects (which one: ``Config.store_kind``)."""
     kind = config.store_kind
     if kind == "custom":
         from .custom import CustomStore, load_handler_class
