@@ -12,6 +12,7 @@ import attrs
 
 import zcrm_async as zc
 from zcrm_async._config import ALIASES
+from zcrm_async.testing import DEFAULT_SCOPES
 
 PAGES = Path(__file__).resolve().parents[2] / "docs" / "pages"
 
@@ -49,3 +50,10 @@ def test_every_cli_command_is_in_the_command_line_page() -> None:
             if spelled not in page:
                 missing.append(spelled)
     assert not missing, f"document these in docs/pages/cli.md: {missing}"
+
+
+def test_the_scopes_getting_started_lists_are_the_default_scopes() -> None:
+    page = _text("getting-started.md")
+    listed = re.search(r"<!-- the default scopes -->\n```text\n(.*?)\n```", page, re.S)
+    assert listed, "getting-started.md lists the default scopes in a ```text block"
+    assert listed[1].strip().split(",") == list(DEFAULT_SCOPES)
