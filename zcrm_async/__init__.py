@@ -58,6 +58,7 @@ from ._models import (
 )
 from ._pagination import Pager
 from .auth._middleware import ZohoAuth
+from .auth._oauth import DEFAULT_SCOPES
 from .stores import BaseTokenStore, MemoryStore, TokenStore
 
 if TYPE_CHECKING:  # the names of _LAZY_MODULES, for type checkers
@@ -232,6 +233,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DATA_CENTERS",
+    "DEFAULT_SCOPES",
     "APIError",
     "AdaptiveLimiter",
     "ArchiveError",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from zcrm_async.testing import DEFAULT_SCOPES
+from zcrm_async import DEFAULT_SCOPES
 
 from ._oas import Operation, SpecBook
 from ._scenario import ScenarioRun

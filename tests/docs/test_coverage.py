@@ -12,7 +12,6 @@ import attrs
 
 import zcrm_async as zc
 from zcrm_async._config import ALIASES
-from zcrm_async.testing import DEFAULT_SCOPES
 
 PAGES = Path(__file__).resolve().parents[2] / "docs" / "pages"
 
@@ -56,4 +55,4 @@ def test_the_scopes_getting_started_lists_are_the_default_scopes() -> None:
     page = _text("getting-started.md")
     listed = re.search(r"<!-- the default scopes -->\n```text\n(.*?)\n```", page, re.S)
     assert listed, "getting-started.md lists the default scopes in a ```text block"
-    assert listed[1].strip().split(",") == list(DEFAULT_SCOPES)
+    assert listed[1].strip().split(",") == list(zc.DEFAULT_SCOPES)

@@ -27,11 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_SCOPES", "OAuth"]
 
-#: The scopes :meth:`OAuth.authorization_url` asks for, enough for every operation of the SDK.
-#: A ``.ALL`` scope covers everything below it (``ZohoCRM.settings.ALL`` covers
-#: ``ZohoCRM.settings.recycle_bin.READ``); the other families must be named one by one.
-#: Paste the same list (comma-separated) into the API console when generating a self client's
-#: grant code; a call outside the granted scopes fails with ``OAUTH_SCOPE_MISMATCH``.
 DEFAULT_SCOPES = (
     # Records of every module (change owner, mass update/delete, merge, notes, attachments,
     # e-mails of a record, contact roles), the org's settings (metadata, currencies, pipelines,
@@ -63,6 +58,15 @@ DEFAULT_SCOPES = (
     # Who generated the tokens (``/oauth/user/info``), when no user e-mail is configured.
     "AaaServer.profile.Read",
 )
+"""The OAuth scopes that cover every operation of the SDK.
+
+``crm.oauth.authorization_url()`` asks for them unless given others. For a self client, paste
+them comma-separated into the API console when generating a grant code
+(``",".join(zc.DEFAULT_SCOPES)``). A ``.ALL`` scope covers everything below it
+(``ZohoCRM.settings.ALL`` covers ``ZohoCRM.settings.recycle_bin.READ``); the other families
+are named one by one. A call outside the granted scopes fails with
+:class:`~zcrm_async.AuthenticationError` (``OAUTH_SCOPE_MISMATCH``).
+"""
 #: Grants exchanged whose user could not be found, kept so a retry need not exchange again.
 _MAX_UNCLAIMED = 16
 

@@ -1,4 +1,4 @@
-"""A file token handler with the method names of Zoho's classic SDK guide, as its readers wrote them.
+"""A file token handler with the method names of Zoho's classic SDK guide, as users wrote them.
 
 ``saveOAuthData(tokens)``, ``getOAuthTokens(userEmailId)``, ``deleteOAuthTokens(userEmailId)``;
 the tokens are kept as a JSON list of dicts with the Ruby SDK's attribute names (the Ruby SDK
