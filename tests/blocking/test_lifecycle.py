@@ -17,6 +17,7 @@ import anyio
 import pytest
 
 import zcrm_async as zc
+from tests._signals import default_ctrl_c
 from zcrm_async.blocking import ClientClosedError, ZohoCRM
 from zcrm_async.blocking._pump import READ_AHEAD
 from zcrm_async.stores import MemoryStore
@@ -173,6 +174,7 @@ def run_python(code: str, **options: Any) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=60,
         check=False,
+        preexec_fn=default_ctrl_c,
         **options,
     )
 

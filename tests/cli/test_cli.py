@@ -17,6 +17,7 @@ import anyio
 import pytest
 
 import zcrm_async as zc
+from tests._signals import default_ctrl_c
 from zcrm_async.cli import EXIT_CODES, main
 from zcrm_async.stores.file import FILE_NAME
 from zcrm_async.testing import FakeZohoCRM
@@ -426,7 +427,9 @@ def test_ctrl_c_during_an_export_leaves_no_file_that_looks_complete(
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "user-data")}
     command = [sys.executable, "-m", "zcrm_async", "--config", str(config_file)]
     args = ["records", "export", "Leads", "--fields", "Last_Name", "-o", str(out), "--via", "rest"]
-    proc = subprocess.Popen([*command, *args], stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [*command, *args], stderr=subprocess.PIPE, text=True, env=env, preexec_fn=default_ctrl_c
+    )
     try:
         deadline = time.monotonic() + 60
         while not fake.stats.by_route.get("POST /crm/{version}/coql"):  # the export is under way
