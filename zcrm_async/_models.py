@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -267,21 +267,120 @@ class WriteResult:
         }
 
 
-@attrs.define(slots=True)
 class WriteResults(Sequence[WriteResult]):
     """Per-record results of a multi-record (REST) write, in the order of the input.
 
+    Built from Zoho's answers when first read: a write of 20,000 records keeps the decoded
+    answers and makes no per-record objects until the results are looked at (``len``, ``ids``
+    and a ``failed`` with nothing failed make none at all). Each :class:`WriteResult` is built
+    once; later reads give the same objects.
+
     Formerly ``BulkResult`` (an alias kept for existing code); Zoho's Bulk API has its own
     results (:class:`~zcrm_async.bulk.BulkWriteResult`).
+
+    Args:
+        results: The results, in input order.
     """
 
-    results: list[WriteResult] = attrs.field(factory=list)
+    __slots__ = ("_built", "_parts")
+
+    def __init__(self, results: Iterable[WriteResult] | None = None) -> None:
+        self._built: list[WriteResult] | None = [] if results is None else list(results)
+        #: Until built: Zoho's per-record items and the index of the first, or (offset None)
+        #: results built already.
+        self._parts: list[tuple[Sequence[Any], int | None]] = []
+
+    @classmethod
+    def from_api(cls, items: Sequence[Mapping[str, Any]], offset: int = 0) -> WriteResults:
+        """The results of the items of a write answer's ``data`` array, built when first read.
+
+        Args:
+            items: Zoho's per-record objects (kept as they are: plain dicts are not copied).
+            offset: The input index of the first item.
+
+        Returns:
+            The results; result ``i`` has ``index`` ``offset + i``.
+        """
+        results = cls()
+        results._built = None
+        results._parts.append((items, offset))
+        return results
+
+    @classmethod
+    def join(cls, parts: Iterable[WriteResults]) -> WriteResults:
+        """The results of several writes as one, e.g. of the chunks of a large write.
+
+        Args:
+            parts: The results of each write, in input order.
+
+        Returns:
+            Their results one after the other; each result's ``index`` becomes its position
+            in the joined results (results already built are renumbered in place).
+        """
+        joined = cls()
+        joined._built = None
+        position = 0
+        for part in parts:
+            if part._built is not None:
+                for result in part._built:
+                    result.index = position
+                    position += 1
+                if part._built:
+                    joined._parts.append((part._built, None))
+                continue
+            for items, offset in part._parts:
+                if offset is None:
+                    for shift, result in enumerate(items):
+                        result.index = position + shift
+                joined._parts.append((items, None if offset is None else position))
+                position += len(items)
+        return joined
+
+    @property
+    def results(self) -> list[WriteResult]:
+        """The results as a list (built now if they were not yet)."""
+        built = self._built
+        if built is None:
+            built = []
+            for items, offset in self._parts:
+                if offset is None:  # results built already
+                    built.extend(items)
+                else:
+                    from_api = WriteResult.from_api
+                    built.extend([from_api(item, offset + i) for i, item in enumerate(items)])
+            self._built, self._parts = built, []
+        return built
+
+    @results.setter
+    def results(self, value: list[WriteResult]) -> None:
+        self._built, self._parts = value, []
+
+    def _items(self) -> Iterator[Mapping[str, Any] | WriteResult]:
+        """Each result as it is now: Zoho's item (not built yet) or the :class:`WriteResult`."""
+        if self._built is not None:
+            return iter(self._built)
+        return (item for items, _ in self._parts for item in items)
 
     def __getitem__(self, index: Any) -> Any:
         return self.results[index]
 
+    def __iter__(self) -> Iterator[WriteResult]:
+        return iter(self.results)
+
     def __len__(self) -> int:
-        return len(self.results)
+        if self._built is not None:
+            return len(self._built)
+        return sum(len(items) for items, _ in self._parts)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, WriteResults):
+            return NotImplemented
+        return self.results == other.results
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"WriteResults(results={self.results!r})"
 
     @property
     def succeeded(self) -> list[WriteResult]:
@@ -290,19 +389,38 @@ class WriteResults(Sequence[WriteResult]):
 
     @property
     def failed(self) -> list[WriteResult]:
-        """The results Zoho rejected."""
+        """The results Zoho rejected (none built when every record succeeded)."""
+        if self._built is None and all(_item_ok(item) for item in self._items()):
+            return []
         return [r for r in self.results if not r.ok]
 
     @property
     def ids(self) -> list[str | None]:
         """The record id of each result (None where the write failed)."""
-        return [r.id if r.ok else None for r in self.results]
+        return [_item_id(item) if _item_ok(item) else None for item in self._items()]
 
     def raise_for_failures(self) -> WriteResults:
         """Raise :class:`WriteFailedError` if any record failed; return self otherwise."""
-        if self.failed:
-            raise WriteFailedError(self.failed)
+        failed = self.failed
+        if failed:
+            raise WriteFailedError(failed)
         return self
+
+
+def _item_ok(item: Mapping[str, Any] | WriteResult) -> bool:
+    """:attr:`WriteResult.ok` of a result or of Zoho's item it would be built from."""
+    if isinstance(item, WriteResult):
+        return item.ok
+    return bool(item.get("status") == "success")
+
+
+def _item_id(item: Mapping[str, Any] | WriteResult) -> str | None:
+    """:attr:`WriteResult.id` of a result or of Zoho's item it would be built from."""
+    if isinstance(item, WriteResult):
+        return item.id
+    details = item.get("details")
+    value = details.get("id") if isinstance(details, Mapping) else None
+    return None if value is None else str(value)
 
 
 #: The former name of :class:`WriteResults`.

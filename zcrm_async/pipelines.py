@@ -231,12 +231,12 @@ async def _write_stream(
     _check_positive("workers", concurrency)
     if total is None and isinstance(records, Sized):
         total = len(records)
-    chunks: list[list[WriteResult]] = []
+    chunks: list[WriteResults] = []
 
     async def numbered() -> AsyncIterator[tuple[int, list[Mapping[str, Any]]]]:
         async with aclosing_iter(abatched(records, CHUNK_SIZE)) as batches:
             async for chunk in batches:
-                chunks.append([])
+                chunks.append(WriteResults())
                 yield len(chunks) - 1, chunk
 
     tracker = Progress(progress, total)
@@ -245,15 +245,13 @@ async def _write_stream(
     async def write(job: tuple[int, list[Mapping[str, Any]]]) -> None:
         number, chunk = job
         try:
-            outcomes = (await write_chunk(chunk)).results
+            outcomes = await write_chunk(chunk)
         except (AuthenticationError, PermissionDeniedError):
             raise
         except (APIError, TransportError, ResponseTooLargeError) as error:
-            outcomes = [WriteResult.from_error(error) for _ in chunk]
-        for position, outcome in enumerate(outcomes):
-            outcome.index = number * CHUNK_SIZE + position
+            outcomes = WriteResults([WriteResult.from_error(error) for _ in chunk])
         chunks[number] = outcomes
         tracker.advance(len(chunk))
 
     await pipeline(numbered(), write, workers=concurrency)
-    return WriteResults([outcome for chunk in chunks for outcome in chunk])
+    return WriteResults.join(chunks)  # each result's index: its record's place in the stream

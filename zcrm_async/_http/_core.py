@@ -58,6 +58,8 @@ class _Call:
     idempotent: bool
     max_retries: int
     started: float
+    #: ``options.json`` is still to be encoded into ``content`` (at the first attempt's slot).
+    encode: bool = False
     #: The caller reads the body (a download it streams itself).
     stream: bool = False
     #: Where a download's body goes (restarted from scratch when a retry happens).
@@ -181,11 +183,11 @@ class HttpCore:
         method = options.method.upper()
         headers = dict(options.headers) if options.headers else {}
         content = options.content
-        if options.json is not None and content is None and not options.data and not options.files:
-            # Encoded once, not per attempt; the bytes and header httpx's json= would give.
-            content = encode_json(options.json)
-            if not any(name.lower() == "content-type" for name in headers):
-                headers["Content-Type"] = "application/json"
+        encode = (
+            options.json is not None and content is None and not options.data and not options.files
+        )
+        if encode and not any(name.lower() == "content-type" for name in headers):
+            headers["Content-Type"] = "application/json"
         params = None
         if options.params is not None:
             # httpx sends None as "name=", which Zoho reads as a given (empty) value.
@@ -203,6 +205,7 @@ class HttpCore:
             if options.max_retries is None
             else options.max_retries,
             started=time.monotonic(),
+            encode=encode,
         )
         if self.hooks is not None:
             call.call_id = next(_call_ids)
@@ -276,6 +279,10 @@ class HttpCore:
 
     def _request(self, call: _Call, tokens: OAuthTokens | None) -> httpx.Request:
         options = call.options
+        if call.encode:
+            # Encoded once, when the first attempt holds its slot (a large write's bodies do
+            # not wait encoded in memory for their turn); the bytes httpx's json= would send.
+            call.content, call.encode = encode_json(options.json), False
         timeout = httpx.USE_CLIENT_DEFAULT if options.timeout is CLIENT_DEFAULT else options.timeout
         request = self.http.build_request(
             call.method,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Final, TypeVar
 
 import anyio
 import attrs
@@ -248,11 +248,12 @@ class Manager:
         result per record in it, so no record's fate is hidden; if every chunk failed that way,
         the first error is raised instead.
         """
-        chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
-        results: list[list[WriteResult] | ZCRMError] = [[] for _ in chunks]
+        count = -(-len(items) // chunk_size)
+        results: list[WriteResults | ZCRMError] = [_NO_RESULTS] * count
 
         async def write(index: int) -> None:
-            chunk = chunks[index]
+            start = index * chunk_size
+            chunk = items[start : start + chunk_size]
             request = self._session.prepare(
                 method,
                 path,
@@ -263,36 +264,52 @@ class Manager:
             )
             try:
                 answer = await self._session.send(request)
-                results[index] = _write_results(answer, len(chunk), index * chunk_size, key)
+                results[index] = _write_results(answer, len(chunk), start, key)
             except _CHUNK_FAILURES as exc:  # an unreadable answer too
                 results[index] = exc
 
-        if len(chunks) == 1:  # the common case of a sync's chunk: no task group at all
+        if count == 1:  # the common case of a sync's chunk: no task group at all
             await write(0)
-        elif chunks:
+        elif count:
+            # A few workers take the chunks in turn, not a task per chunk: a chunk's request is
+            # built only when a worker is free for it, and twice as many workers as the client
+            # has slots keep a request ready for each slot that frees.
+            pending = iter(range(count))
+
+            async def worker() -> None:
+                for index in pending:
+                    await write(index)
+
+            workers = min(count, 2 * self._session.config.max_concurrency)
             async with anyio.create_task_group() as group:
-                for index in range(1, len(chunks)):
-                    group.start_soon(write, index)
-                await write(0)  # the first chunk in this task
+                for _ in range(1, workers):
+                    group.start_soon(worker)
+                await worker()  # one of them in this task
         errors = [r for r in results if isinstance(r, ZCRMError)]
-        if errors and len(errors) == len(chunks):
+        if errors and len(errors) == count:
             raise errors[0]
-        out: list[WriteResult] = []
-        for index, chunk_result in enumerate(results):
-            if isinstance(chunk_result, ZCRMError):
-                offset = index * chunk_size
-                out.extend(
-                    WriteResult.from_error(chunk_result, offset + i)
-                    for i in range(len(chunks[index]))
-                )
-            else:
-                out.extend(chunk_result)
-        return WriteResults(out)
+        return WriteResults.join(
+            _failed_chunk(r, index * chunk_size, min(chunk_size, len(items) - index * chunk_size))
+            if isinstance(r, ZCRMError)
+            else r
+            for index, r in enumerate(results)
+        )
 
 
-def _write_results(answer: Answer, expected: int, offset: int, key: str) -> list[WriteResult]:
+#: What a chunk has before its answer.
+_NO_RESULTS: Final = WriteResults()
+
+
+def _failed_chunk(error: ZCRMError, offset: int, size: int) -> WriteResults:
+    """An error result for each record of a chunk whose request failed as a whole."""
+    return WriteResults([WriteResult.from_error(error, offset + i) for i in range(size)])
+
+
+def _write_results(answer: Answer, expected: int, offset: int, key: str) -> WriteResults:
     body = answer.json()
     data = body.get(key) if isinstance(body, dict) else None
     if not isinstance(data, list) or len(data) != expected:
         raise unexpected(answer, f"expected {expected} per-record results, got {str(body)[:200]!r}")
-    return [WriteResult.from_api(item, offset + i) for i, item in enumerate(data)]
+    if all(type(item) is dict for item in data):  # as decoded: results built when read
+        return WriteResults.from_api(data, offset)
+    return WriteResults([WriteResult.from_api(item, offset + i) for i, item in enumerate(data)])

@@ -32,11 +32,14 @@ Build = Callable[[Sequence[Any]], dict[str, Any]]
 
 def _has_uploads(items: Sequence[Mapping[str, Any]]) -> bool:
     for item in items:
-        for value in item.values():
-            if type(value) is FileUpload or (
-                type(value) is list and any(type(v) is FileUpload for v in value)
-            ):
-                return True
+        values = item.values()
+        # The types of a record's values compared in C: a scan of 20,000 records is cheap.
+        if FileUpload in map(type, values):
+            return True
+        if list in map(type, values) and any(
+            type(v) is FileUpload for value in values if type(value) is list for v in value
+        ):
+            return True
     return False
 
 
