@@ -283,6 +283,7 @@ class WriteResults(Sequence[WriteResult]):
     """
 
     __slots__ = ("_built", "_parts")
+    __match_args__ = ("results",)
 
     def __init__(self, results: Iterable[WriteResult] | None = None) -> None:
         self._built: list[WriteResult] | None = [] if results is None else list(results)
