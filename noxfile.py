@@ -53,6 +53,7 @@ def bench(session: nox.Session) -> None:
         "bench_records.py",
         "bench_bulk_read.py",
         "bench_sync.py",
+        "bench_upsert.py",
         "bench_blocking.py",
         "bench_credits.py",
     ]

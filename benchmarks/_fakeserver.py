@@ -6,14 +6,14 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import zcrm_async as zc
 
-__all__ = ["FakeServer", "NullServer", "fake_config", "fake_server", "null_server"]
+__all__ = ["FakeServer", "NullServer", "fake_config", "fake_server", "lean_server", "null_server"]
 
 
 class FakeServer(NamedTuple):
@@ -66,15 +66,20 @@ def fake_server(*options: str) -> Iterator[FakeServer]:
 
 
 @contextmanager
-def null_server(latency: float) -> Iterator[NullServer]:
-    """Run ``_null_server.py LATENCY``; yield its URL once it listens."""
-    script = Path(__file__).with_name("_null_server.py")
-    with _child(str(script), str(latency)) as proc:
+def null_server(latency: float, script: str = "_null_server.py") -> Iterator[NullServer]:
+    """Run ``script LATENCY`` (a server of this folder); yield its URL once it listens."""
+    path = Path(__file__).with_name(script)
+    with _child(str(path), str(latency)) as proc:
         assert proc.stdout is not None
         found = re.search(r"serving at (\S+)", proc.stdout.readline())
         if found is None:
-            raise RuntimeError("the null server did not start")
+            raise RuntimeError(f"{script} did not start")
         yield NullServer(found.group(1), proc.pid)
+
+
+def lean_server(latency: float) -> AbstractContextManager[NullServer]:
+    """Run ``_lean_server.py LATENCY`` (answers writes per record, counts what it saw)."""
+    return null_server(latency, "_lean_server.py")
 
 
 def fake_config(url: str, **overrides: Any) -> zc.Config:

@@ -14,6 +14,8 @@ import asyncio
 import json
 import sys
 
+from _lean_server import RequestProtocol
+
 _ITEM = {
     "code": "SUCCESS",
     "duplicate_field": None,
@@ -37,7 +39,7 @@ def _answer(body: object, status: str = "200 OK") -> bytes:
     return head.encode() + b"\r\n\r\n" + data
 
 
-class _Protocol(asyncio.Protocol):
+class _Protocol(RequestProtocol):
     def __init__(self, port: int, latency: float) -> None:
         self.buffer = b""
         self.latency = latency
@@ -55,30 +57,14 @@ class _Protocol(asyncio.Protocol):
             {"users": [{"id": "1", "email": "patricia@example.com", "full_name": "P B"}]}
         )
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
-            head = self.buffer[:end].decode("latin-1")
-            length = 0
-            for line in head.split("\r\n")[1:]:
-                name, _, value = line.partition(":")
-                if name.strip().lower() == "content-length":
-                    length = int(value)
-            if len(self.buffer) < end + 4 + length:
-                return
-            self.buffer = self.buffer[end + 4 + length :]
-            path = head.split(" ", 2)[1]
-            if "/oauth/" in path:
-                self.transport.write(self.token)
-            elif "/users" in path:
-                self.transport.write(self.user)
-            else:
-                loop = asyncio.get_running_loop()
-                loop.call_later(self.latency, self.transport.write, self.upsert)
+    def handle(self, method: str, path: str, body: bytes) -> None:
+        if "/oauth/" in path:
+            self.transport.write(self.token)
+        elif "/users" in path:
+            self.transport.write(self.user)
+        else:
+            loop = asyncio.get_running_loop()
+            loop.call_later(self.latency, self.transport.write, self.upsert)
 
 
 async def _serve(latency: float) -> None:
