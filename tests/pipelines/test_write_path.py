@@ -142,3 +142,17 @@ async def test_a_failed_chunk_is_an_error_per_record_in_place(fake: FakeZohoCRM)
     assert [r.index for r in results.failed] == list(range(100, 200))
     assert {r.code for r in results.failed} == {"INTERNAL_ERROR"}
     assert results.ids[99] is not None and results.ids[200] is not None
+
+
+async def test_file_uploads_are_found_wherever_a_record_holds_them() -> None:
+    from types import MappingProxyType
+
+    from zcrm_async.managers._record_files import _has_uploads
+
+    upload = zc.FileUpload(b"x", filename="x.txt")
+    plain = [{"Last_Name": f"L{i}", "Tags": ["a", "b"], "N": i} for i in range(300)]
+    assert not _has_uploads(plain) and not _has_uploads([])
+    assert _has_uploads([*plain, {"File_Upload": upload}])
+    assert _has_uploads([*plain, {"Files": ["not a file", upload]}])
+    assert _has_uploads([MappingProxyType({"Image": upload})])
+    assert not _has_uploads([{"Nested": [{"File": upload}]}])  # Zoho reads only the top level

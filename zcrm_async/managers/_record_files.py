@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from itertools import chain
+from operator import methodcaller
 from pathlib import Path
 from typing import Any, Final, Unpack
 
@@ -31,16 +33,21 @@ Build = Callable[[Sequence[Any]], dict[str, Any]]
 
 
 def _has_uploads(items: Sequence[Mapping[str, Any]]) -> bool:
-    for item in items:
-        values = item.values()
-        # The types of a record's values compared in C: a scan of 20,000 records is cheap.
-        if FileUpload in map(type, values):
-            return True
-        if list in map(type, values) and any(
-            type(v) is FileUpload for value in values if type(value) is list for v in value
-        ):
-            return True
-    return False
+    """Whether a value of a record (or an item of a list value) is a :class:`FileUpload`.
+
+    The types of all values are gathered in C, in one pass: a write of 20,000 records checks
+    200,000 values before its first request.
+    """
+    kinds = set(map(type, chain.from_iterable(map(_values, items))))
+    if FileUpload in kinds:
+        return True
+    if list not in kinds:
+        return False
+    lists = [value for item in items for value in item.values() if type(value) is list]
+    return FileUpload in set(map(type, chain.from_iterable(lists)))
+
+
+_values: Final = methodcaller("values")
 
 
 class RecordFiles(Manager):
