@@ -8,7 +8,7 @@ shared by ``crm.records(module)`` and its external-id view.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from .._exceptions import InvalidArgumentError, InvalidArgumentTypeError
 from .._http._options import OPTION_NAMES, RequestOptionsDict
@@ -132,12 +132,18 @@ def read_filters(
     return params
 
 
+_DICT: Final = frozenset({dict})
+
+
 def record_items(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The records of a write as mappings (a :class:`Record` as its dict); a TypeError names
     the index of anything else."""
+    given = list(records)
+    if set(map(type, given)) <= _DICT:  # the common case: plain dicts, checked in C
+        return given
     items: list[Mapping[str, Any]] = []
-    for index, item in enumerate(records):
-        if type(item) is dict:  # the common case, without the slower ABC checks below
+    for index, item in enumerate(given):
+        if type(item) is dict:  # without the slower ABC checks below
             items.append(item)
         elif isinstance(item, Record):
             items.append(item.to_dict())
@@ -182,7 +188,8 @@ class RecordWriter(Manager):
     ) -> WriteResults:
         body_extra, request_options = split_write_options(options)
         build = records_body({**body_extra, **(extra or {})}, self.write_headers)
-        return await self._write_records(method, path, list(items), build, request_options)
+        items = items if type(items) is list else list(items)
+        return await self._write_records(method, path, items, build, request_options)
 
     async def _write_records(
         self,
