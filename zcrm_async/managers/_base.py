@@ -296,6 +296,7 @@ class Manager:
         )
 
 
+_DICT: Final = frozenset({dict})
 #: What a chunk has before its answer.
 _NO_RESULTS: Final = WriteResults()
 
@@ -310,6 +311,6 @@ def _write_results(answer: Answer, expected: int, offset: int, key: str) -> Writ
     data = body.get(key) if isinstance(body, dict) else None
     if not isinstance(data, list) or len(data) != expected:
         raise unexpected(answer, f"expected {expected} per-record results, got {str(body)[:200]!r}")
-    if all(type(item) is dict for item in data):  # as decoded: results built when read
+    if set(map(type, data)) <= _DICT:  # as decoded (checked in C): results built when read
         return WriteResults.from_api(data, offset)
     return WriteResults([WriteResult.from_api(item, offset + i) for i, item in enumerate(data)])
