@@ -174,6 +174,9 @@ class GcClock:
         self._started = 0.0
         gc.callbacks.append(self._callback)
 
+    def stop(self) -> None:
+        gc.callbacks.remove(self._callback)
+
     def _callback(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             self._started = time.perf_counter()
@@ -252,7 +255,7 @@ async def run(args: argparse.Namespace) -> tuple[list[Side], float]:
                     side.lost += args.records - seen["distinct"]
                     side.duplicated += seen["records"] - seen["distinct"]
                     side.failed += args.records - written
-            gc.callbacks.remove(clock._callback)
+            clock.stop()
     bound = math.ceil(args.records / CHUNK) * args.latency / args.limit
     return sides, bound
 
