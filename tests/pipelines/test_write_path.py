@@ -156,3 +156,19 @@ async def test_file_uploads_are_found_wherever_a_record_holds_them() -> None:
     assert _has_uploads([*plain, {"Files": ["not a file", upload]}])
     assert _has_uploads([MappingProxyType({"Image": upload})])
     assert not _has_uploads([{"Nested": [{"File": upload}]}])  # Zoho reads only the top level
+
+
+async def test_records_are_looked_through_only_while_a_file_upload_exists() -> None:
+    import gc
+
+    from zcrm_async.managers._files import LIVE_UPLOADS
+    from zcrm_async.managers._record_files import _has_uploads
+
+    gc.collect()
+    before = len(LIVE_UPLOADS)
+    upload = zc.FileUpload(bytearray(b"unhashable source"), filename="x.txt")
+    records = [{"Last_Name": "A", "File_Upload": upload}]
+    assert len(LIVE_UPLOADS) == before + 1 and _has_uploads(records)
+    del records, upload
+    gc.collect()
+    assert len(LIVE_UPLOADS) == before

@@ -8,6 +8,7 @@ import mimetypes
 import os
 import re
 import secrets
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ __all__ = [
     "Download",
     "FileSource",
     "FileUpload",
+    "LIVE_UPLOADS",
     "PathPart",
     "download_file",
     "open_download",
@@ -53,6 +55,10 @@ class _Readable(Protocol):
 #: A path (``str`` or ``os.PathLike``), the bytes themselves, or an object with ``read()``
 #: (sync or async) such as an open file or ``io.BytesIO``.
 FileSource = str | os.PathLike[str] | bytes | bytearray | memoryview | _Readable
+
+#: Every :class:`FileUpload` alive, by id: while there is none, no record can hold one and a
+#: write need not look through its records' values for files to upload.
+LIVE_UPLOADS: Final[weakref.WeakValueDictionary[int, FileUpload]] = weakref.WeakValueDictionary()
 
 
 def _unreadable(path: Path, exc: OSError) -> InvalidArgumentError:
@@ -369,3 +375,6 @@ class FileUpload:
 
     source: FileSource = attrs.field(repr=False)
     filename: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        LIVE_UPLOADS[id(self)] = self

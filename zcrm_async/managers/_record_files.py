@@ -21,7 +21,7 @@ from .._models import WriteResult, WriteResults
 from ._base import Manager
 from ._checks import check_id
 from ._common import version_tuple
-from ._files import Download, FileUpload, download_file, open_download
+from ._files import LIVE_UPLOADS, Download, FileUpload, download_file, open_download
 from ._versions import require_version
 
 __all__ = ["FIELD_ATTACHMENTS_SINCE", "RecordFiles"]
@@ -35,9 +35,11 @@ Build = Callable[[Sequence[Any]], dict[str, Any]]
 def _has_uploads(items: Sequence[Mapping[str, Any]]) -> bool:
     """Whether a value of a record (or an item of a list value) is a :class:`FileUpload`.
 
-    The types of all values are gathered in C, in one pass: a write of 20,000 records checks
-    200,000 values before its first request.
+    None can be while no FileUpload exists. Otherwise the types of all values are gathered in
+    C, in one pass (a write of 20,000 records checks 200,000 values before its first request).
     """
+    if not LIVE_UPLOADS:
+        return False
     kinds = set(map(type, chain.from_iterable(map(_values, items))))
     if FileUpload in kinds:
         return True
