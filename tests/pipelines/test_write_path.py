@@ -172,3 +172,10 @@ async def test_records_are_looked_through_only_while_a_file_upload_exists() -> N
     del records, upload
     gc.collect()
     assert len(LIVE_UPLOADS) == before
+
+
+@pytest.mark.parametrize("bad", ["", "12a", "١٢٣", "1" * 31, None, 1.5, "12\n3"])
+async def test_an_update_refuses_a_bad_id_naming_its_record(crm: zc.ZohoCRM, bad: Any) -> None:
+    records = [{"id": "5725767000000524157"}, {"id": 42}, {"id": " 7 "}, {"id": bad}]
+    with pytest.raises(zc.InvalidArgumentError, match=r"records\[3\]\['id'\] .* is not a Zoho id"):
+        await crm.records("Leads").update(records)

@@ -43,7 +43,10 @@ def entity_items(items: Iterable[Mapping[str, Any] | Entity], what: str) -> list
 def require_ids(items: Sequence[Mapping[str, Any]], what: str) -> None:
     """Every item of an update names its ``id``."""
     for index, item in enumerate(items):
-        check_id(item.get("id"), f"{what}[{index}]['id']")
+        rid = item.get("id")
+        # A plain string of ASCII digits is accepted at once (no message built for each item).
+        if type(rid) is not str or not (len(rid) <= 30 and rid.isascii() and rid.isdigit()):
+            check_id(rid, f"{what}[{index}]['id']")
 
 
 def json_body(key: str) -> Callable[[Sequence[Any]], dict[str, Any]]:

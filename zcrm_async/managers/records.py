@@ -16,6 +16,7 @@ from ._base import CHUNK_SIZE, Session, empty_result
 from ._checks import MAX_FIELDS_PER_CALL, check_id, check_ids, check_module, fields_param
 from ._chunks import read_in_chunks
 from ._common import modified_since_header
+from ._entity_io import require_ids
 from ._fields import FieldSelection, select_fields
 from ._record_actions import RecordActions
 from ._record_admin import RecordAdministration
@@ -331,8 +332,7 @@ class RecordsManager(
             InvalidArgumentError: A record without a valid ``id`` (its index named).
         """
         items = record_items(records)
-        for index, item in enumerate(items):
-            check_id(item.get("id"), f"records[{index}]['id']")
+        require_ids(items, "records")
         return await self._write("PUT", self.module, items, options)
 
     async def upsert(
