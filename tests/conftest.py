@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 import zcrm_async as zc
 
@@ -22,6 +23,11 @@ from tests._external import pytest_runtest_makereport  # noqa: F401
 
 if TYPE_CHECKING:
     from zcrm_async.testing import FakeZohoCRM
+
+# Property tests check what is generated, not how fast: on a shared 2-core machine one example can
+# take seconds, which Hypothesis's default 200 ms deadline would report as a (flaky) failure.
+settings.register_profile("shared-machine", deadline=None)
+settings.load_profile("shared-machine")
 
 #: Every async test runs under each of these, unless it is marked ``backends(...)``.
 BACKENDS = ("asyncio", "trio")
