@@ -53,6 +53,10 @@ class RecordActions(Manager):
 
         Items carry ``id``, ``display_name``, ``type``, ``deleted_by`` and ``deleted_time``.
         ``modified_since`` sends ``If-Modified-Since``: only records deleted after it.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         if type not in ("all", "recycle", "permanent"):
             raise InvalidArgumentError(
@@ -107,6 +111,10 @@ class RecordActions(Manager):
         With ``ids`` the update happens now and per-record results come back (any number of
         ids, in calls of at most 500). With ``cvid`` (every record of a custom view, up to
         50,000) Zoho schedules a job: its id is returned, see :meth:`mass_update_status`.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         if not isinstance(values, Mapping) or not values:
             raise InvalidArgumentError(f"mass_update needs the field values to set, got {values!r}")
@@ -174,6 +182,10 @@ class RecordActions(Manager):
         with ``deal={...}`` (Deal_Name, Stage, Closing_Date), a Deal. Leads only.
 
         ``extra``: more keys of Zoho's convert object, sent as they are.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         if self.module != "Leads":
             raise InvalidArgumentError(f"only Leads can be converted, not {self.module} records")
@@ -223,6 +235,10 @@ class RecordActions(Manager):
 
         ``fields`` is required from v3, as for :meth:`list`; names are those of the related
         module (``"all"`` expands when the related list is named after its module).
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         path = self._related_path(record_id, related_list)
         selection = select_fields(

@@ -91,7 +91,8 @@ class RecordAdministration(Manager):
             notify: E-mail the new owner about it.
             related_modules: Related activities that change owner too, by module API name
                 (``"Tasks"``, ``"Calls"``, ``"Events"``) or as ``{"api_name", "id"}``.
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per record, in input order.
@@ -138,7 +139,8 @@ class RecordAdministration(Manager):
                 (``{"field": {"api_name": ..}, "comparator": .., "value": ..}``).
             territory_id: Only records of this territory.
             include_child: With ``territory_id``: its child territories' records too.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The job id: :meth:`mass_change_owner_status` or :meth:`wait_for_job` follow it.
@@ -164,7 +166,8 @@ class RecordAdministration(Manager):
 
         Args:
             job_id: The id :meth:`mass_change_owner` returned.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The job's status and counts (``total_count``, ``updated_count``...).
@@ -187,7 +190,8 @@ class RecordAdministration(Manager):
         Args:
             ids: The records.
             territories: The territories' ids (a deal takes one).
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per record, in input order.
@@ -205,7 +209,8 @@ class RecordAdministration(Manager):
         Args:
             ids: The records.
             territories: The territories' ids.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per record, in input order.
@@ -270,7 +275,8 @@ class RecordAdministration(Manager):
             cvid: Instead, every record of this custom view (up to 50,000), as a job.
             territory_id: With ``cvid``: only records of this territory.
             include_child: With ``territory_id``: its child territories' records too.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             With ``ids``, a result per record in input order; with ``cvid``, the job id
@@ -302,7 +308,8 @@ class RecordAdministration(Manager):
 
         Args:
             job_id: The id :meth:`mass_delete` returned.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The job's status and counts (``total_count``, ``deleted_count``...).
@@ -326,7 +333,8 @@ class RecordAdministration(Manager):
             master_id: The record that stays.
             duplicates: One or two duplicate records' ids.
             take: Field API name -> duplicate id whose value the master takes for it.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Zoho's result: ``SUCCESS``, or ``SCHEDULED`` with ``details["job_id"]`` for
@@ -371,7 +379,8 @@ class RecordAdministration(Manager):
         Args:
             master_id: The master record's id.
             job_id: The merge job (from :meth:`merge`); None: the record's latest merge.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The merge's job id, status, records and field sources.
@@ -420,7 +429,8 @@ class RecordAdministration(Manager):
             carry_over_tags: The modules whose new records keep the leads' tags.
             related_modules: Related activities carried over, by module API name.
             apply_assignment_threshold: Respect the owners' assignment thresholds.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The job id: :meth:`mass_convert_status` or :meth:`wait_for_job` follow it.
@@ -459,7 +469,8 @@ class RecordAdministration(Manager):
 
         Args:
             job_id: The id :meth:`mass_convert` returned.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The job's status and counts (``total_count``, ``converted_count``...).
@@ -484,7 +495,8 @@ class RecordAdministration(Manager):
             job_id: The job id the action returned.
             poll: How often and how long to poll (:class:`~zcrm_async.PollPolicy`; by default
                 from 2 s, growing, for at most an hour).
-            **options: Per-call options of each status call.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The finished job's status; check ``status.status`` and ``failed_count``.

@@ -44,7 +44,8 @@ class RecordExtras(Manager):
             record_id: The record's id.
             related_lists: Related list API names (``"Notes"``, ``"Contacts"``...); 20 per
                 call, more are counted in further calls.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The count by related list API name.
@@ -91,7 +92,8 @@ class RecordExtras(Manager):
         Args:
             record_id: The record's id.
             fields: The rich-text fields to read (every rich-text field of the record if None).
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`Record` holding ``id`` and the rich-text fields (HTML text).
@@ -125,7 +127,8 @@ class RecordExtras(Manager):
         Args:
             ids: The records' ids.
             fields: The rich-text fields to read (required when reading many records).
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             One :class:`Record` (``id`` and the fields) per record Zoho has, in the order of

@@ -67,7 +67,8 @@ class RecordFiles(Manager):
         Args:
             record_id: The record's id.
             attachment_id: The file's ``id`` in the field's value (not its ``File_Id__s``).
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             An async context manager giving a :class:`~zcrm_async.Download`.
@@ -96,7 +97,8 @@ class RecordFiles(Manager):
             attachment_id: The file's ``id`` in the field's value.
             path: The file to write, or a directory to write Zoho's file name into.
             overwrite: Replace an existing file (else :class:`FileExistsError`).
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The path written; a download that breaks off leaves no partial file.

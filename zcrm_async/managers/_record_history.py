@@ -56,7 +56,8 @@ class RecordHistory(Manager):
             filters: Zoho's filter criteria (a dict, sent as JSON, or the JSON text), e.g.
                 ``{"comparator": "equal", "field": {"api_name": "action"}, "value": "updated"}``.
             max_records: Stop after this many entries.
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`~zcrm_async.Pager` of :class:`~zcrm_async.TimelineEvent`.

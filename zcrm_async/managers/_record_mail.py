@@ -132,7 +132,8 @@ class RecordMail(Manager):
             in_reply_to: The ``message_id`` of a mail this one answers.
             attachments: Files to attach: ids from ``crm.files.upload`` or
                 :class:`~zcrm_async.FileUpload` objects (uploaded first).
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Zoho's result; ``details["message_id"]`` identifies the mail.
@@ -232,7 +233,8 @@ class RecordMail(Manager):
             type: Which e-mails (Zoho's ``type``, e.g. ``"sent_from_crm"``); None: all.
             owner_id: With ``type="user_emails"``: whose synced mailbox.
             max_records: Stop after this many e-mails.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`~zcrm_async.Pager` of :class:`~zcrm_async.EmailMessage`.
@@ -283,7 +285,8 @@ class RecordMail(Manager):
             message_id: The e-mail's ``message_id`` (from :meth:`emails` or a send result).
             type: As for :meth:`emails`.
             owner_id: As for :meth:`emails`.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The :class:`~zcrm_async.EmailMessage`.

@@ -56,6 +56,10 @@ class AttachmentsManager(Manager):
         **options: Unpack[RequestOptionsDict],
     ) -> Pager[Attachment]:
         """The record's attachments (``fields`` defaults to the usual ones from v7, where
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         Zoho requires them)."""
         param = fields_param(fields)
         if param is None and version_tuple(self._session.api_version) >= (7, 0):
@@ -111,6 +115,10 @@ class AttachmentsManager(Manager):
 
         An existing file is kept (:class:`FileExistsError`) unless ``overwrite=True``; see
         :meth:`Download.save`.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         aid = check_id(attachment_id, "attachment id")
         request = self._session.prepare("GET", f"{self._path}/{aid}", options)

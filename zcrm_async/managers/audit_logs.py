@@ -58,7 +58,8 @@ class AuditLogsManager(Manager):
             criteria: More conditions as a :class:`~zcrm_async.BulkCriteria` or Zoho's
                 criteria dict, e.g. ``BulkCriteria("done_by", "in", [user_id])``; joined with
                 the time range by ``and``.
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The job, ``Scheduled``; wait for it with :meth:`wait`.
@@ -85,7 +86,8 @@ class AuditLogsManager(Manager):
         """Every audit log export job of the org, newest first.
 
         Args:
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The jobs; empty when none was ever scheduled.
@@ -109,7 +111,8 @@ class AuditLogsManager(Manager):
 
         Args:
             job_id: The job's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The :class:`~zcrm_async.AuditLogExport`.
@@ -135,7 +138,8 @@ class AuditLogsManager(Manager):
         Args:
             job: The job or its id.
             poll: How often and how long to poll (:class:`~zcrm_async.PollPolicy`).
-            **options: Per-call options of each poll.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The ``Finished`` job, with its download links.
@@ -178,7 +182,8 @@ class AuditLogsManager(Manager):
             folder: An existing folder.
             overwrite: Replace existing files (else :class:`FileExistsError`).
             attempts: Tries per file; a download that breaks off starts again.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The paths written, in the order of the job's links.
@@ -216,7 +221,8 @@ class AuditLogsManager(Manager):
             criteria: As for :meth:`create_export`.
             poll: As for :meth:`wait`.
             overwrite: As for :meth:`download`.
-            **options: Per-call options of every call.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The paths written.

@@ -47,7 +47,8 @@ class BackupManager(Manager):
             rrule: An iCalendar recurrence, e.g. ``"FREQ=WEEKLY;INTERVAL=2;BYDAY=TH"`` (every
                 other Thursday) or ``"FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=16"``; None backs up
                 now.
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Zoho's result; ``.id`` is the backup's id.
@@ -73,7 +74,8 @@ class BackupManager(Manager):
         """The backup scheduled now: its ``status``, recurrence and next date.
 
         Args:
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The :class:`~zcrm_async.Backup`, or None when none is scheduled.
@@ -97,7 +99,8 @@ class BackupManager(Manager):
         Args:
             per_page: Entries per page, 1..200.
             max_records: Stop after this many entries.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`~zcrm_async.Pager` of :class:`~zcrm_async.BackupHistoryEntry`.
@@ -123,7 +126,8 @@ class BackupManager(Manager):
         """The download links of the latest completed backup.
 
         Args:
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The :class:`~zcrm_async.BackupUrls`, or None when no backup can be downloaded.
@@ -142,7 +146,8 @@ class BackupManager(Manager):
 
         Args:
             backup_id: The backup's id (from :meth:`schedule` or :meth:`status`).
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Zoho's result.
@@ -172,7 +177,8 @@ class BackupManager(Manager):
             urls: The links to download (from :meth:`urls`; fetched when None).
             overwrite: Replace existing files (else :class:`FileExistsError`).
             attempts: Tries per file; a download that breaks off starts again.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The paths written.

@@ -29,7 +29,8 @@ class ContactRolesManager(Manager):
         """Every contact role.
 
         Args:
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The roles, in Zoho's order (by ``sequence_number``).
@@ -41,7 +42,8 @@ class ContactRolesManager(Manager):
 
         Args:
             role_id: The role's id.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The :class:`~zcrm_async.ContactRole`.
@@ -62,7 +64,8 @@ class ContactRolesManager(Manager):
 
         Args:
             roles: Dicts or :class:`~zcrm_async.ContactRole` objects.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             One result per role, in input order (``.id`` the new role's id).
@@ -81,7 +84,8 @@ class ContactRolesManager(Manager):
 
         Args:
             roles: Dicts or :class:`~zcrm_async.ContactRole` objects with ``id``.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             One result per role, in input order.
@@ -103,7 +107,8 @@ class ContactRolesManager(Manager):
 
         Args:
             ids: The roles' ids.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             One result per id, in input order.

@@ -65,7 +65,8 @@ class CurrenciesManager(Collection):
         """Every currency of the org, the base currency among them.
 
         Args:
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The currencies; empty while multi-currency is not enabled.
@@ -77,7 +78,8 @@ class CurrenciesManager(Collection):
 
         Args:
             currency_id: The currency's Zoho id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The currency.
@@ -93,7 +95,8 @@ class CurrenciesManager(Collection):
         """The base (home) currency: every amount's reference, its exchange rate 1.
 
         Args:
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The currency whose ``is_base`` is true.
@@ -117,7 +120,8 @@ class CurrenciesManager(Collection):
         """The currencies Zoho supports, to pick ``iso_code`` values from.
 
         Args:
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Each currency with its ISO code, symbol and number format.
@@ -134,7 +138,8 @@ class CurrenciesManager(Collection):
             base_currency: The home currency: ``iso_code`` (e.g. ``"USD"``), ``name``,
                 ``symbol`` and optionally ``format`` (``decimal_separator``,
                 ``thousand_separator``, ``decimal_places``).
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Zoho's result; ``result.id`` is the new currency's id.
@@ -158,7 +163,8 @@ class CurrenciesManager(Collection):
 
         Args:
             changes: The keys to change.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Zoho's result for the base currency.
@@ -180,7 +186,8 @@ class CurrenciesManager(Collection):
         Args:
             currencies: Each with ``iso_code``, ``exchange_rate`` (units of it per unit of the
                 base currency) and optionally ``name``, ``symbol``, ``format``.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per currency, in input order (the new ids in ``results.ids``); a
@@ -198,7 +205,8 @@ class CurrenciesManager(Collection):
 
         Args:
             currencies: Each names its ``id`` and the keys to change.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per currency, in input order.
@@ -219,7 +227,8 @@ class CurrenciesManager(Collection):
         Args:
             currency_id: The currency's id.
             exchange_rate: Units of this currency per unit of the base currency.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Zoho's result for the currency.

@@ -121,7 +121,8 @@ class ExternalRecords(RecordWriter):
             fields: The field API names to read (all of them if None).
             converted: As for :meth:`RecordsManager.list`.
             approved: As for :meth:`RecordsManager.list`.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The :class:`~zcrm_async.Record` (its Zoho ``id`` included).
@@ -240,7 +241,8 @@ class ExternalRecords(RecordWriter):
         Args:
             values: The external values.
             wf_trigger: Run the workflow rules of deletions.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             One result per value, in input order.
@@ -287,7 +289,8 @@ class ExternalRecords(RecordWriter):
             related_list: The related list's API name (``Notes``, ``Contacts``...).
             fields: As for :meth:`RecordsManager.related` (required from API v3 on).
             per_page: Records per page, 1..200.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`~zcrm_async.Pager` of the related :class:`~zcrm_async.Record`.
@@ -325,7 +328,8 @@ class ExternalRecords(RecordWriter):
             items: The related records: Zoho ids, or (with ``related_field``) their external
                 values; or dicts with ``id`` (or the external field) and relation fields.
             related_field: The related module's external field naming ``items``.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             One result per related record, in input order.
@@ -359,7 +363,8 @@ class ExternalRecords(RecordWriter):
             related: The related records' Zoho ids, or (with ``related_field``) their external
                 values.
             related_field: The related module's external field naming ``related``.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             One result per related record, in input order.

@@ -72,7 +72,8 @@ class FilesManager(Manager):
             files: A path, bytes, a file object or a :class:`~zcrm_async.FileUpload` (to name
                 the file), or a list of them.
             inline: Upload images to show inline in e-mails and rich text (``type=inline``).
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             One result per file, in input order; ``.id`` is the encrypted file id and
@@ -111,7 +112,8 @@ class FilesManager(Manager):
 
         Args:
             file_id: The encrypted id an upload answered.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             An async context manager giving a :class:`~zcrm_async.Download`.
@@ -139,7 +141,8 @@ class FilesManager(Manager):
             file_id: The encrypted id an upload answered.
             path: The file to write, or a directory to write Zoho's file name into.
             overwrite: Replace an existing file (else :class:`FileExistsError`).
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The path written. A download that breaks off leaves no partial file.

@@ -65,7 +65,8 @@ class FunctionsManager(Manager):
             api_key: The function's API key (``zapikey``): the call is made with the key,
                 without the client's OAuth token, to the API domain of the configured data
                 centre (``data_center``, or ``api_base_url``). The key is never logged.
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The :class:`~zcrm_async.FunctionResult`, with the function's ``output`` (or the

@@ -33,7 +33,8 @@ class MailManager(Manager):
 
         Args:
             module: Only the templates of this module (an API name such as ``Leads``).
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The templates; empty when there are none.
@@ -53,7 +54,8 @@ class MailManager(Manager):
 
         Args:
             template_id: The template's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The :class:`~zcrm_async.EmailTemplate`.
@@ -81,7 +83,8 @@ class MailManager(Manager):
             category: Zoho's category filter, e.g. ``favorite`` or ``created_by_me``.
             sort_by: ``modified_time`` or ``name``.
             sort_order: ``"asc"`` or ``"desc"``.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The templates, without their bodies (see :meth:`inventory_template`).
@@ -107,7 +110,8 @@ class MailManager(Manager):
 
         Args:
             template_id: The template's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The :class:`~zcrm_async.InventoryTemplate`.
@@ -125,7 +129,8 @@ class MailManager(Manager):
 
         Args:
             user_id: Whose addresses (the current user's when None).
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The :class:`~zcrm_async.FromAddress` list; ``default`` marks the default one.

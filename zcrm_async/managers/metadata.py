@@ -41,6 +41,10 @@ class ModulesManager(Manager):
 
         On v5+ Zoho filters by ``status``; v2-v4 only report ``visible`` (``status="visible"``
         keeps visible modules, any other status the hidden ones).
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         if status is not None and status not in MODULE_STATUSES:
             raise InvalidArgumentError(

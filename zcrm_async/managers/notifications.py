@@ -120,7 +120,8 @@ class NotificationsManager(Manager):
             channel_id: Only this channel.
             module: Only the subscriptions to this module.
             per_page: Entries per page, 1..200.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`~zcrm_async.Pager` of :class:`~zcrm_async.NotificationChannel`.
@@ -209,7 +210,8 @@ class NotificationsManager(Manager):
         Args:
             channel_id: The channel's id.
             events: The events to remove, as for :meth:`enable`.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The result of the removal.
@@ -225,7 +227,8 @@ class NotificationsManager(Manager):
 
         Args:
             channel_ids: The channels' ids.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             One result per channel and module it watched; ``index`` is the channel's position
@@ -283,7 +286,8 @@ class NotificationsManager(Manager):
             renew_before: How long before the expiry Zoho reports a renewal starts.
             disable_on_exit: Disable the channel when the block exits (bounded: 10 s).
             return_affected_field_values: As for :meth:`enable`.
-            **options: The per-call options of every call it makes.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`ChannelKeepAlive` (``expiry``, ``renewals``, ``last_error``).

@@ -38,7 +38,8 @@ class PipelinesManager(Collection):
 
         Args:
             layout_id: The Deals layout's id.
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The pipelines (``pipeline.stages`` in order).
@@ -56,7 +57,8 @@ class PipelinesManager(Collection):
         Args:
             layout_id: The Deals layout's id.
             pipeline_id: The pipeline's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The pipeline.
@@ -80,7 +82,8 @@ class PipelinesManager(Collection):
             layout_id: The Deals layout's id.
             pipelines: Each with ``display_value`` (its name), ``default`` and ``maps``: the
                 stages, each ``{"display_value": <a Stage value>, "sequence_number": n}``.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per pipeline, in input order (the new ids in ``results.ids``).
@@ -102,7 +105,8 @@ class PipelinesManager(Collection):
             layout_id: The Deals layout's id.
             pipelines: Each names its ``id`` and the keys to change; ``maps`` replaces the
                 stages.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per pipeline, in input order.
@@ -126,7 +130,8 @@ class PipelinesManager(Collection):
             layout_id: The Deals layout's id.
             pipeline_id: The pipeline's id.
             permanent: Zoho's ``_delete.permanent`` flag.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Zoho's result for the pipeline.
@@ -162,7 +167,8 @@ class PipelinesManager(Collection):
             to_pipeline: The pipeline they move to.
             stages: Stage id in ``from_pipeline`` -> stage id in ``to_pipeline``, for every
                 stage that has deals.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Zoho's result; the transfer runs as a job (``result.details["job_id"]``).

@@ -49,7 +49,8 @@ class RecordLocksManager(Manager):
         Args:
             fields: The lock keys to read (Zoho's default set if None).
             per_page: Locks per page, 1..200.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`~zcrm_async.Pager` of :class:`~zcrm_async.RecordLock`.
@@ -63,7 +64,8 @@ class RecordLocksManager(Manager):
 
         Args:
             lock_id: The lock's id (``RecordLock.id``).
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The :class:`~zcrm_async.RecordLock`.
@@ -86,7 +88,8 @@ class RecordLocksManager(Manager):
 
         Args:
             reason: Why (shown to users who try to edit it), at most 255 characters.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The result; ``.id`` is the new lock's id. A record locked already gives a failed
@@ -105,7 +108,8 @@ class RecordLocksManager(Manager):
         Args:
             lock_id: The lock's id.
             reason: The new reason, at most 255 characters.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The result of the update.
@@ -123,7 +127,8 @@ class RecordLocksManager(Manager):
 
         Args:
             lock_id: The lock's id.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The result of the unlock.

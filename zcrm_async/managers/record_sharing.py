@@ -44,7 +44,8 @@ class RecordSharingManager(Manager):
 
         Args:
             user_id: Only this user's share.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             One :class:`~zcrm_async.RecordShare` per user (empty when the record is shared
@@ -58,7 +59,8 @@ class RecordSharingManager(Manager):
         """The users the record can be shared with.
 
         Args:
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The users, as :class:`~zcrm_async.User`.
@@ -85,7 +87,8 @@ class RecordSharingManager(Manager):
                 by id.
             share_related_records: Share the record's related records too (users by id).
             notify: E-mail the users about the share.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             One result per user, in input order.
@@ -111,7 +114,8 @@ class RecordSharingManager(Manager):
             permission: As for :meth:`share`.
             share_related_records: As for :meth:`share`.
             notify: As for :meth:`share`.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             One result per user, in input order.
@@ -122,7 +126,8 @@ class RecordSharingManager(Manager):
         """Stop sharing the record with every user it is shared with.
 
         Args:
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The result of the revoke.

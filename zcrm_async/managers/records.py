@@ -95,7 +95,8 @@ class RecordsManager(
             cvid: As for :meth:`list`.
             territory_id: As for :meth:`list`.
             include_child: As for :meth:`list`.
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The :class:`Record`.
@@ -161,7 +162,8 @@ class RecordsManager(
                 ``"both"``.
             territory_id: Only the records of this territory.
             include_child: With ``territory_id``, also those of its child territories.
-            **options: The per-call options; ``params={...}`` sends any other parameter.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`Pager` of :class:`Record`.
@@ -215,7 +217,8 @@ class RecordsManager(
         Args:
             ids: The record ids (repeats are read once).
             fields: As for :meth:`list` (required from API v3 on).
-            **options: The per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The records found, in the order of ``ids``; an id Zoho has no record for (deleted,
@@ -247,6 +250,10 @@ class RecordsManager(
 
         ``criteria`` is a :class:`Criteria` (values escaped for you) or a raw string, checked
         client-side (an unescaped parenthesis in a value, >10 conditions, bad operators).
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         if criteria is not None:
             from .._criteria import criteria_param

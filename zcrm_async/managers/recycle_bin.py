@@ -58,7 +58,8 @@ class RecycleBinManager(Collection):
             sort_by: ``deleted_time`` (Zoho's default), ``display_name`` or ``deleted_by``.
             sort_order: ``asc`` or ``desc`` (the default).
             per_page: Records per page, 1..200.
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`Pager` of recycle bin records.
@@ -88,7 +89,8 @@ class RecycleBinManager(Collection):
 
         Args:
             record_id: The deleted record's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The recycle bin entry.
@@ -109,7 +111,8 @@ class RecycleBinManager(Collection):
 
         Args:
             ids: The deleted records' ids.
-            **options: Per-call options of each call.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per record, in input order.
@@ -139,7 +142,8 @@ class RecycleBinManager(Collection):
 
         Args:
             ids: The deleted records' ids (any number, 100 per call).
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per record, in input order.
@@ -150,7 +154,8 @@ class RecycleBinManager(Collection):
         """Purge every record in the recycle bin (admins only; irreversible).
 
         Args:
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Zoho's result (``SUCCESS``, or scheduled as a job beyond 1,000 records).

@@ -66,7 +66,8 @@ class TerritoriesManager(Collection):
                 ``{"field": {"api_name": "name"}, "comparator": "equal", "value": "EMEA"}``.
             include: Zoho's ``include`` parameter, sent as given.
             per_page: Territories per page, 1..200.
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`Pager` of territories.
@@ -89,7 +90,8 @@ class TerritoriesManager(Collection):
 
         Args:
             territory_id: The territory's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The territory.
@@ -115,7 +117,8 @@ class TerritoriesManager(Collection):
             territory_id: The parent territory's id.
             filters: A criteria object, as for :meth:`list`.
             per_page: Territories per page, 1..200.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`Pager` of territories.
@@ -134,7 +137,8 @@ class TerritoriesManager(Collection):
                 optionally ``manager`` (``{"id": user}``), ``permission_type``
                 (``read_only`` or ``read_write_delete``), ``description`` and the rule
                 criteria (``account_rule_criteria``...).
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per territory, in input order (the new ids in ``results.ids``).
@@ -148,7 +152,8 @@ class TerritoriesManager(Collection):
 
         Args:
             territories: The changes, each with the territory's ``id``.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per territory, in input order.
@@ -170,7 +175,8 @@ class TerritoriesManager(Collection):
         Args:
             ids: The territories' ids.
             delete_previous_forecasts: Also delete their past forecasts.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per id, in input order.
@@ -189,7 +195,8 @@ class TerritoriesManager(Collection):
         Args:
             moves: Territory id to delete -> territory id that takes over its records.
             delete_previous_forecasts: Also delete their past forecasts.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per deleted territory, in the order of ``moves``.
@@ -219,7 +226,8 @@ class TerritoriesManager(Collection):
         """How many users each territory has.
 
         Args:
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Territory id -> number of users.
@@ -239,7 +247,8 @@ class TerritoriesManager(Collection):
 
         Args:
             ids: Only these territories.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The territories; ``deleted_time`` and ``deleted_by`` are in ``.data``.
@@ -259,7 +268,8 @@ class TerritoriesManager(Collection):
 
         Args:
             territory_id: The territory's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The users (none: an empty list).
@@ -275,7 +285,8 @@ class TerritoriesManager(Collection):
         Args:
             territory_id: The territory's id.
             user_id: The user's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The user.
@@ -298,7 +309,8 @@ class TerritoriesManager(Collection):
         Args:
             territory_id: The territory's id.
             user_ids: The users' ids.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per user, in input order.
@@ -329,7 +341,8 @@ class TerritoriesManager(Collection):
         Args:
             territory_id: The territory's id.
             user_ids: The users' ids.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per user, in input order.
@@ -346,7 +359,8 @@ class TerritoriesManager(Collection):
 
         Args:
             user_id: The user's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The territories (none: an empty list).
@@ -362,7 +376,8 @@ class TerritoriesManager(Collection):
         Args:
             user_id: The user's id.
             territory_id: The territory's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The territory.
@@ -385,7 +400,8 @@ class TerritoriesManager(Collection):
         Args:
             user_id: The user's id.
             territory_ids: The territories' ids.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per territory, in input order.
@@ -411,7 +427,8 @@ class TerritoriesManager(Collection):
         Args:
             user_id: The user's id.
             territory_ids: The territories' ids.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per territory, in input order.

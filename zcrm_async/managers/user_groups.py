@@ -59,7 +59,8 @@ class UserGroupsManager(Collection):
             filters: A criteria object on group keys, as for ``crm.territories.list``.
             include: Zoho's ``include`` parameter (e.g. ``"sources"``), sent as given.
             per_page: Groups per page, 1..200.
-            **options: Per-call options (``timeout``, ``max_retries``, ``headers``, ``params``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`Pager` of user groups.
@@ -77,7 +78,8 @@ class UserGroupsManager(Collection):
 
         Args:
             group_id: The group's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The group.
@@ -97,7 +99,8 @@ class UserGroupsManager(Collection):
             groups: Each with ``name``, ``description`` and ``sources``: members as
                 ``{"type": "users"|"roles"|"territories", "source": {"id": ..}}`` (roles and
                 territories may add ``"subordinates"``/``"sub_territories": True``).
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per group, in input order (the new ids in ``results.ids``).
@@ -115,7 +118,8 @@ class UserGroupsManager(Collection):
 
         Args:
             groups: The changes, each with the group's ``id``.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A result per group, in input order.
@@ -130,7 +134,8 @@ class UserGroupsManager(Collection):
 
         Args:
             group_id: The group's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Zoho's result; for a scheduled deletion ``result.details["job_id"]``, whose
@@ -145,7 +150,8 @@ class UserGroupsManager(Collection):
 
         Args:
             job_id: The job id :meth:`delete` returned.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             The job's status (``status.done`` once finished).
@@ -178,7 +184,8 @@ class UserGroupsManager(Collection):
             type: Only members of this kind: ``users``, ``roles`` or ``territories``.
             user_type: Zoho's ``user_type`` filter, sent as given.
             per_page: Members per page, 1..200.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`Pager` of ``{"type", "source": {"id", "name"}, ...}`` dicts.
@@ -199,7 +206,8 @@ class UserGroupsManager(Collection):
 
         Args:
             group_id: The group's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             ``{"users": {"active", "inactive", "deleted"}, "roles": n, "territories": n,
@@ -221,7 +229,8 @@ class UserGroupsManager(Collection):
 
         Args:
             group_id: The group's id.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             ``{"type", "resource": {"id", "name"}, "detail": {...}}`` dicts (none: empty).
@@ -235,7 +244,8 @@ class UserGroupsManager(Collection):
         """How many users each group reaches (members of its roles and territories included).
 
         Args:
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Group id -> number of users.
@@ -256,7 +266,8 @@ class UserGroupsManager(Collection):
         Args:
             group_id: The group's id.
             group_by: The user key to count by.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             Value of ``group_by`` -> number of users.
@@ -286,7 +297,8 @@ class UserGroupsManager(Collection):
             user_id: The user's id.
             include: Zoho's ``include`` parameter, sent as given.
             per_page: Groups per page, 1..200.
-            **options: Per-call options.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
             A :class:`Pager` of user groups.

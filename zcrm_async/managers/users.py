@@ -90,6 +90,10 @@ class UsersManager(Manager):
         """Add users; each needs ``email``, ``last_name``, ``role`` and ``profile`` (ids).
 
         Per-user outcomes come back in input order (the new ids in ``result.ids``).
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         items = entity_items(users, "users")
         return await self._write_chunks(
