@@ -214,6 +214,10 @@ class ZohoCRM:
         of this one's: ``headers``/``params`` merged, ``timeout``/``max_retries`` replaced).
 
         Views are cheap and need no closing; closing one leaves the client open.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         if user_email is not None and (not isinstance(user_email, str) or "@" not in user_email):
             raise InvalidArgumentError(f"user_email must be an e-mail address, got {user_email!r}")
@@ -230,6 +234,10 @@ class ZohoCRM:
 
     def with_options(self, **options: Unpack[RequestOptionsDict]) -> ZohoCRM:
         """A view whose every call uses these options (``timeout=``, ``max_retries=``,
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         ``headers=``, ``params=``), e.g. ``crm.with_options(timeout=5).records("Leads")``."""
         return self.copy(**options)
 
@@ -403,6 +411,10 @@ class ZohoCRM:
         Paged with LIMIT/OFFSET (2,000 rows per call, 100,000 in all on v7+; 200 and 10,000
         before); a LIMIT/OFFSET in ``query`` is the window to read. Escape values with
         :func:`zcrm_async.coql_value`.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         from .managers.coql import CoqlQuery
 
