@@ -93,6 +93,10 @@ class BulkManager(Manager):
         ``Account_Name.Account_Name`` allowed). ``criteria``: a :class:`BulkCriteria` or Zoho's
         criteria dict. ``page`` (1-based, 200,000 records each) or ``page_token`` (from the
         previous page's result), never both. ``file_type="ics"`` only for Events, without fields.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         query: dict[str, Any] = {"module": {"api_name": check_module(module)}}
         if file_type not in FILE_TYPES:
@@ -149,6 +153,10 @@ class BulkManager(Manager):
 
         A bulk read job ending in ``FAILURE`` or a write job in ``FAILED`` raises
         :class:`BulkJobFailedError`; ``poll.timeout`` elapsed raises :class:`BulkJobTimeoutError`.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         policy = poll or PollPolicy()
         fetch: Callable[[], Awaitable[BulkReadJob | BulkWriteJob]]
@@ -186,6 +194,10 @@ class BulkManager(Manager):
 
         A broken download is started again from scratch, up to ``attempts`` tries in all.
         Read the rows with :func:`~zcrm_async.bulk.iter_zip_csv`.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         if job.result is None or not job.result.download_url:
             raise InvalidArgumentError(
@@ -225,6 +237,10 @@ class BulkManager(Manager):
         created from ``next_page_token`` while ``more_records`` is true. ``progress(done, total,
         rate)``: ``total`` is known once the last page's job has finished. Values are Zoho's CSV
         text (empty string for an empty field). Use ``contextlib.aclosing`` to stop early.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         job = await self.create_read_job(
             module,
@@ -297,6 +313,10 @@ class BulkManager(Manager):
         """Upload a ZIP (holding CSV files) to the data centre's file host; Zoho's ``file_id``.
 
         Sends ``feature: bulk-write`` and ``X-CRM-ORG: <zgid>`` (the org's, fetched once).
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         zgid = await self.zgid(**options)
         host = self._session.config.resolved_upload_url
@@ -324,6 +344,10 @@ class BulkManager(Manager):
         ``find_by`` (a unique field or ``id``) is mandatory for ``update`` and ``upsert``.
         ``field_mappings``: Zoho's ``[{"api_name": ..., "index": column}, ...]`` (None: Zoho
         maps the CSV header's names itself).
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         settings = WriteOptions.check(operation, find_by, ignore_empty, callback_url)
         resource: dict[str, Any] = {
@@ -369,6 +393,10 @@ class BulkManager(Manager):
 
         ``first_index`` numbers the rows (their position in the caller's input);
         ``expected_rows``: rows missing from the result are reported ``unprocessed``.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         from ._write import parse_write_result
 
@@ -415,6 +443,10 @@ class BulkManager(Manager):
         Rows Zoho rejects are reported per row (``result.failed``), never raised. A job Zoho
         fails raises :class:`BulkJobFailedError` (with ``completed``: the jobs done before it).
         The job creation is never retried blindly, so no row is written twice.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
         """
         settings = WriteOptions.check(operation, find_by, ignore_empty, callback_url)
         check_module(module)
