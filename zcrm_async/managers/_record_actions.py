@@ -52,11 +52,20 @@ class RecordActions(Manager):
         """Deleted records (``all``, in the ``recycle`` bin, or ``permanent``ly deleted).
 
         Items carry ``id``, ``display_name``, ``type``, ``deleted_by`` and ``deleted_time``.
-        ``modified_since`` sends ``If-Modified-Since``: only records deleted after it.
 
         Args:
+            type: ``"all"``, ``"recycle"`` (still in the recycle bin) or ``"permanent"``.
+            per_page: Records per page, 1..200.
+            max_records: Stop after this many records (all if None).
+            modified_since: Sent as ``If-Modified-Since``: only records deleted after it.
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            A :class:`Pager` of the deleted records.
+
+        Raises:
+            InvalidArgumentError: ``type`` is not one of the three values.
         """
         if type not in ("all", "recycle", "permanent"):
             raise InvalidArgumentError(
@@ -113,8 +122,23 @@ class RecordActions(Manager):
         50,000) Zoho schedules a job: its id is returned, see :meth:`mass_update_status`.
 
         Args:
+            values: The field API names and the values to set on every record.
+            ids: The records to update now (give ``ids`` or ``cvid``, not both).
+            cvid: The custom view whose records Zoho updates in a scheduled job.
+            territory_id: With ``cvid``: only the view's records of this territory.
+            include_child: With ``territory_id``: include the territories below it.
+            over_write: For multi-select fields, replace the values (True) instead of adding
+                to them.
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            With ``ids``: the :class:`WriteResults`, one per id in input order. With ``cvid``: the
+            scheduled job's id.
+
+        Raises:
+            InvalidArgumentError: No values, both or neither of ``ids`` and ``cvid``, or a bad id.
+            UnexpectedResponseError: Zoho scheduled the job but its answer names no job id.
         """
         if not isinstance(values, Mapping) or not values:
             raise InvalidArgumentError(f"mass_update needs the field values to set, got {values!r}")
@@ -148,7 +172,20 @@ class RecordActions(Manager):
     async def mass_update_status(
         self, job_id: str | int, **options: Unpack[RequestOptionsDict]
     ) -> MassUpdateStatus:
-        """Progress of a mass update scheduled with ``cvid``."""
+        """Progress of a mass update scheduled with ``cvid``.
+
+        Args:
+            job_id: The job id :meth:`mass_update` returned.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The job's status and its counts of updated, failed and not-found records.
+
+        Raises:
+            InvalidArgumentError: A job id that is not a Zoho id.
+            EmptyResultError: Zoho knows no such job.
+        """
         job = check_id(job_id, "mass update job id")
         answer = await self._session.answer(
             "GET", f"{self.module}/actions/mass_update", options, params={"job_id": job}
@@ -181,11 +218,27 @@ class RecordActions(Manager):
         """Convert a lead into a Contact, an Account (from Company, or ``account_id``) and,
         with ``deal={...}`` (Deal_Name, Stage, Closing_Date), a Deal. Leads only.
 
-        ``extra``: more keys of Zoho's convert object, sent as they are.
-
         Args:
+            lead_id: The lead to convert.
+            deal: The fields of a Deal to create with the conversion.
+            account_id: Associate the contact with this existing account instead of creating one.
+            contact_id: Merge into this existing contact instead of creating one.
+            assign_to: The id of the user who owns the new records.
+            overwrite: Whether the lead's values overwrite those of an existing account/contact.
+            notify_lead_owner: Whether Zoho e-mails the lead's owner.
+            notify_new_entity_owner: Whether Zoho e-mails the owner of the new records.
+            move_attachments_to: The module (``"Contacts"``, ``"Accounts"`` or ``"Deals"``) that
+                receives the lead's attachments.
+            extra: More keys of Zoho's convert object, sent as they are.
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The ids of the contact, account and deal the conversion made or used.
+
+        Raises:
+            InvalidArgumentError: The manager is not for ``Leads``, or an id is not a Zoho id.
+            UnexpectedResponseError: Zoho's answer holds no conversion result.
         """
         if self.module != "Leads":
             raise InvalidArgumentError(f"only Leads can be converted, not {self.module} records")
@@ -233,12 +286,23 @@ class RecordActions(Manager):
     ) -> Pager[Record]:
         """Records of ``related_list`` (its API name, e.g. ``Contacts`` of an Account).
 
-        ``fields`` is required from v3, as for :meth:`list`; names are those of the related
-        module (``"all"`` expands when the related list is named after its module).
-
         Args:
+            record_id: The record whose related records to read.
+            related_list: The related list's API name.
+            fields: The field API names to read; required from API v3 on, as for :meth:`list`.
+                Names are those of the related module (``"all"`` expands when the related list is
+                named after its module).
+            per_page: Records per page, 1..200.
+            max_records: Stop after this many records (all if None).
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            A :class:`Pager` of the related records.
+
+        Raises:
+            InvalidArgumentError: A bad id, related list name or field selection, before any
+                request.
         """
         path = self._related_path(record_id, related_list)
         selection = select_fields(
@@ -256,7 +320,21 @@ class RecordActions(Manager):
         items: Iterable[str | int | Mapping[str, Any]],
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResults:
-        """Relate records (ids, or dicts with ``id`` and relation fields such as a price)."""
+        """Relate records (ids, or dicts with ``id`` and relation fields such as a price).
+
+        Args:
+            record_id: The record to relate the others to.
+            related_list: The related list's API name.
+            items: The related records: ids, or dicts with ``id`` and the relation's fields.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per item, in input order.
+
+        Raises:
+            InvalidArgumentError: No items, or an item without a usable id.
+        """
         path = self._related_path(record_id, related_list)
         bodies = [_related_item(item, index) for index, item in enumerate(items)]
         if not bodies:
@@ -272,7 +350,21 @@ class RecordActions(Manager):
         items: Iterable[Mapping[str, Any]],
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResults:
-        """Change relation fields (each item a dict with the related ``id``)."""
+        """Change relation fields (each item a dict with the related ``id``).
+
+        Args:
+            record_id: The record the others are related to.
+            related_list: The related list's API name.
+            items: Dicts with the related record's ``id`` and the relation fields to change.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per item, in input order.
+
+        Raises:
+            InvalidArgumentError: An item that is not a dict with ``id`` and at least one field.
+        """
         listed = list(items)
         for index, item in enumerate(listed):
             if not isinstance(item, Mapping) or len(item) < 2:
@@ -289,7 +381,21 @@ class RecordActions(Manager):
         ids: Iterable[str | int] | str | int,
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResults:
-        """Unrelate records (their ids); the records themselves are kept."""
+        """Unrelate records (their ids); the records themselves are kept.
+
+        Args:
+            record_id: The record the others are related to.
+            related_list: The related list's API name.
+            ids: The related records' ids (one or many).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per id, in input order.
+
+        Raises:
+            InvalidArgumentError: An id that is not a Zoho id.
+        """
         path = self._related_path(record_id, related_list)
         id_list = check_ids(ids, "related record id")
         if len(id_list) == 1:
@@ -326,7 +432,24 @@ class RecordActions(Manager):
         restrict_triggers: Sequence[str] | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResult:
-        """Set the record's photo (a path, bytes or file object; at most 10 MB)."""
+        """Set the record's photo (a path, bytes or file object; at most 10 MB).
+
+        Args:
+            record_id: The record.
+            file: The image: a path, bytes or a binary file object.
+            filename: The name Zoho stores (taken from the path if None).
+            restrict_triggers: Automation Zoho must not run for this change (e.g.
+                ``["workflow"]``).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's result for the upload.
+
+        Raises:
+            InvalidArgumentError: A bad id, or a file that is missing or too large.
+            UnexpectedResponseError: Zoho's answer holds no result.
+        """
         rid = check_id(record_id)
         from ._files import read_upload
 
@@ -346,7 +469,20 @@ class RecordActions(Manager):
     async def download_photo(
         self, record_id: str | int, **options: Unpack[RequestOptionsDict]
     ) -> bytes:
-        """The record's photo; :class:`EmptyResultError` if it has none."""
+        """The record's photo.
+
+        Args:
+            record_id: The record.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The image's bytes.
+
+        Raises:
+            EmptyResultError: The record has no photo.
+            InvalidArgumentError: A bad id, before any request.
+        """
         rid = check_id(record_id)
         answer = await self._session.answer("GET", f"{self.module}/{rid}/photo", options)
         if answer.status_code == 204 or not answer.response.content:
@@ -356,20 +492,53 @@ class RecordActions(Manager):
     async def delete_photo(
         self, record_id: str | int, **options: Unpack[RequestOptionsDict]
     ) -> WriteResult:
-        """Remove the record's photo."""
+        """Remove the record's photo.
+
+        Args:
+            record_id: The record.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's result for the deletion.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+            UnexpectedResponseError: Zoho's answer holds no result.
+        """
         rid = check_id(record_id)
         return single_result(
             await self._session.answer("DELETE", f"{self.module}/{rid}/photo", options)
         )
 
     def attachments(self, record_id: str | int) -> AttachmentsManager:
-        """The attachments of one record."""
+        """The attachments of one record.
+
+        Args:
+            record_id: The record.
+
+        Returns:
+            An :class:`~zcrm_async.managers.attachments.AttachmentsManager` for the record.
+
+        Raises:
+            InvalidArgumentError: A bad id.
+        """
         from .attachments import AttachmentsManager
 
         return AttachmentsManager(self._session, self.module, check_id(record_id))
 
     def notes(self, record_id: str | int) -> NotesManager:
-        """The notes of one record (created notes get it as parent)."""
+        """The notes of one record (created notes get it as parent).
+
+        Args:
+            record_id: The record.
+
+        Returns:
+            A :class:`~zcrm_async.managers.notes.NotesManager` for the record's notes.
+
+        Raises:
+            InvalidArgumentError: A bad id.
+        """
         from .notes import NotesManager
 
         return NotesManager(self._session, (self.module, check_id(record_id)))
@@ -384,7 +553,22 @@ class RecordActions(Manager):
         over_write: bool | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResults:
-        """Tag records (at most 10 tags per call; new names become module tags)."""
+        """Tag records (at most 10 tags per call; new names become module tags).
+
+        Args:
+            ids: The records to tag (one id or many).
+            tags: Tag names, or :class:`Tag` objects or dicts with ``id`` and/or ``name``; a single
+                name is fine.
+            over_write: Replace the records' tags instead of adding to them.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per record, in input order.
+
+        Raises:
+            InvalidArgumentError: No tags, more than 10, or a bad id.
+        """
         return await self._tag_records("add_tags", ids, tags, over_write, options)
 
     async def remove_tags(
@@ -393,7 +577,20 @@ class RecordActions(Manager):
         tags: Iterable[TagSpec] | str,
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResults:
-        """Remove tags from records."""
+        """Remove tags from records.
+
+        Args:
+            ids: The records (one id or many).
+            tags: The tag names (or dicts with ``name``) to remove.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per record, in input order.
+
+        Raises:
+            InvalidArgumentError: No tags, more than 10, or a bad id.
+        """
         return await self._tag_records("remove_tags", ids, tags, None, options)
 
     async def _tag_records(
@@ -414,7 +611,21 @@ class RecordActions(Manager):
     async def blueprint(
         self, record_id: str | int, **options: Unpack[RequestOptionsDict]
     ) -> dict[str, Any]:
-        """The record's blueprint: ``process_info`` and the ``transitions`` open to it now."""
+        """The record's blueprint: ``process_info`` and the ``transitions`` open to it now.
+
+        Args:
+            record_id: The record.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's ``blueprint`` object: ``process_info`` and ``transitions`` (each with its id and
+            the fields it asks for).
+
+        Raises:
+            EmptyResultError: No blueprint applies to the record.
+            InvalidArgumentError: A bad id, before any request.
+        """
         rid = check_id(record_id)
         answer = await self._session.answer(
             "GET", f"{self.module}/{rid}/actions/blueprint", options
@@ -432,7 +643,22 @@ class RecordActions(Manager):
         data: Mapping[str, Any] | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResult:
-        """Move the record through a transition, with the fields it asks for in ``data``."""
+        """Move the record through a transition, with the fields it asks for in ``data``.
+
+        Args:
+            record_id: The record.
+            transition_id: The transition's id (from :meth:`blueprint`).
+            data: The fields the transition asks for (none if None).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's result for the transition.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+            UnexpectedResponseError: Zoho's answer holds no result.
+        """
         rid = check_id(record_id)
         item: dict[str, Any] = {"transition_id": check_id(transition_id, "transition id")}
         item["data"] = dict(data or {})

@@ -249,11 +249,26 @@ class RecordsManager(
         """Records matching exactly one of ``criteria``, ``email``, ``phone`` or ``word``.
 
         ``criteria`` is a :class:`Criteria` (values escaped for you) or a raw string, checked
-        client-side (an unescaped parenthesis in a value, >10 conditions, bad operators).
+        client-side (an unescaped parenthesis in a value, more than 10 conditions, bad operators).
 
         Args:
+            criteria: A :class:`Criteria` or a raw criteria string such as
+                ``"(Last_Name:equals:Smith)"``.
+            email: Search every e-mail field for this address.
+            phone: Search every phone field for this number.
+            word: Search the module's text fields for this word.
+            fields: The field API names to read (``"all"`` for every field); optional here.
+            per_page: Records per page, 1..200.
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            A :class:`Pager` of the matching records: ``await`` it for the first page, ``async for``
+            for every record. Zoho returns at most 2,000 records for one search.
+
+        Raises:
+            InvalidArgumentError: None or more than one of ``criteria``, ``email``, ``phone``,
+                ``word`` given, or a malformed criteria; raised before any request.
         """
         if criteria is not None:
             from .._criteria import criteria_param
@@ -288,7 +303,20 @@ class RecordsManager(
         cvid: str | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> int:
-        """The number of records (optionally matching ``criteria`` or in a custom view)."""
+        """The number of records (optionally matching ``criteria`` or in a custom view).
+
+        Args:
+            criteria: Count only the records matching it (a :class:`Criteria` or a raw string).
+            cvid: Count only the records of this custom view.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The count; 0 when Zoho answers without one.
+
+        Raises:
+            InvalidArgumentError: A malformed criteria, before any request.
+        """
         if criteria is not None:
             from .._criteria import criteria_param
 
@@ -378,7 +406,23 @@ class RecordsManager(
         wf_trigger: bool = True,
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResults:
-        """Delete records by id, 100 per call; per-record outcomes in input order."""
+        """Delete records by id, 100 per call; per-record outcomes in input order.
+
+        Deleted records go to the recycle bin (see :meth:`deleted`).
+
+        Args:
+            ids: The ids of the records to delete (any number).
+            wf_trigger: Whether Zoho runs the module's workflow rules for the deletion.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per id, in input order; call
+            :meth:`WriteResults.raise_for_failures` to turn failures into an error.
+
+        Raises:
+            InvalidArgumentError: An id that is not a Zoho id, before any request.
+        """
         id_list = [check_id(i) for i in ids]
         flag = str(wf_trigger).lower()
         return await self._write_chunks(
