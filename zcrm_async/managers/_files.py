@@ -159,15 +159,31 @@ class Download:
         return int(value) if value and value.isdigit() else None
 
     def iter_bytes(self, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
-        """The body, at most ``chunk_size`` bytes at a time."""
+        """The body, at most ``chunk_size`` bytes at a time.
+
+        Args:
+            chunk_size: The largest piece to yield, in bytes.
+
+        Returns:
+            An async iterator of the body's bytes, read from the network as it is consumed.
+        """
         return self._response.aiter_bytes(chunk_size)
 
     async def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the body to ``path`` (into it, under :attr:`filename`, if it is a directory).
 
-        An existing file is kept (:class:`FileExistsError`) unless ``overwrite=True``. The
-        body goes to a temporary file beside the target, renamed into place once complete:
+        The body goes to a temporary file beside the target, renamed into place once complete:
         a download that breaks off leaves no partial file and the previous one intact.
+
+        Args:
+            path: The file to write, or a directory to write Zoho's file name into.
+            overwrite: Replace an existing file (kept otherwise).
+
+        Returns:
+            The path of the written file.
+
+        Raises:
+            FileExistsError: The file exists and ``overwrite`` is False.
         """
         return await write_stream(self, path, overwrite=overwrite)
 

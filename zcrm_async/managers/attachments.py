@@ -55,12 +55,19 @@ class AttachmentsManager(Manager):
         max_records: int | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> Pager[Attachment]:
-        """The record's attachments (``fields`` defaults to the usual ones from v7, where
+        """The record's attachments, page by page.
 
         Args:
+            fields: The attachment fields to read; from API v7 on, where Zoho requires them,
+                None reads the usual ones (id, file name, size, owner, times).
+            per_page: Attachments per page, 1..200.
+            max_records: Stop after this many attachments (all if None).
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
-        Zoho requires them)."""
+
+        Returns:
+            A :class:`Pager` of the record's attachments.
+        """
         param = fields_param(fields)
         if param is None and version_tuple(self._session.api_version) >= (7, 0):
             param = ",".join(DEFAULT_ATTACHMENT_FIELDS)
@@ -76,7 +83,21 @@ class AttachmentsManager(Manager):
         filename: str | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResult:
-        """Attach a file: a path, bytes, or an object with ``read()``; ``.id`` is the new id."""
+        """Attach a file to the record.
+
+        Args:
+            file: The file: a path, bytes, or a binary object with ``read()``.
+            filename: The name Zoho shows (taken from the path, or ``attachment``, if None).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's result; ``result.id`` is the new attachment's id.
+
+        Raises:
+            InvalidArgumentError: A file that cannot be read or is larger than Zoho accepts.
+            UnexpectedResponseError: Zoho's answer holds no result.
+        """
         name, content, content_type = await read_upload(file, filename, "attachment")
         answer = await self._session.answer(
             "POST", self._path, options, files={"file": (name, content, content_type)}
@@ -86,7 +107,21 @@ class AttachmentsManager(Manager):
     async def upload_link(
         self, url: str, *, title: str | None = None, **options: Unpack[RequestOptionsDict]
     ) -> WriteResult:
-        """Attach a link (``attachmentUrl``) with an optional title."""
+        """Attach a link (Zoho's ``attachmentUrl``) with an optional title.
+
+        Args:
+            url: The http(s) URL to attach.
+            title: The name Zoho shows for the link.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's result; ``result.id`` is the new attachment's id.
+
+        Raises:
+            InvalidArgumentError: ``url`` is not an http(s) URL.
+            UnexpectedResponseError: Zoho's answer holds no result.
+        """
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise InvalidArgumentError(f"attachment link {url!r} is not an http(s) URL")
         form: dict[str, tuple[None, str]] = {"attachmentUrl": (None, url)}
@@ -98,7 +133,21 @@ class AttachmentsManager(Manager):
     def download(
         self, attachment_id: str | int, **options: Unpack[RequestOptionsDict]
     ) -> AbstractAsyncContextManager[Download]:
-        """``async with ... as d: async for chunk in d.iter_bytes(): ...`` (streamed)."""
+        """Stream one attachment: ``async with ... as d: async for chunk in d.iter_bytes(): ...``.
+
+        Args:
+            attachment_id: The attachment's id.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            An async context manager; entering it sends the request and gives the
+            :class:`~zcrm_async.managers._files.Download` (file name, type, size, the body to
+            stream), leaving it closes the connection.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+        """
         aid = check_id(attachment_id, "attachment id")
         request = self._session.prepare("GET", f"{self._path}/{aid}", options)
         return open_download(self._session, request)
@@ -113,12 +162,22 @@ class AttachmentsManager(Manager):
     ) -> Path:
         """Stream an attachment to ``path`` (a file, or a directory to use Zoho's file name).
 
-        An existing file is kept (:class:`FileExistsError`) unless ``overwrite=True``; see
+        The body goes to a temporary file renamed into place once complete; see
         :meth:`Download.save`.
 
         Args:
+            attachment_id: The attachment's id.
+            path: The file to write, or a directory to write Zoho's file name into.
+            overwrite: Replace an existing file (kept otherwise).
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The path of the written file.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+            FileExistsError: The file exists and ``overwrite`` is False.
         """
         aid = check_id(attachment_id, "attachment id")
         request = self._session.prepare("GET", f"{self._path}/{aid}", options)
@@ -127,6 +186,19 @@ class AttachmentsManager(Manager):
     async def delete(
         self, attachment_id: str | int, **options: Unpack[RequestOptionsDict]
     ) -> WriteResult:
-        """Delete one attachment."""
+        """Delete one attachment.
+
+        Args:
+            attachment_id: The attachment's id.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's result for the deletion.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+            UnexpectedResponseError: Zoho's answer holds no result.
+        """
         aid = check_id(attachment_id, "attachment id")
         return single_result(await self._session.answer("DELETE", f"{self._path}/{aid}", options))

@@ -32,6 +32,17 @@ def coql_value(value: Any) -> str:
     Numbers stay bare, booleans are ``true``/``false``, None is ``null`` (for ``is null``),
     dates and aware datetimes are quoted ISO-8601, and a list or tuple becomes ``('a', 'b')``
     for ``in``/``not in``.
+
+    Args:
+        value: The value to put into a COQL query.
+
+    Returns:
+        The literal, ready to place in the query text.
+
+    Raises:
+        InvalidArgumentError: A naive datetime (its time zone unknown), NaN or infinity, or an
+            empty or nested list.
+        InvalidArgumentTypeError: A value of a type COQL has no literal for.
     """
     if value is None:
         return "null"
@@ -211,7 +222,11 @@ class CoqlQuery:
         return Page(items=rows, info=PageInfo.from_api(body.get("info")))
 
     async def pages(self) -> AsyncIterator[Page[Record]]:
-        """Every page, in order."""
+        """Every page, in order.
+
+        Yields:
+            Each :class:`Page` of rows, fetched as the loop asks for it.
+        """
         parsed, total = self._parsed, self._limits.total
         offset, remaining = parsed.offset, parsed.limit
         while remaining is None or remaining > 0:
@@ -240,5 +255,9 @@ class CoqlQuery:
                 yield row
 
     async def to_list(self) -> list[Record]:
-        """Every row, collected."""
+        """Every row, collected.
+
+        Returns:
+            The rows, as :class:`Record` objects, in the query's order.
+        """
         return [row async for row in self]

@@ -246,6 +246,9 @@ class ExternalRecords(RecordWriter):
 
         Returns:
             One result per value, in input order.
+
+        Raises:
+            InvalidArgumentError: No values, or a value that is not a usable external value.
         """
         listed = [values] if isinstance(values, (str, int)) else list(values)
         checked = [external_value(v, f"values[{i}]") for i, v in enumerate(listed)]
@@ -333,6 +336,9 @@ class ExternalRecords(RecordWriter):
 
         Returns:
             One result per related record, in input order.
+
+        Raises:
+            InvalidArgumentError: No related records, or one without a usable id or value.
         """
         bodies = [_related_item(item, related_field, index) for index, item in enumerate(items)]
         if not bodies:
@@ -368,6 +374,9 @@ class ExternalRecords(RecordWriter):
 
         Returns:
             One result per related record, in input order.
+
+        Raises:
+            InvalidArgumentError: No related records, or one without a usable id or value.
         """
         listed = [related] if isinstance(related, (str, int)) else list(related)
         check = check_id if related_field is None else external_value

@@ -40,11 +40,18 @@ class ModulesManager(Manager):
         """Every module; ``status`` keeps those in that state (``visible``, ``user_hidden``...).
 
         On v5+ Zoho filters by ``status``; v2-v4 only report ``visible`` (``status="visible"``
-        keeps visible modules, any other status the hidden ones).
+        keeps visible modules, any other status the hidden ones). The list is cached.
 
         Args:
+            status: Keep only the modules in this state (all if None).
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The modules.
+
+        Raises:
+            InvalidArgumentError: An unknown ``status``, before any request.
         """
         if status is not None and status not in MODULE_STATUSES:
             raise InvalidArgumentError(
@@ -60,7 +67,20 @@ class ModulesManager(Manager):
         return [m for m in modules if m.is_visible == (status == "visible")]
 
     async def get(self, api_name: str, **options: Unpack[RequestOptionsDict]) -> Module:
-        """One module by API name (``Leads``), with Zoho's full module details."""
+        """One module by API name (``Leads``), with Zoho's full module details.
+
+        Args:
+            api_name: The module's API name.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The module (cached after the first call).
+
+        Raises:
+            InvalidArgumentError: A malformed module name, before any request.
+            EmptyResultError: Zoho has no such module.
+        """
         name = check_module(api_name)
         module: Module = await self._cached(("module", name), self._load_module, name, options)
         return module
@@ -70,17 +90,42 @@ class ModulesManager(Manager):
     async def fields(
         self, module: str, **options: Unpack[RequestOptionsDict]
     ) -> builtins.list[Field]:
-        """The fields of ``module``."""
+        """The fields of ``module``.
+
+        Args:
+            module: The module's API name.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The module's fields (cached after the first call).
+        """
         return builtins.list(await self._per_module("fields", module, Field, options))
 
     async def field_names(
         self, module: str, **options: Unpack[RequestOptionsDict]
     ) -> builtins.list[str]:
-        """The API names of the fields of ``module``."""
+        """The API names of the fields of ``module``.
+
+        Args:
+            module: The module's API name.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The field API names, in Zoho's order.
+        """
         return [f.api_name for f in await self.fields(module, **options) if f.api_name]
 
     def cached_field_names(self, module: str) -> frozenset[str] | None:
-        """The field API names of ``module`` if already fetched, else None (never fetches)."""
+        """The field API names of ``module`` if already fetched, else None (never fetches).
+
+        Args:
+            module: The module's API name.
+
+        Returns:
+            The names, or None when the module's fields are not cached.
+        """
         fields = self._session.metadata.peek(("fields", module))
         if fields is None:
             return None
@@ -89,7 +134,21 @@ class ModulesManager(Manager):
     async def field(
         self, module: str, field: str | int, **options: Unpack[RequestOptionsDict]
     ) -> Field:
-        """One field: by id (``/settings/fields/{id}``) or by API name (from :meth:`fields`)."""
+        """One field: by id (``/settings/fields/{id}``) or by API name (from :meth:`fields`).
+
+        Args:
+            module: The module's API name.
+            field: The field's id, or its API name.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The field.
+
+        Raises:
+            InvalidArgumentError: The module has no field of that API name.
+            EmptyResultError: Zoho has no field of that id.
+        """
         name = check_module(module)
         if isinstance(field, int) or field.isdigit():
             fid = check_id(field, "field id")
@@ -109,43 +168,113 @@ class ModulesManager(Manager):
     async def layouts(
         self, module: str, **options: Unpack[RequestOptionsDict]
     ) -> builtins.list[Layout]:
-        """The layouts of ``module``."""
+        """The layouts of ``module``.
+
+        Args:
+            module: The module's API name.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The module's layouts (cached after the first call).
+        """
         return builtins.list(await self._per_module("layouts", module, Layout, options))
 
     async def layout(
         self, module: str, layout_id: str | int, **options: Unpack[RequestOptionsDict]
     ) -> Layout:
-        """One layout by id."""
+        """One layout by id.
+
+        Args:
+            module: The module's API name.
+            layout_id: The layout's id.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The layout.
+
+        Raises:
+            EmptyResultError: The module has no such layout.
+        """
         return await self._one("layouts", module, layout_id, Layout, options)
 
     async def custom_views(
         self, module: str, **options: Unpack[RequestOptionsDict]
     ) -> builtins.list[CustomView]:
-        """The custom views of ``module`` (their ``id`` is the ``cvid`` of a records list)."""
+        """The custom views of ``module`` (their ``id`` is the ``cvid`` of a records list).
+
+        Args:
+            module: The module's API name.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The module's custom views (cached after the first call).
+        """
         return builtins.list(await self._per_module("custom_views", module, CustomView, options))
 
     async def custom_view(
         self, module: str, cvid: str | int, **options: Unpack[RequestOptionsDict]
     ) -> CustomView:
-        """One custom view by id."""
+        """One custom view by id.
+
+        Args:
+            module: The module's API name.
+            cvid: The custom view's id.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The custom view.
+
+        Raises:
+            EmptyResultError: The module has no such custom view.
+        """
         return await self._one("custom_views", module, cvid, CustomView, options)
 
     async def related_lists(
         self, module: str, **options: Unpack[RequestOptionsDict]
     ) -> builtins.list[RelatedList]:
-        """The related lists of ``module`` (their ``api_name`` names related records)."""
+        """The related lists of ``module`` (their ``api_name`` names related records).
+
+        Args:
+            module: The module's API name.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The module's related lists (cached after the first call).
+        """
         return builtins.list(await self._per_module("related_lists", module, RelatedList, options))
 
     async def related_list(
         self, module: str, related_list_id: str | int, **options: Unpack[RequestOptionsDict]
     ) -> RelatedList:
-        """One related list by id."""
+        """One related list by id.
+
+        Args:
+            module: The module's API name.
+            related_list_id: The related list's id.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The related list.
+
+        Raises:
+            EmptyResultError: The module has no such related list.
+        """
         return await self._one("related_lists", module, related_list_id, RelatedList, options)
 
     # -- cache -----------------------------------------------------------------------------------
 
     def clear_cache(self, module: str | None = None) -> None:
-        """Forget cached metadata: all of it, or only that of ``module``."""
+        """Forget cached metadata: all of it, or only that of ``module``.
+
+        Args:
+            module: The module whose metadata to forget (all if None).
+        """
         if module is None:
             self._session.metadata.clear()
         else:
@@ -154,7 +283,13 @@ class ModulesManager(Manager):
     async def refresh(
         self, module: str | None = None, **options: Unpack[RequestOptionsDict]
     ) -> None:
-        """Clear the cache (all, or ``module``'s) and fetch the module list (and its fields)."""
+        """Clear the cache (all, or ``module``'s) and fetch the module list (and its fields).
+
+        Args:
+            module: The module to refresh, with its fields (every module's list if None).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+        """
         self.clear_cache(module)
         await self.list(**options)
         if module is not None:

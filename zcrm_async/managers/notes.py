@@ -93,7 +93,20 @@ class NotesManager(Manager):
         max_records: int | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> Pager[Note]:
-        """Notes page by page (the record's, if bound); ``fields`` has a default from v3."""
+        """Notes page by page (the record's, if bound).
+
+        Args:
+            fields: The note fields to read; from API v3 on None reads the usual ones.
+            per_page: Notes per page, 1..200.
+            sort_by: ``"id"``, ``"Created_Time"`` or ``"Modified_Time"``.
+            sort_order: ``"asc"`` or ``"desc"``.
+            max_records: Stop after this many notes (all if None).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            A :class:`Pager` of notes.
+        """
         path = "Notes" if self.parent is None else f"{self.parent[0]}/{self.parent[1]}/Notes"
         params = {
             "fields": self._fields(fields),
@@ -111,7 +124,21 @@ class NotesManager(Manager):
         fields: Sequence[str] | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> Note:
-        """One note by id."""
+        """One note by id.
+
+        Args:
+            note_id: The note's id.
+            fields: The note fields to read (Zoho's default if None).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The note.
+
+        Raises:
+            EmptyResultError: Zoho has no such note.
+            InvalidArgumentError: A bad id, before any request.
+        """
         nid = check_id(note_id, "note id")
         answer = await self._session.answer(
             "GET", f"Notes/{nid}", options, params={"fields": fields_param(fields)}
@@ -125,7 +152,20 @@ class NotesManager(Manager):
     async def create(
         self, notes: Iterable[Note | Mapping[str, Any]], **options: Unpack[RequestOptionsDict]
     ) -> WriteResults:
-        """Create notes (any number, 100 per call); each needs a parent unless bound."""
+        """Create notes (any number, 100 per call); each needs a parent unless bound.
+
+        Args:
+            notes: :class:`Note` objects or dicts (``Note_Title``, ``Note_Content``, and
+                ``Parent_Id`` with the parent module, unless the manager is bound to a record).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per note, in input order (the new ids in ``results.ids``).
+
+        Raises:
+            InvalidArgumentError: A note without a parent, before any request.
+        """
         version = self._session.api_version
         bodies = [note_body(n, version, self.parent) for n in notes]
         for index, body in enumerate(bodies):
@@ -145,7 +185,22 @@ class NotesManager(Manager):
         parent_id: str | int | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResult:
-        """Create one note; ``.id`` of the result is the new note's id."""
+        """Create one note.
+
+        Args:
+            content: The note's text.
+            title: The note's title.
+            parent_module: The parent record's module (not needed when the manager is bound).
+            parent_id: The parent record's id (not needed when the manager is bound).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's result; ``result.id`` is the new note's id.
+
+        Raises:
+            InvalidArgumentError: No parent given and none bound, before any request.
+        """
         note = Note(
             title=title,
             content=content,
@@ -158,7 +213,19 @@ class NotesManager(Manager):
     async def update(
         self, notes: Iterable[Note | Mapping[str, Any]], **options: Unpack[RequestOptionsDict]
     ) -> WriteResults:
-        """Update notes (each with its ``id``); the parent is changed only if given."""
+        """Update notes (each with its ``id``); the parent is changed only if given.
+
+        Args:
+            notes: :class:`Note` objects or dicts, each with its ``id`` and the keys to change.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per note, in input order.
+
+        Raises:
+            InvalidArgumentError: A note without a usable ``id``, before any request.
+        """
         version = self._session.api_version
         bodies = [note_body(n, version) for n in notes]
         for index, body in enumerate(bodies):
@@ -168,7 +235,19 @@ class NotesManager(Manager):
     async def delete(
         self, ids: Iterable[str | int] | str | int, **options: Unpack[RequestOptionsDict]
     ) -> WriteResults:
-        """Delete notes by id (100 per call)."""
+        """Delete notes by id (100 per call).
+
+        Args:
+            ids: One note id or many.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per id, in input order.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+        """
         id_list = [check_id(i, "note id") for i in ([ids] if isinstance(ids, (str, int)) else ids)]
         return await self._write_chunks(
             "DELETE",

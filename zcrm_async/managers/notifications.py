@@ -476,7 +476,11 @@ class ChannelKeepAlive:
             raise failure[0]
 
     async def renew(self) -> None:
-        """Enable the channel again now, with a fresh expiry (raises if Zoho refuses)."""
+        """Enable the channel again now, with a fresh expiry.
+
+        Raises:
+            WriteFailedError: Zoho refused to enable the channel.
+        """
         expiry = datetime.now(UTC) + self._lifetime
         item = {**self._channel, "channel_expiry": expiry.isoformat(timespec="seconds")}
         result = await self._manager._write_one("POST", item, self._options)
