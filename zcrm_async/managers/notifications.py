@@ -233,6 +233,9 @@ class NotificationsManager(Manager):
         Returns:
             One result per channel and module it watched; ``index`` is the channel's position
             in ``channel_ids`` (a channel that is not enabled has a ``NOT_SUBSCRIBED`` result).
+
+        Raises:
+            UnexpectedResponseError: Zoho's answer holds no per-channel results.
         """
         ids = check_ids(channel_ids, "channel_id")
         answer = await self._session.answer(

@@ -18,7 +18,18 @@ class OrgManager(Manager):
     """The organisation the client's user belongs to."""
 
     async def get(self, **options: Unpack[RequestOptionsDict]) -> Org:
-        """The org details (``zgid`` included)."""
+        """The org's details (``zgid`` included).
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The org: name, ids, time zone, currency, licence and more.
+
+        Raises:
+            UnexpectedResponseError: Zoho's answer holds no org.
+        """
         answer = await self._session.answer("GET", "org", options)
         body = answer.json()
         orgs = body.get("org") if isinstance(body, dict) else None

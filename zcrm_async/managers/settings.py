@@ -57,11 +57,32 @@ class RolesManager(_ReadOnlySettings):
     model = Role
 
     async def list(self, **options: Unpack[RequestOptionsDict]) -> builtins.list[Role]:
-        """Every role."""
+        """Every role.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The org's roles.
+        """
         return await self._list(options)
 
     async def get(self, role_id: str | int, **options: Unpack[RequestOptionsDict]) -> Role:
-        """One role by id."""
+        """One role by id.
+
+        Args:
+            role_id: The role's id.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The role.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+            EmptyResultError: Zoho has no such role.
+        """
         role: Role = await self._get(role_id, "role", options)
         return role
 
@@ -73,11 +94,32 @@ class ProfilesManager(_ReadOnlySettings):
     model = Profile
 
     async def list(self, **options: Unpack[RequestOptionsDict]) -> builtins.list[Profile]:
-        """Every profile."""
+        """Every profile.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The org's profiles.
+        """
         return await self._list(options)
 
     async def get(self, profile_id: str | int, **options: Unpack[RequestOptionsDict]) -> Profile:
-        """One profile by id (with its permissions)."""
+        """One profile by id (with its permissions).
+
+        Args:
+            profile_id: The profile's id.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The profile.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+            EmptyResultError: Zoho has no such profile.
+        """
         profile: Profile = await self._get(profile_id, "profile", options)
         return profile
 
@@ -91,7 +133,16 @@ class VariablesManager(Manager):
     async def list(
         self, *, group: str | int | None = None, **options: Unpack[RequestOptionsDict]
     ) -> builtins.list[Variable]:
-        """Every variable, or those of ``group`` (a group id or API name)."""
+        """Every variable, or those of ``group`` (a group id or API name).
+
+        Args:
+            group: Keep only the variables of this group (its id or API name).
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The variables.
+        """
         params = {"group": id_or_api_name(group, "group")} if group is not None else None
         body = await self._session.call("GET", "settings/variables", options, params=params)
         return parse_items(body, "variables", Variable)
@@ -103,7 +154,22 @@ class VariablesManager(Manager):
         group: str | int | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> Variable:
-        """One variable by id or API name."""
+        """One variable by id or API name.
+
+        Args:
+            variable: The variable's id or API name.
+            group: The variable's group (id or API name); Zoho needs it to find a variable by
+                API name.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The variable, its ``value`` included.
+
+        Raises:
+            InvalidArgumentError: Neither a Zoho id nor an API name, before any request.
+            EmptyResultError: Zoho has no such variable.
+        """
         name = id_or_api_name(variable, "variable")
         params = {"group": id_or_api_name(group, "group")} if group is not None else None
         answer = await self._session.answer(
@@ -116,7 +182,21 @@ class VariablesManager(Manager):
         variables: Iterable[Mapping[str, Any] | Variable],
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResults:
-        """Create variables (each: ``name``, ``api_name``, ``type``, ``variable_group``...)."""
+        """Create variables (each: ``name``, ``api_name``, ``type``, ``variable_group``...).
+
+        Args:
+            variables: The variables: dicts or :class:`Variable` objects.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per variable, in input order (the new ids in
+            ``results.ids``).
+
+        Raises:
+            InvalidArgumentError: No variables, or an item that is not a dict or a
+                :class:`Variable`.
+        """
         items = entity_items(variables, "variables")
         return await self._write_chunks(
             "POST",
@@ -132,7 +212,20 @@ class VariablesManager(Manager):
         variables: Iterable[Mapping[str, Any] | Variable],
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResults:
-        """Update variables (each needs its ``id``), e.g. ``[{"id": .., "value": ..}]``."""
+        """Update variables (each needs its ``id``), e.g. ``[{"id": .., "value": ..}]``.
+
+        Args:
+            variables: The variables: dicts or :class:`Variable` objects with ``id`` and the keys
+                to change.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per variable, in input order.
+
+        Raises:
+            InvalidArgumentError: No variables, or one without a usable ``id``.
+        """
         items = entity_items(variables, "variables")
         require_ids(items, "variables")
         return await self._write_chunks(
@@ -147,19 +240,52 @@ class VariablesManager(Manager):
     async def delete(
         self, ids: Iterable[str | int], **options: Unpack[RequestOptionsDict]
     ) -> WriteResults:
-        """Delete variables by id."""
+        """Delete variables by id.
+
+        Args:
+            ids: The variables' ids.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per id, in input order.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+        """
         checked = check_ids(ids, "variable id")
         return await self._write_chunks(
             "DELETE", "settings/variables", checked, ids_query, key="variables", options=options
         )
 
     async def groups(self, **options: Unpack[RequestOptionsDict]) -> builtins.list[VariableGroup]:
-        """Every variable group."""
+        """Every variable group.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The org's variable groups.
+        """
         body = await self._session.call("GET", "settings/variable_groups", options)
         return parse_items(body, "variable_groups", VariableGroup)
 
     async def group(self, group: str | int, **options: Unpack[RequestOptionsDict]) -> VariableGroup:
-        """One variable group by id or API name."""
+        """One variable group by id or API name.
+
+        Args:
+            group: The group's id or API name.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The variable group.
+
+        Raises:
+            InvalidArgumentError: Neither a Zoho id nor an API name, before any request.
+            EmptyResultError: Zoho has no such group.
+        """
         name = id_or_api_name(group, "group")
         answer = await self._session.answer("GET", f"settings/variable_groups/{name}", options)
         return first_item(answer, "variable_groups", VariableGroup, f"no variable group {name!r}")

@@ -96,7 +96,20 @@ class TagsManager(Manager):
     async def list(
         self, module: str, *, my_tags: bool | None = None, **options: Unpack[RequestOptionsDict]
     ) -> list[Tag]:
-        """Every tag of ``module``."""
+        """Every tag of ``module``.
+
+        Args:
+            module: The module's API name.
+            my_tags: True for only the tags the current user created.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The module's tags.
+
+        Raises:
+            InvalidArgumentError: A malformed module name, before any request.
+        """
         params = {"module": check_module(module)}
         if my_tags is not None:
             params["my_tags"] = str(my_tags).lower()
@@ -107,7 +120,22 @@ class TagsManager(Manager):
     async def create(
         self, module: str, tags: Iterable[TagSpec] | str, **options: Unpack[RequestOptionsDict]
     ) -> WriteResults:
-        """Create tags in ``module`` (at most 50 per call); results in input order."""
+        """Create tags in ``module`` (at most 50 per call); results in input order.
+
+        Args:
+            module: The module's API name.
+            tags: Tag names, or :class:`Tag` objects or dicts with ``name`` (and ``color_code``);
+                a single name is fine.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per tag, in input order (the new ids in ``results.ids``).
+
+        Raises:
+            InvalidArgumentError: No tags, more than 50, or a name Zoho would refuse (empty, too
+                long).
+        """
         items = _tags_json(tags, MAX_TAGS_PER_CREATE)
         answer = await self._session.answer(
             "POST",
@@ -127,7 +155,22 @@ class TagsManager(Manager):
         color_code: str | None = None,
         **options: Unpack[RequestOptionsDict],
     ) -> WriteResult:
-        """Rename a tag and/or change its colour."""
+        """Rename a tag and/or change its colour.
+
+        Args:
+            module: The tag's module (API name).
+            tag_id: The tag's id.
+            name: The new name.
+            color_code: The new colour, ``#rrggbb``.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's result for the tag.
+
+        Raises:
+            InvalidArgumentError: Neither ``name`` nor ``color_code`` given, or a bad id.
+        """
         tid = check_id(tag_id, "tag id")
         change = {k: v for k, v in (("name", name), ("color_code", color_code)) if v is not None}
         if not change:
@@ -144,7 +187,20 @@ class TagsManager(Manager):
         return single_result(answer, "tags")
 
     async def delete(self, tag_id: str | int, **options: Unpack[RequestOptionsDict]) -> WriteResult:
-        """Delete a tag (it is removed from every record)."""
+        """Delete a tag (it is removed from every record).
+
+        Args:
+            tag_id: The tag's id.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's result for the tag.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+            UnexpectedResponseError: Zoho's answer holds no result.
+        """
         tid = check_id(tag_id, "tag id")
         return single_result(
             await self._session.answer("DELETE", f"settings/tags/{tid}", options), "tags"
@@ -153,7 +209,21 @@ class TagsManager(Manager):
     async def merge(
         self, tag_id: str | int, *, into: str | int, **options: Unpack[RequestOptionsDict]
     ) -> WriteResult:
-        """Merge tag ``tag_id`` into tag ``into``: its records get ``into``, it is deleted."""
+        """Merge tag ``tag_id`` into tag ``into``: its records get ``into``, it is deleted.
+
+        Args:
+            tag_id: The tag to merge away.
+            into: The tag that remains.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's result for the merge.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+            UnexpectedResponseError: Zoho's answer holds no result.
+        """
         source = check_id(tag_id, "tag id")
         target = check_id(into, "tag id (into)")
         answer = await self._session.answer(

@@ -212,6 +212,9 @@ class UserGroupsManager(Collection):
         Returns:
             ``{"users": {"active", "inactive", "deleted"}, "roles": n, "territories": n,
             "groups": n}``.
+
+        Raises:
+            EmptyResultError: Zoho has no counts for the group (no such group).
         """
         path = f"{self._item_path(group_id)}/actions/sources_count"
         answer = await self._session.answer("GET", path, options)
@@ -271,6 +274,9 @@ class UserGroupsManager(Collection):
 
         Returns:
             Value of ``group_by`` -> number of users.
+
+        Raises:
+            InvalidArgumentError: ``group_by`` does not name a user key, before any request.
         """
         if not isinstance(group_by, str) or not group_by.strip():
             raise InvalidArgumentError(f"group_by must name a user key, got {group_by!r}")

@@ -35,7 +35,18 @@ class UsersManager(Manager):
     """Users of the organisation."""
 
     async def current(self, **options: Unpack[RequestOptionsDict]) -> User:
-        """The user the client acts as (``users?type=CurrentUser``)."""
+        """The user the client acts as (``users?type=CurrentUser``).
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The current user.
+
+        Raises:
+            EmptyResultError: Zoho returned no current user.
+        """
         answer = await self._session.answer("GET", "users", options, params={"type": "CurrentUser"})
         body = answer.json()
         users = body.get("users") if isinstance(body, dict) else None
@@ -46,7 +57,23 @@ class UsersManager(Manager):
     def list(
         self, *, type: str = "AllUsers", per_page: int = 200, **options: Unpack[RequestOptionsDict]
     ) -> Pager[User]:
-        """Users of one ``type`` (``AllUsers``, ``ActiveUsers``, ``AdminUsers``...)."""
+        """Users of one ``type`` (``AllUsers``, ``ActiveUsers``, ``AdminUsers``...).
+
+        Args:
+            type: Zoho's user type: ``AllUsers``, ``ActiveUsers``, ``DeactiveUsers``,
+                ``ConfirmedUsers``, ``NotConfirmedUsers``, ``DeletedUsers``,
+                ``ActiveConfirmedUsers``, ``AdminUsers``, ``ActiveConfirmedAdmins`` or
+                ``CurrentUser``.
+            per_page: Users per page, 1..200.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            A :class:`Pager` of users.
+
+        Raises:
+            InvalidArgumentError: An unknown ``type`` or a bad ``per_page``, before any request.
+        """
         fetch = partial(self._get_page, "users", "users", parse=User.from_api, options=options)
         return Pager(fetch, {"type": _check_type(type), "per_page": _per_page(per_page)})
 
@@ -58,7 +85,22 @@ class UsersManager(Manager):
         per_page: int = 200,
         **options: Unpack[RequestOptionsDict],
     ) -> Pager[User]:
-        """Users matching ``criteria`` (``(email:starts_with:ada)``), optionally of a ``type``."""
+        """Users matching ``criteria`` (``(email:starts_with:ada)``), optionally of a ``type``.
+
+        Args:
+            criteria: A criteria string over user keys, e.g. ``"(email:starts_with:ada)"``.
+            type: Keep only users of this type (see :meth:`list`).
+            per_page: Users per page, 1..200.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            A :class:`Pager` of the matching users.
+
+        Raises:
+            InvalidArgumentError: An empty criteria, an unknown ``type`` or a bad ``per_page``,
+                before any request.
+        """
         if not isinstance(criteria, str) or not criteria.strip():
             raise InvalidArgumentError(
                 f"criteria must be a non-empty criteria string, got {criteria!r}"
@@ -79,7 +121,19 @@ class UsersManager(Manager):
         return Pager(fetch, params)
 
     async def count(self, *, type: str | None = None, **options: Unpack[RequestOptionsDict]) -> int:
-        """How many users (of a ``type``) the org has."""
+        """How many users (of a ``type``) the org has.
+
+        Args:
+            type: Count only users of this type (see :meth:`list`); all if None.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The count.
+
+        Raises:
+            InvalidArgumentError: An unknown ``type``, before any request.
+        """
         params = None if type is None else {"type": _check_type(type)}
         body = await self._session.call("GET", "users/actions/count", options, params=params)
         return int(body.get("count", 0)) if isinstance(body, dict) else 0
@@ -89,11 +143,16 @@ class UsersManager(Manager):
     ) -> WriteResults:
         """Add users; each needs ``email``, ``last_name``, ``role`` and ``profile`` (ids).
 
-        Per-user outcomes come back in input order (the new ids in ``result.ids``).
-
         Args:
+            users: The users: dicts or :class:`User` objects.
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per user, in input order (the new ids in ``results.ids``).
+
+        Raises:
+            InvalidArgumentError: No users, or an item that is not a dict or a :class:`User`.
         """
         items = entity_items(users, "users")
         return await self._write_chunks(
@@ -103,7 +162,19 @@ class UsersManager(Manager):
     async def update(
         self, users: Iterable[Mapping[str, Any] | User], **options: Unpack[RequestOptionsDict]
     ) -> WriteResults:
-        """Update users; each needs its ``id``."""
+        """Update users; each needs its ``id``.
+
+        Args:
+            users: The users: dicts or :class:`User` objects with ``id`` and the keys to change.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            One :class:`WriteResult` per user, in input order.
+
+        Raises:
+            InvalidArgumentError: No users, or one without a usable ``id``.
+        """
         items = entity_items(users, "users")
         require_ids(items, "users")
         return await self._write_chunks(
@@ -113,7 +184,19 @@ class UsersManager(Manager):
     async def delete(
         self, user_id: str | int, **options: Unpack[RequestOptionsDict]
     ) -> WriteResult:
-        """Delete one user (Zoho lists them as ``DeletedUsers`` afterwards)."""
+        """Delete one user (Zoho lists them as ``DeletedUsers`` afterwards).
+
+        Args:
+            user_id: The user's id.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's result for the user.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+        """
         uid = check_id(user_id, "user id")
         results = await self._write_chunks(
             "DELETE", f"users/{uid}", [uid], lambda _: {}, key="users", options=options
@@ -121,7 +204,20 @@ class UsersManager(Manager):
         return results.results[0]
 
     async def get(self, user_id: str | int, **options: Unpack[RequestOptionsDict]) -> User:
-        """One user by id."""
+        """One user by id.
+
+        Args:
+            user_id: The user's id.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The user.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+            EmptyResultError: Zoho has no such user.
+        """
         uid = check_id(user_id, "user id")
         answer = await self._session.answer("GET", f"users/{uid}", options)
         body = answer.json()
