@@ -83,10 +83,22 @@ def iter_zip_csv(
 ) -> Iterator[dict[str, str]]:
     """The rows of every CSV in a ZIP, one dict per row (header -> cell), read lazily.
 
-    Raises :class:`~zcrm_async.ArchiveError` (naming ``what``, the member and the row) for an
-    archive that is not a ZIP or is truncated, a member that is not a plain ``.csv`` name or
-    is corrupt, a row over ``limits``, a row whose cell count differs from the header's, and,
-    at the end, a row count other than ``expected_rows`` (when given).
+    Args:
+        source: The ZIP: a path, or a seekable binary file open for reading.
+        limits: Bounds on a row and on decompression (:class:`ArchiveLimits` defaults if
+            None).
+        expected_rows: The row count the archive must have, checked after the last row (not
+            checked if None).
+        what: How errors name the archive, e.g. ``"the result of bulk read job 123"``.
+
+    Yields:
+        One ``{column: cell text}`` dict per row, member after member.
+
+    Raises:
+        ArchiveError: Naming ``what``, the member and the row: an archive that is not a ZIP or
+            is truncated, a member that is not a plain ``.csv`` name or is corrupt, a row over
+            ``limits``, a row whose cell count differs from the header's, and, at the end, a
+            row count other than ``expected_rows``.
     """
     count = 0
     for header, cells in _rows(source, limits or ArchiveLimits(), what):
@@ -104,7 +116,20 @@ def count_zip_csv(
 ) -> int:
     """Read the whole archive as :func:`iter_zip_csv` does and return its row count.
 
-    For checking an archive before handing out any of its rows; the same errors.
+    For checking an archive before handing out any of its rows.
+
+    Args:
+        source: The ZIP: a path, or a seekable binary file open for reading.
+        limits: Bounds on a row and on decompression (:class:`ArchiveLimits` defaults if
+            None).
+        expected_rows: The row count the archive must have (not checked if None).
+        what: How errors name the archive, e.g. ``"the result of bulk read job 123"``.
+
+    Returns:
+        The number of data rows (headers not counted) in every CSV of the archive.
+
+    Raises:
+        ArchiveError: As for :func:`iter_zip_csv`.
     """
     count = sum(1 for _ in _rows(source, limits or ArchiveLimits(), what))
     _check_count(count, expected_rows, what)

@@ -140,7 +140,11 @@ class BulkCriteria:
         return self._group("or", (self, other))
 
     def to_json(self) -> dict[str, Any]:
-        """Zoho's JSON criteria object (a fresh copy)."""
+        """Zoho's JSON criteria object (a fresh copy).
+
+        Returns:
+            The ``criteria`` object of a bulk read job's query.
+        """
         copied: dict[str, Any] = _copy(self._json)
         return copied
 
@@ -155,12 +159,34 @@ class BulkCriteria:
 
 
 def all_of(*terms: BulkCriteria) -> BulkCriteria:
-    """Every term must hold (``group_operator: and``)."""
+    """Every term must hold (``group_operator: and``).
+
+    Args:
+        *terms: The criteria to combine (two or more).
+
+    Returns:
+        The combined criteria.
+
+    Raises:
+        InvalidArgumentError: Fewer than two conditions in all.
+        InvalidArgumentTypeError: A term that is not a :class:`BulkCriteria`.
+    """
     return BulkCriteria._group("and", terms)
 
 
 def any_of(*terms: BulkCriteria) -> BulkCriteria:
-    """At least one term must hold (``group_operator: or``)."""
+    """At least one term must hold (``group_operator: or``).
+
+    Args:
+        *terms: The criteria to combine (two or more).
+
+    Returns:
+        The combined criteria.
+
+    Raises:
+        InvalidArgumentError: Fewer than two conditions in all.
+        InvalidArgumentTypeError: A term that is not a :class:`BulkCriteria`.
+    """
     return BulkCriteria._group("or", terms)
 
 

@@ -69,7 +69,19 @@ async def download_to(
 
 
 def csv_value(value: Any) -> str:
-    """One value as a bulk write CSV cell: lookups by id, multi-select joined with ``;``."""
+    """One value as a bulk write CSV cell: lookups by id, multi-select joined with ``;``.
+
+    Args:
+        value: A field value: None, a bool, number, string, date or datetime, a lookup dict
+            with ``id``, or a list (multi-select).
+
+    Returns:
+        The cell text (empty for None; ``true``/``false``; ISO-8601 dates).
+
+    Raises:
+        InvalidArgumentError: A lookup dict without ``id``.
+        InvalidArgumentTypeError: A value of a type a CSV cell cannot hold.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -89,14 +89,25 @@ class BulkManager(Manager):
     ) -> BulkReadJob:
         """``POST /crm/bulk/{v}/read``: start exporting ``module`` (state ``ADDED``).
 
-        ``fields``: API names (Zoho's default set if None; dotted lookups such as
-        ``Account_Name.Account_Name`` allowed). ``criteria``: a :class:`BulkCriteria` or Zoho's
-        criteria dict. ``page`` (1-based, 200,000 records each) or ``page_token`` (from the
-        previous page's result), never both. ``file_type="ics"`` only for Events, without fields.
-
         Args:
+            module: The module's API name.
+            fields: The field API names to export (Zoho's default set if None); dotted lookups
+                such as ``Account_Name.Account_Name`` are allowed.
+            criteria: A :class:`BulkCriteria` or Zoho's criteria dict (every record if None).
+            cvid: Export the records of this custom view.
+            page: The 1-based page of 200,000 records to export; not with ``page_token``.
+            page_token: The ``next_page_token`` of the previous page's result; not with ``page``.
+            callback_url: A URL Zoho calls when the job ends.
+            file_type: ``"csv"``, or ``"ics"`` for Events (then without ``fields``).
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The new job (state ``ADDED``); :meth:`wait` for it.
+
+        Raises:
+            InvalidArgumentError: A bad module, field list, criteria, page, or both ``page`` and
+                ``page_token``; raised before any request.
         """
         query: dict[str, Any] = {"module": {"api_name": check_module(module)}}
         if file_type not in FILE_TYPES:
@@ -137,7 +148,19 @@ class BulkManager(Manager):
         return BulkReadJob.from_api({**details, "query": {**query, **details.get("query", {})}})
 
     async def get_read_job(self, job_id: str, **options: Unpack[RequestOptionsDict]) -> BulkReadJob:
-        """``GET /crm/bulk/{v}/read/{job_id}``: the job's state and, once done, its result."""
+        """``GET /crm/bulk/{v}/read/{job_id}``: the job's state and, once done, its result.
+
+        Args:
+            job_id: The job's id.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The job as Zoho reports it now.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+        """
         job_id = check_id(job_id, "bulk read job id")
         answer = await self._session.answer("GET", self._bulk_path(f"read/{job_id}"), options)
         return BulkReadJob.from_api(_first(answer, "bulk read job"))
@@ -151,12 +174,19 @@ class BulkManager(Manager):
     ) -> Any:
         """Poll ``job`` until Zoho reports it finished; return the finished job.
 
-        A bulk read job ending in ``FAILURE`` or a write job in ``FAILED`` raises
-        :class:`BulkJobFailedError`; ``poll.timeout`` elapsed raises :class:`BulkJobTimeoutError`.
-
         Args:
+            job: A :class:`BulkReadJob` or :class:`BulkWriteJob`.
+            poll: How often and how long to poll (:class:`PollPolicy` defaults if None).
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The finished job, of the type given, with its result.
+
+        Raises:
+            InvalidArgumentTypeError: ``job`` is not a bulk job.
+            BulkJobFailedError: A read job ended in ``FAILURE`` or a write job in ``FAILED``.
+            BulkJobTimeoutError: ``poll.timeout`` elapsed first.
         """
         policy = poll or PollPolicy()
         fetch: Callable[[], Awaitable[BulkReadJob | BulkWriteJob]]
@@ -190,14 +220,23 @@ class BulkManager(Manager):
         attempts: int = 4,
         **options: Unpack[RequestOptionsDict],
     ) -> int:
-        """Stream a COMPLETED read job's ZIP to ``dest`` (a path or a binary file); bytes written.
+        """Stream a COMPLETED read job's ZIP to ``dest`` (a path or a binary file).
 
         A broken download is started again from scratch, up to ``attempts`` tries in all.
         Read the rows with :func:`~zcrm_async.bulk.iter_zip_csv`.
 
         Args:
+            job: The finished read job (from :meth:`wait`).
+            dest: A path to write, or a binary file open for writing (and seeking).
+            attempts: Tries in all before giving up on a broken download.
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The number of bytes written.
+
+        Raises:
+            InvalidArgumentError: The job has no result yet.
         """
         if job.result is None or not job.result.download_url:
             raise InvalidArgumentError(
@@ -230,17 +269,37 @@ class BulkManager(Manager):
         One job per page of 200,000 records: each page's ZIP is downloaded to a temporary file
         in full (so a broken download never yields a row twice), checked whole, then read row
         by row; memory use does not grow with the number of rows nor with what the archive
-        holds (``archive_limits``, an :class:`ArchiveLimits`, bounds a row and the
-        decompression). A corrupt or truncated archive, or one whose row count differs from
-        the count Zoho reported for the job, raises :class:`~zcrm_async.ArchiveError` before
-        any row of that page is yielded. With ``all_pages`` the next page's job is
-        created from ``next_page_token`` while ``more_records`` is true. ``progress(done, total,
-        rate)``: ``total`` is known once the last page's job has finished. Values are Zoho's CSV
-        text (empty string for an empty field). Use ``contextlib.aclosing`` to stop early.
+        holds. With ``all_pages`` the next page's job is created from ``next_page_token`` while
+        ``more_records`` is true. Use ``contextlib.aclosing`` to stop early.
 
         Args:
+            module: The module's API name.
+            fields: The field API names to export (Zoho's default set if None).
+            criteria: A :class:`BulkCriteria` or Zoho's criteria dict (every record if None).
+            cvid: Export the records of this custom view.
+            page: The 1-based page to start from; not with ``page_token``.
+            page_token: The ``next_page_token`` to start from; not with ``page``.
+            callback_url: A URL Zoho calls when each job ends.
+            all_pages: Go on with the next page while Zoho reports more records.
+            poll: How often and how long to poll each job (:class:`PollPolicy` defaults if
+                None).
+            progress: Called as ``progress(done, total, rate)``; ``total`` is known once the last
+                page's job has finished.
+            archive_limits: Bounds on a row and on decompression (:class:`ArchiveLimits`
+                defaults if None).
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Yields:
+            Each row as ``{column: text}``; values are Zoho's CSV text (an empty string for an
+            empty field).
+
+        Raises:
+            InvalidArgumentError: Bad arguments, before any request.
+            ArchiveError: A corrupt or truncated archive, or one whose row count differs from the
+                count Zoho reported for the job; raised before any row of that page is yielded.
+            BulkJobFailedError: Zoho failed a job.
+            BulkJobTimeoutError: A job did not finish within ``poll.timeout``.
         """
         job = await self.create_read_job(
             module,
@@ -310,13 +369,21 @@ class BulkManager(Manager):
         name: str = "data.zip",
         **options: Unpack[RequestOptionsDict],
     ) -> str:
-        """Upload a ZIP (holding CSV files) to the data centre's file host; Zoho's ``file_id``.
+        """Upload a ZIP (holding CSV files) to the data centre's file host.
 
         Sends ``feature: bulk-write`` and ``X-CRM-ORG: <zgid>`` (the org's, fetched once).
 
         Args:
+            file: A path, or a binary file open for reading.
+            name: The file name Zoho records when ``file`` is a file object.
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Zoho's ``file_id``, for :meth:`create_write_job`.
+
+        Raises:
+            UnexpectedResponseError: Zoho's answer holds no ``file_id``.
         """
         zgid = await self.zgid(**options)
         host = self._session.config.resolved_upload_url
@@ -341,13 +408,25 @@ class BulkManager(Manager):
     ) -> BulkWriteJob:
         """``POST /crm/bulk/{v}/write`` for an uploaded file. Never retried once sent.
 
-        ``find_by`` (a unique field or ``id``) is mandatory for ``update`` and ``upsert``.
-        ``field_mappings``: Zoho's ``[{"api_name": ..., "index": column}, ...]`` (None: Zoho
-        maps the CSV header's names itself).
-
         Args:
+            module: The module's API name.
+            file_id: The id :meth:`upload` returned.
+            operation: ``"insert"``, ``"update"`` or ``"upsert"``.
+            find_by: The unique field (or ``id``) that finds existing records; required for
+                ``update`` and ``upsert``.
+            field_mappings: Zoho's ``[{"api_name": ..., "index": column}, ...]`` (None: Zoho maps
+                the CSV header's names itself).
+            ignore_empty: Leave a field unchanged when its cell is empty.
+            callback_url: A URL Zoho calls when the job ends.
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The new job (status ``ADDED``); :meth:`wait` for it.
+
+        Raises:
+            InvalidArgumentError: An unknown operation, ``find_by`` missing for update/upsert, or
+                a bad module or callback URL; raised before any request.
         """
         settings = WriteOptions.check(operation, find_by, ignore_empty, callback_url)
         resource: dict[str, Any] = {
@@ -376,7 +455,19 @@ class BulkManager(Manager):
     async def get_write_job(
         self, job_id: str, **options: Unpack[RequestOptionsDict]
     ) -> BulkWriteJob:
-        """``GET /crm/bulk/{v}/write/{job_id}``: status, per-file counts, result URL."""
+        """``GET /crm/bulk/{v}/write/{job_id}``: status, per-file counts, result URL.
+
+        Args:
+            job_id: The job's id.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The job as Zoho reports it now.
+
+        Raises:
+            InvalidArgumentError: A bad id, before any request.
+        """
         job_id = check_id(job_id, "bulk write job id")
         answer = await self._session.answer("GET", self._bulk_path(f"write/{job_id}"), options)
         return BulkWriteJob.from_api(_first(answer, "bulk write job"))
@@ -391,12 +482,20 @@ class BulkManager(Manager):
     ) -> BulkWriteJobResult:
         """Download and parse a COMPLETED write job's result file into per-row outcomes.
 
-        ``first_index`` numbers the rows (their position in the caller's input);
-        ``expected_rows``: rows missing from the result are reported ``unprocessed``.
-
         Args:
+            job: The finished write job (from :meth:`wait`).
+            first_index: The input position of the job's first row (numbers the rows).
+            expected_rows: The rows the job was given; rows missing from the result are reported
+                ``unprocessed``.
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The job and one outcome per row.
+
+        Raises:
+            InvalidArgumentError: The job has no result yet.
+            ArchiveError: The result file is not a readable archive.
         """
         from ._write import parse_write_result
 
@@ -431,22 +530,41 @@ class BulkManager(Manager):
     ) -> BulkWriteResult:
         """Import rows into ``module`` with Bulk Write; per-row outcomes in input order.
 
-        ``data``: an iterable (or async iterable) of dicts, or the path of a CSV file whose
-        header names the columns. Dict rows take their columns from ``columns`` or the first
-        row's keys. Rows are written into ZIP'd CSV files of at most ``max_rows_per_file`` rows
-        and ``max_file_bytes`` bytes (Zoho: 25,000 and 25 MB), one job per file, in order.
-        ``field_mappings`` maps a column to another field API name, or to Zoho's mapping
-        object (e.g. ``{"Owner": {"api_name": "Owner", "find_by": "email"}}``); other columns
-        map to the field of the same name. With ``check_fields`` every mapped field is checked
-        against the module's fields first (a clear :class:`BulkWriteInputError` otherwise).
-
-        Rows Zoho rejects are reported per row (``result.failed``), never raised. A job Zoho
-        fails raises :class:`BulkJobFailedError` (with ``completed``: the jobs done before it).
-        The job creation is never retried blindly, so no row is written twice.
+        Rows are written into ZIP'd CSV files, one job per file, in order. Rows Zoho rejects
+        are reported per row (``result.failed``), never raised. The job creation is never
+        retried blindly, so no row is written twice.
 
         Args:
+            module: The module's API name.
+            data: An iterable (or async iterable) of dicts, or the path of a CSV file whose
+                header names the columns.
+            operation: ``"insert"``, ``"update"`` or ``"upsert"``.
+            find_by: The unique field (or ``id``) that finds existing records; required for
+                ``update`` and ``upsert``.
+            columns: The columns of dict rows (the first row's keys if None).
+            field_mappings: Maps a column to another field API name, or to Zoho's mapping object
+                (e.g. ``{"Owner": {"api_name": "Owner", "find_by": "email"}}``); other columns map
+                to the field of the same name.
+            ignore_empty: Leave a field unchanged when its cell is empty.
+            check_fields: Check every mapped field against the module's fields first.
+            callback_url: A URL Zoho calls when each job ends.
+            poll: How often and how long to poll each job (:class:`PollPolicy` defaults if None).
+            progress: Called as ``progress(done, total, rate)`` as rows are written.
+            max_rows_per_file: Rows per file and job, at most Zoho's 25,000.
+            max_file_bytes: Bytes per file, 1 MiB up to Zoho's 25 MB.
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            Every job's result and one outcome per input row, in input order.
+
+        Raises:
+            InvalidArgumentError: Bad arguments (operation, ``find_by``, file limits), before any
+                request.
+            BulkWriteInputError: A row or column that cannot be written, or (with
+                ``check_fields``) a field the module does not have.
+            BulkJobFailedError: Zoho failed a job; ``completed`` holds the jobs done before it.
+            BulkJobTimeoutError: A job did not finish within ``poll.timeout``.
         """
         settings = WriteOptions.check(operation, find_by, ignore_empty, callback_url)
         check_module(module)
@@ -472,7 +590,18 @@ class BulkManager(Manager):
     # -- helpers ---------------------------------------------------------------------------------
 
     async def zgid(self, **options: Unpack[RequestOptionsDict]) -> str:
-        """The org's ``zgid`` (the ``X-CRM-ORG`` upload header), fetched once per client."""
+        """The org's ``zgid`` (the ``X-CRM-ORG`` upload header), fetched once per client.
+
+        Args:
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The org's zgid.
+
+        Raises:
+            UnexpectedResponseError: Zoho's org answer holds no zgid.
+        """
 
         async def load() -> str:
             answer = await self._session.answer("GET", "org", options)
@@ -490,7 +619,16 @@ class BulkManager(Manager):
     async def field_names(
         self, module: str, **options: Unpack[RequestOptionsDict]
     ) -> frozenset[str]:
-        """The module's field API names (``/settings/fields``, cached per client)."""
+        """The module's field API names (``/settings/fields``, cached per client).
+
+        Args:
+            module: The module's API name.
+            **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The field API names.
+        """
         from ..managers.metadata import ModulesManager
 
         return frozenset(await ModulesManager(self._session).field_names(module, **options))

@@ -71,7 +71,14 @@ class BulkReadResult:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any] | None) -> BulkReadResult | None:
-        """Parse Zoho's ``result`` object (None when the job has none yet)."""
+        """Parse Zoho's ``result`` object (None when the job has none yet).
+
+        Args:
+            data: The job's ``result`` object, or None.
+
+        Returns:
+            The result, or None.
+        """
         if not isinstance(data, Mapping):
             return None
         return cls(
@@ -102,7 +109,14 @@ class BulkReadJob:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> BulkReadJob:
-        """Parse a job-details object (or the ``details`` of the creation answer)."""
+        """Parse a job-details object (or the ``details`` of the creation answer).
+
+        Args:
+            data: Zoho's job object.
+
+        Returns:
+            The job.
+        """
         query = data.get("query")
         module = query.get("module") if isinstance(query, Mapping) else None
         api_name = module.get("api_name") if isinstance(module, Mapping) else None
@@ -158,7 +172,14 @@ class BulkWriteJob:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> BulkWriteJob:
-        """Parse a job-details object (or the ``details`` of the creation answer)."""
+        """Parse a job-details object (or the ``details`` of the creation answer).
+
+        Args:
+            data: Zoho's job object.
+
+        Returns:
+            The job.
+        """
         result = data.get("result")
         url = result.get("download_url") if isinstance(result, Mapping) else None
         return cls(
@@ -246,6 +267,10 @@ class BulkWriteResult(_RowsView):
     rows: list[BulkWriteRow] = attrs.field(factory=list)
 
     def add(self, job_result: BulkWriteJobResult) -> None:
-        """Append one finished job's result."""
+        """Append one finished job's result.
+
+        Args:
+            job_result: The job's result and per-row outcomes.
+        """
         self.jobs.append(job_result)
         self.rows.extend(job_result.rows)
