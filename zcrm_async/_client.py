@@ -210,14 +210,22 @@ class ZohoCRM:
         self, *, user_email: str | None = None, **options: Unpack[RequestOptionsDict]
     ) -> ZohoCRM:
         """A view of this client: same pool, limiter, token manager, store and metadata cache;
-        its own user (``user_email``, else this one's) and per-call options (``options`` on top
-        of this one's: ``headers``/``params`` merged, ``timeout``/``max_retries`` replaced).
+        its own user and per-call options.
 
         Views are cheap and need no closing; closing one leaves the client open.
 
         Args:
+            user_email: The user the view acts as (this client's user if None).
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
-                ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+                ``params``); see :class:`~zcrm_async.RequestOptionsDict`. They apply on top of this
+                client's: ``headers``/``params`` merged, ``timeout``/``max_retries`` replaced.
+
+        Returns:
+            The view.
+
+        Raises:
+            InvalidArgumentError: ``user_email`` is not an e-mail address, or a bad option value.
+            InvalidArgumentTypeError: An unknown option name.
         """
         if user_email is not None and (not isinstance(user_email, str) or "@" not in user_email):
             raise InvalidArgumentError(f"user_email must be an e-mail address, got {user_email!r}")
@@ -227,18 +235,37 @@ class ZohoCRM:
         return view
 
     def as_user(self, user_email: str) -> ZohoCRM:
-        """A view acting as another user: same pool, limiter and store; that user's tokens."""
+        """A view acting as another user: same pool, limiter and store; that user's tokens.
+
+        Args:
+            user_email: The user's e-mail address (their tokens must be in the store).
+
+        Returns:
+            The view; it needs no closing.
+
+        Raises:
+            InvalidArgumentError: ``user_email`` is not an e-mail address.
+        """
         if not user_email:
             raise InvalidArgumentError(f"user_email must be an e-mail address, got {user_email!r}")
         return self.copy(user_email=user_email)
 
     def with_options(self, **options: Unpack[RequestOptionsDict]) -> ZohoCRM:
-        """A view whose every call uses these options (``timeout=``, ``max_retries=``,
+        """A view whose every call uses these options.
+
+        For example ``crm.with_options(timeout=5).records("Leads")``.
 
         Args:
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
-        ``headers=``, ``params=``), e.g. ``crm.with_options(timeout=5).records("Leads")``."""
+
+        Returns:
+            The view; it needs no closing.
+
+        Raises:
+            InvalidArgumentError: A bad option value.
+            InvalidArgumentTypeError: An unknown option name.
+        """
         return self.copy(**options)
 
     # -- managers -----------------------------------------------------------------------------
@@ -250,7 +277,18 @@ class ZohoCRM:
         return manager
 
     def records(self, module: str) -> RecordsManager:
-        """The records of ``module`` (an API name such as ``Leads``)."""
+        """The records of ``module`` (an API name such as ``Leads``).
+
+        Args:
+            module: The module's API name.
+
+        Returns:
+            The module's :class:`~zcrm_async.managers.records.RecordsManager` (one per module and
+            client).
+
+        Raises:
+            InvalidArgumentError: A malformed module name.
+        """
         manager: RecordsManager | None = self._managers.get(module)
         if manager is None:
             manager = self._managers[module] = RecordsManager(self._session, module)
@@ -413,8 +451,13 @@ class ZohoCRM:
         :func:`zcrm_async.coql_value`.
 
         Args:
+            query: The ``SELECT`` statement.
+            page_size: Rows per call (Zoho's most if None).
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
+
+        Returns:
+            The query, read lazily: nothing is sent until it is awaited or iterated.
         """
         from .managers.coql import CoqlQuery
 
@@ -435,14 +478,26 @@ class ZohoCRM:
     async def request(
         self, method: str, path: str, *, raw: bool = False, **args: Unpack[RequestArgs]
     ) -> Any:
-        """Call any endpoint: the decoded JSON (None for 204/304), or with ``raw=True`` the
-        ``httpx.Response`` (body read; its request's ``Authorization`` masked).
+        """Call any endpoint.
 
-        ``path`` is relative to ``/crm/{version}/`` (``"Leads/actions/count"``), from the API
-        domain's root when it starts with ``/``, or a full URL on a Zoho host. ``args`` are the
-        body (``json=``, ``content=``, ``files=``), ``idempotent=``, ``heavy=`` and the per-call
-        options (see :class:`RequestArgs`). Error statuses raise :class:`APIError` subclasses as
-        everywhere else.
+        Error statuses raise :class:`APIError` subclasses as everywhere else.
+
+        Args:
+            method: The HTTP method, e.g. ``"GET"``.
+            path: Relative to ``/crm/{version}/`` (``"Leads/actions/count"``), from the API
+                domain's root when it starts with ``/``, or a full URL on a Zoho host.
+            raw: Return the ``httpx.Response`` instead of the decoded JSON.
+            **args: The body (``json=``, ``content=``, ``files=``), ``idempotent=``, ``heavy=`` and
+                the per-call options; see :class:`~zcrm_async.RequestArgs`.
+
+        Returns:
+            The decoded JSON (None for 204/304), or with ``raw=True`` the ``httpx.Response`` (body
+            read; its request's ``Authorization`` masked).
+
+        Raises:
+            InvalidArgumentError: A full URL that is not on a Zoho host of the client's data
+                centre (no token is sent there), or a bad option value.
+            APIError: Zoho answered with an error (a subclass names which).
         """
         request = self._request_options(method, path, args)
         if raw:
@@ -456,7 +511,15 @@ class ZohoCRM:
 
         ``response.aiter_bytes()`` reads it chunk by chunk; nothing is held in memory. Retried
         until the headers arrive, never after the body started; the limiter slot is held until
-        the block exits. ``args`` as for :meth:`request`.
+        the block exits.
+
+        Args:
+            method: The HTTP method.
+            path: As for :meth:`request`.
+            **args: As for :meth:`request`.
+
+        Returns:
+            An async context manager giving the ``httpx.Response`` with its body unread.
         """
         return self._session.stream(self._request_options(method, path, args))
 
