@@ -70,12 +70,15 @@ class ZohoCRM(Blocking[AsyncZohoCRM]):
         self.close()
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
-        """Cancel the calls in flight (they raise :class:`~zcrm_async.blocking.ClientClosedError`),
-        close the connection pool and token store, and stop the event loop thread.
+        """Cancel the calls in flight, close the pool and token store, and stop the loop thread.
 
-        Each wait lasts at most ``timeout`` seconds. Calling it again does nothing. A client
-        nobody closes is closed when it and everything obtained from it are collected, or at
-        interpreter exit.
+        The calls in flight raise :class:`~zcrm_async.blocking.ClientClosedError`. Calling it
+        again does nothing. A client nobody closes is closed when it and everything obtained from
+        it are collected, or at interpreter exit.
+
+        Args:
+            timeout: The longest each wait (for the calls to end, for the client to close, for
+                the thread to stop) lasts, in seconds.
         """
         self._portal.close(timeout)
 
@@ -92,6 +95,15 @@ class ZohoCRM(Blocking[AsyncZohoCRM]):
             count: int = crm.run(lambda c: c.records("Leads").count())
 
         The result is not converted: return values (records, lists, numbers), not managers.
+
+        Args:
+            function: Takes the async :class:`zcrm_async.ZohoCRM` and returns an awaitable.
+
+        Returns:
+            What the awaitable returned.
+
+        Raises:
+            ClientClosedError: The client is closed, or closes during the call.
         """
         client = self.__wrapped__
 
