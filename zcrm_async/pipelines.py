@@ -68,6 +68,18 @@ async def bounded_map(
 
     Results come back in input order. The first exception cancels the calls still running
     and is raised inside an :class:`ExceptionGroup` (with any other that happened meanwhile).
+
+    Args:
+        fn: The coroutine function to call with each item.
+        items: The items.
+        limit: The most calls running at once, at least 1.
+        progress: Called as ``progress(done, total, rate)`` as calls finish.
+
+    Returns:
+        ``fn``'s results, in input order.
+
+    Raises:
+        InvalidArgumentError: ``limit`` is not a whole number >= 1.
     """
     _check_positive("limit", limit)
     work = list(items)
@@ -100,8 +112,22 @@ async def pipeline(
 
     Items pass through a memory object stream holding at most ``buffer`` items: when every
     worker is busy and the buffer is full, reading the source waits (back-pressure), so a
-    fast pager never runs ahead of slow writes. Returns the number of items processed. The
-    first exception (from the source or a worker) cancels the rest; see the module docs.
+    fast pager never runs ahead of slow writes. The first exception (from the source or a
+    worker) cancels the rest and is raised inside an :class:`ExceptionGroup`.
+
+    Args:
+        source: An iterable or async iterable of items.
+        worker: The coroutine function each item is awaited with.
+        workers: Workers running at once, at least 1.
+        buffer: Items read ahead of the workers, 0 or more.
+        progress: Called as ``progress(done, total, rate)`` as items are processed.
+        total: The number of items, when known, for ``progress``.
+
+    Returns:
+        The number of items processed.
+
+    Raises:
+        InvalidArgumentError: ``workers`` below 1 or ``buffer`` below 0.
     """
     _check_positive("workers", workers)
     if not isinstance(buffer, int) or buffer < 0:
@@ -140,7 +166,14 @@ async def pipeline(
 @asynccontextmanager
 async def aclosing_iter(source: AsyncIterable[T]) -> AsyncIterator[AsyncIterator[T]]:
     """``async with aclosing_iter(source) as items:`` iterate ``source``, then close its
-    iterator (an async generator's ``aclose``) however the block ends."""
+    iterator (an async generator's ``aclose``) however the block ends.
+
+    Args:
+        source: An async iterable.
+
+    Yields:
+        The iterator of ``source``, closed when the block exits.
+    """
     iterator = aiter(source)
     try:
         yield iterator
@@ -152,7 +185,18 @@ async def aclosing_iter(source: AsyncIterable[T]) -> AsyncIterator[AsyncIterator
 
 
 async def abatched(source: AsyncIterable[T] | Iterable[T], size: int) -> AsyncIterator[list[T]]:
-    """Lists of ``size`` consecutive items (the last one shorter) from a sync or async source."""
+    """Lists of ``size`` consecutive items (the last one shorter) from a sync or async source.
+
+    Args:
+        source: An iterable or async iterable (e.g. a :class:`~zcrm_async.Pager`).
+        size: Items per list, at least 1.
+
+    Yields:
+        Lists of ``size`` items in source order; the last may be shorter.
+
+    Raises:
+        InvalidArgumentError: ``size`` is not a whole number >= 1.
+    """
     _check_positive("size", size)
     batch: list[T] = []
     if isinstance(source, AsyncIterable):
@@ -185,13 +229,30 @@ async def upsert_in_chunks(
     """Upsert a stream of any size, 100 records per call, ``workers`` calls at once.
 
     Records are read lazily (a generator, a CSV reader, a :class:`~zcrm_async.Pager`), so
-    only the chunks in flight sit in memory next to the results. ``workers`` defaults to twice
-    the client's ``max_concurrency``: the adaptive limiter still decides how many calls run,
-    and a spare worker with its chunk ready takes each slot as soon as it frees, while the
-    worker that held it reads its answer. The result is ordered like the input. A chunk whose
-    call fails outright (after retries) gives an error result per record in it and the sync
-    goes on, except for authentication and permission errors, which stop it (every following
-    call would fail the same way). ``progress`` counts records.
+    only the chunks in flight sit in memory next to the results. The adaptive limiter still
+    decides how many calls run; a spare worker with its chunk ready takes each slot as soon
+    as it frees. A chunk whose call fails outright (after retries) gives an error result per
+    record in it and the sync goes on, except for authentication and permission errors,
+    which stop it (every following call would fail the same way).
+
+    Args:
+        manager: The module's records manager, e.g. ``crm.records("Leads")``.
+        records: The records (dicts), from an iterable or async iterable, read lazily.
+        duplicate_check_fields: The unique fields that find existing records (Zoho's
+            default duplicate check if None).
+        trigger: The automation Zoho runs for the writes (e.g. ``["workflow"]``); Zoho's
+            default if None.
+        workers: Calls at once (twice the client's ``max_concurrency`` if None).
+        progress: Called as ``progress(done, total, rate)``, counting records.
+        total: The number of records, when known, for ``progress``.
+
+    Returns:
+        One result per record, ordered like the input.
+
+    Raises:
+        InvalidArgumentError: ``workers`` is not a whole number >= 1.
+        AuthenticationError: The tokens stopped working; the sync stops.
+        PermissionDeniedError: The user may not write the module; the sync stops.
     """
 
     async def write(chunk: list[Mapping[str, Any]]) -> WriteResults:
@@ -211,7 +272,25 @@ async def create_in_chunks(
     progress: ProgressCallback | None = None,
     total: int | None = None,
 ) -> WriteResults:
-    """Insert a stream of any size like :func:`upsert_in_chunks` does (same rules)."""
+    """Insert a stream of any size as :func:`upsert_in_chunks` upserts it (same rules).
+
+    Args:
+        manager: The module's records manager, e.g. ``crm.records("Leads")``.
+        records: The records (dicts), from an iterable or async iterable, read lazily.
+        trigger: The automation Zoho runs for the inserts (e.g. ``["workflow"]``); Zoho's
+            default if None.
+        workers: Calls at once (twice the client's ``max_concurrency`` if None).
+        progress: Called as ``progress(done, total, rate)``, counting records.
+        total: The number of records, when known, for ``progress``.
+
+    Returns:
+        One result per record, in input order.
+
+    Raises:
+        InvalidArgumentError: ``workers`` is not a whole number >= 1.
+        AuthenticationError: The tokens stopped working; the sync stops.
+        PermissionDeniedError: The user may not write the module; the sync stops.
+    """
 
     async def write(chunk: list[Mapping[str, Any]]) -> WriteResults:
         return await manager.create(chunk, trigger=trigger)
