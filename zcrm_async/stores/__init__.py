@@ -53,7 +53,19 @@ def __getattr__(name: str) -> Any:
 
 
 def build_store(config: Config) -> TokenStore:
-    """The store the config selects (which one: ``Config.store_kind``)."""
+    """The store the config selects (which one: ``Config.store_kind``).
+
+    Args:
+        config: The client's configuration.
+
+    Returns:
+        The token store, not yet connected.
+
+    Raises:
+        ConfigError: A key the selected store needs is missing.
+        TokenStoreError: ``postgres_url`` or ``redis_url`` is missing for that store.
+        TokenHandlerError: A custom handler class cannot be loaded.
+    """
     kind = config.store_kind
     if kind == "custom":
         from .custom import CustomStore, load_handler_class

@@ -26,19 +26,41 @@ class TokenStore(Protocol):
     """
 
     async def load(self, user_email: str) -> OAuthTokens | None:
-        """The user's tokens, or None if none are stored."""
+        """The user's tokens, or None if none are stored.
+
+        Args:
+            user_email: The user whose tokens to read.
+
+        Returns:
+            The user's tokens, or None if none are stored.
+        """
         ...
 
     async def save(self, tokens: OAuthTokens) -> None:
-        """Insert or replace the tokens of ``tokens.user_email``."""
+        """Insert or replace the tokens of ``tokens.user_email``.
+
+        Args:
+            tokens: The tokens to store, under ``tokens.user_email``.
+        """
         ...
 
     async def delete(self, user_email: str) -> None:
-        """Forget the user's tokens (no error if there are none)."""
+        """Forget the user's tokens (no error if there are none).
+
+        Args:
+            user_email: The user whose tokens to forget.
+        """
         ...
 
     def refresh_lock(self, user_email: str) -> AbstractAsyncContextManager[None]:
-        """Exclusive cross-process lock around a refresh of this user's token."""
+        """Exclusive cross-process lock around a refresh of this user's token.
+
+        Args:
+            user_email: The user whose refresh the lock guards.
+
+        Returns:
+            An async context manager holding the lock while its block runs.
+        """
         ...
 
     async def aclose(self) -> None:
@@ -54,7 +76,11 @@ class ListsUsers(Protocol):
     """
 
     async def user_emails(self) -> list[str]:
-        """The e-mail of every user with stored tokens, sorted."""
+        """The e-mail of every user with stored tokens, sorted.
+
+        Returns:
+            The e-mail addresses, sorted.
+        """
         ...
 
 
@@ -63,7 +89,14 @@ class BaseTokenStore:
 
     @asynccontextmanager
     async def refresh_lock(self, user_email: str) -> AsyncIterator[None]:
-        """No-op: in-process exclusion is done by the auth middleware's lock."""
+        """No-op: in-process exclusion is done by the auth middleware's lock.
+
+        Args:
+            user_email: The user whose refresh the lock guards.
+
+        Yields:
+            Nothing: the lock is held while the ``async with`` block runs.
+        """
         yield
 
     async def aclose(self) -> None:

@@ -120,7 +120,18 @@ class CustomStore(BaseTokenStore):
         return f"CustomStore(handler={type(self.handler).__name__})"
 
     async def load(self, user_email: str) -> OAuthTokens | None:
-        """Call the handler's ``get_oauth_tokens(user_email)`` (under whichever name it has)."""
+        """Call the handler's ``get_oauth_tokens(user_email)`` (under whichever name it has).
+
+        Args:
+            user_email: The user whose tokens to read.
+
+        Returns:
+            The user's tokens, or None if none are stored.
+
+        Raises:
+            TokenHandlerError: The handler raised.
+            TokenStoreError: The handler returned something without usable tokens.
+        """
         found = await self._call("get_oauth_tokens", user_email, repr(user_email))
         if found is None or isinstance(found, OAuthTokens):
             return found
@@ -134,11 +145,25 @@ class CustomStore(BaseTokenStore):
             ) from exc
 
     async def save(self, tokens: OAuthTokens) -> None:
-        """Call the handler's ``save_oauth_data(tokens)``."""
+        """Call the handler's ``save_oauth_data(tokens)``.
+
+        Args:
+            tokens: The tokens to store, under ``tokens.user_email``.
+
+        Raises:
+            TokenHandlerError: The handler raised.
+        """
         await self._call("save_oauth_data", tokens, f"<tokens of {tokens.user_email!r}>")
 
     async def delete(self, user_email: str) -> None:
-        """Call the handler's ``delete_oauth_tokens(user_email)``."""
+        """Call the handler's ``delete_oauth_tokens(user_email)``.
+
+        Args:
+            user_email: The user whose tokens to forget.
+
+        Raises:
+            TokenHandlerError: The handler raised.
+        """
         await self._call("delete_oauth_tokens", user_email, repr(user_email))
 
     def _name(self, role: str) -> str:

@@ -46,26 +46,72 @@ class FileStore(BaseTokenStore):
         return f"FileStore(path={str(self.path)!r})"
 
     async def load(self, user_email: str) -> OAuthTokens | None:
-        """Read the file and return the user's tokens."""
+        """Read the file and return the user's tokens.
+
+        Args:
+            user_email: The user whose tokens to read.
+
+        Returns:
+            The user's tokens, or None if none are stored.
+
+        Raises:
+            TokenStoreError: The file or its folder cannot be read or written, or the file is not
+                a token file.
+        """
         entries = await anyio.to_thread.run_sync(self._read)
         entry = entries.get(user_email)
         return self._parse(entry) if entry is not None else None
 
     async def user_emails(self) -> list[str]:
-        """The users with an entry in the file."""
+        """The users with an entry in the file.
+
+        Returns:
+            The e-mail addresses, sorted.
+
+        Raises:
+            TokenStoreError: The file or its folder cannot be read or written, or the file is not
+                a token file.
+        """
         return sorted(await anyio.to_thread.run_sync(self._read))
 
     async def save(self, tokens: OAuthTokens) -> None:
-        """Replace the user's entry, keeping every other user's."""
+        """Replace the user's entry, keeping every other user's.
+
+        Args:
+            tokens: The tokens to store, under ``tokens.user_email``.
+
+        Raises:
+            TokenStoreError: The file or its folder cannot be read or written, or the file is not
+                a token file.
+        """
         await self._modify(lambda entries: entries.__setitem__(tokens.user_email, tokens.to_dict()))
 
     async def delete(self, user_email: str) -> None:
-        """Remove the user's entry."""
+        """Remove the user's entry.
+
+        Args:
+            user_email: The user whose tokens to forget.
+
+        Raises:
+            TokenStoreError: The file or its folder cannot be read or written, or the file is not
+                a token file.
+        """
         await self._modify(lambda entries: entries.pop(user_email, None))
 
     @asynccontextmanager
     async def refresh_lock(self, user_email: str) -> AsyncIterator[None]:
-        """An ``flock`` on a lock file beside the token file (one for all users of this file)."""
+        """An ``flock`` on a lock file beside the token file (one for all users of this file).
+
+        Args:
+            user_email: The user whose refresh the lock guards.
+
+        Yields:
+            Nothing: the lock is held while the ``async with`` block runs.
+
+        Raises:
+            TokenStoreError: The lock was not free within the lock timeout, or the folder is
+                unusable.
+        """
         self._check_folder()  # a quick syscall, no checkpoint: the save below is shielded
         async with file_lock(self._refresh_lock_path, LOCK_TIMEOUT):
             yield

@@ -146,7 +146,14 @@ class MySQLStore(BaseTokenStore):
 
     @classmethod
     def from_config(cls, config: Config) -> MySQLStore:
-        """The store the ``db_*`` (or ``mysql_*``) keys describe; user defaults to root."""
+        """The store the ``db_*`` (or ``mysql_*``) keys describe; the user defaults to root.
+
+        Args:
+            config: The client's configuration.
+
+        Returns:
+            The store, not yet connected.
+        """
         return cls(
             host=config.db_host,
             port=config.db_port,
@@ -164,7 +171,17 @@ class MySQLStore(BaseTokenStore):
     # -- the TokenStore protocol --------------------------------------------------------------
 
     async def load(self, user_email: str) -> OAuthTokens | None:
-        """The user's row, or None."""
+        """The user's row, or None.
+
+        Args:
+            user_email: The user whose tokens to read.
+
+        Returns:
+            The user's tokens, or None if none are stored.
+
+        Raises:
+            TokenStoreError: MySQL cannot be reached, refuses the query, or does not answer in time.
+        """
         rows = await self._execute(_LOAD, (user_email,))
         if not rows:
             return None
@@ -176,7 +193,14 @@ class MySQLStore(BaseTokenStore):
         )
 
     async def save(self, tokens: OAuthTokens) -> None:
-        """Upsert the user's row in one statement (shielded: a minted token is never lost)."""
+        """Upsert the user's row in one statement (shielded: a minted token is never lost).
+
+        Args:
+            tokens: The tokens to store, under ``tokens.user_email``.
+
+        Raises:
+            TokenStoreError: MySQL cannot be reached, refuses the query, or does not answer in time.
+        """
         with anyio.CancelScope(shield=True):
             await self._execute(
                 _UPSERT,
@@ -190,11 +214,25 @@ class MySQLStore(BaseTokenStore):
             )
 
     async def delete(self, user_email: str) -> None:
-        """Delete the user's row."""
+        """Delete the user's row.
+
+        Args:
+            user_email: The user whose tokens to forget.
+
+        Raises:
+            TokenStoreError: MySQL cannot be reached, refuses the query, or does not answer in time.
+        """
         await self._execute(_DELETE, (user_email,))
 
     async def user_emails(self) -> list[str]:
-        """The users with a complete row."""
+        """The users with a complete row.
+
+        Returns:
+            The e-mail addresses, sorted.
+
+        Raises:
+            TokenStoreError: MySQL cannot be reached, refuses the query, or does not answer in time.
+        """
         rows = await self._execute(_USERS)
         return [str(row[0]) for row in rows]
 
@@ -205,6 +243,16 @@ class MySQLStore(BaseTokenStore):
         A connection of its own because MySQL locks belong to sessions (a session re-acquires
         its own lock) and because the body needs the pool for ``load``/``save``. If the holder
         dies, the server drops its session and the lock with it.
+
+        Args:
+            user_email: The user whose refresh the lock guards.
+
+        Yields:
+            Nothing: the lock is held while the ``async with`` block runs.
+
+        Raises:
+            TokenStoreError: The lock was not free within ``lock_timeout`` (another process holds
+                it), or MySQL cannot be reached.
         """
         self._require_asyncio()
         await self._ensure_pool()  # schema first: its errors are clearer than the lock's
@@ -245,7 +293,14 @@ class MySQLStore(BaseTokenStore):
             await pool.wait_closed()
 
     def lock_name(self, user_email: str) -> str:
-        """The ``GET_LOCK`` name for a user (names are server-wide and at most 64 chars)."""
+        """The ``GET_LOCK`` name for a user (names are server-wide and at most 64 chars).
+
+        Args:
+            user_email: The user.
+
+        Returns:
+            A name derived from the database and the user, the same in every process.
+        """
         digest = hashlib.sha256(f"{self.database}\0{user_email}".encode()).hexdigest()
         return f"zcrm_async:{digest[:48]}"
 

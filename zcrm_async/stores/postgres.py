@@ -211,7 +211,17 @@ class PostgresStore(BaseTokenStore):
 
     @classmethod
     def from_config(cls, config: Config) -> PostgresStore:
-        """The store ``postgres_url`` describes."""
+        """The store ``postgres_url`` describes.
+
+        Args:
+            config: The client's configuration.
+
+        Returns:
+            The store, not yet connected.
+
+        Raises:
+            TokenStoreError: ``postgres_url`` is not set.
+        """
         if not config.postgres_url:
             raise TokenStoreError("PostgresStore needs postgres_url, e.g. " + POSTGRES_URL_EXAMPLE)
         return cls(config.postgres_url)
@@ -222,17 +232,44 @@ class PostgresStore(BaseTokenStore):
     # -- the TokenStore protocol --------------------------------------------------------------
 
     async def load(self, user_email: str) -> OAuthTokens | None:
-        """The user's row, or None."""
+        """The user's row, or None.
+
+        Args:
+            user_email: The user whose tokens to read.
+
+        Returns:
+            The user's tokens, or None if none are stored.
+
+        Raises:
+            TokenStoreError: PostgreSQL cannot be reached, refuses the query, or does not answer
+                in time.
+        """
         rows = await self._execute(_LOAD, (user_email,), "loading tokens")
         return tokens_from_row(rows[0]) if rows else None
 
     async def save(self, tokens: OAuthTokens) -> None:
-        """Upsert the user's row in one statement (shielded: a minted token is never lost)."""
+        """Upsert the user's row in one statement (shielded: a minted token is never lost).
+
+        Args:
+            tokens: The tokens to store, under ``tokens.user_email``.
+
+        Raises:
+            TokenStoreError: PostgreSQL cannot be reached, refuses the query, or does not answer
+                in time.
+        """
         with anyio.CancelScope(shield=True):
             await self._execute(_UPSERT, row_of(tokens), "saving tokens")
 
     async def delete(self, user_email: str) -> None:
-        """Delete the user's row."""
+        """Delete the user's row.
+
+        Args:
+            user_email: The user whose tokens to forget.
+
+        Raises:
+            TokenStoreError: PostgreSQL cannot be reached, refuses the query, or does not answer
+                in time.
+        """
         await self._execute(_DELETE, (user_email,), "deleting tokens")
 
     @asynccontextmanager
@@ -241,6 +278,16 @@ class PostgresStore(BaseTokenStore):
 
         A connection of its own because advisory locks belong to sessions (a session takes its
         own lock again) and the body needs the shared connection for ``load``/``save``.
+
+        Args:
+            user_email: The user whose refresh the lock guards.
+
+        Yields:
+            Nothing: the lock is held while the ``async with`` block runs.
+
+        Raises:
+            TokenStoreError: The lock was not free within the lock timeout, or PostgreSQL cannot
+                be reached.
         """
         await self._shared_session()  # schema first: its errors are clearer than the lock's
         key = _lock_key(f"refresh\0{user_email}")

@@ -81,7 +81,17 @@ class RedisStore(BaseTokenStore):
 
     @classmethod
     def from_config(cls, config: Config) -> RedisStore:
-        """The store ``redis_url`` and ``redis_key_prefix`` describe."""
+        """The store ``redis_url`` and ``redis_key_prefix`` describe.
+
+        Args:
+            config: The client's configuration.
+
+        Returns:
+            The store, not yet connected.
+
+        Raises:
+            TokenStoreError: ``redis_url`` is not set.
+        """
         if not config.redis_url:
             raise TokenStoreError("RedisStore needs redis_url, e.g. " + REDIS_URL_EXAMPLE)
         return cls(config.redis_url, key_prefix=config.redis_key_prefix)
@@ -95,17 +105,41 @@ class RedisStore(BaseTokenStore):
         return self._redis.where
 
     def token_key(self, user_email: str) -> str:
-        """The hash that holds the user's tokens."""
+        """The hash that holds the user's tokens.
+
+        Args:
+            user_email: The user.
+
+        Returns:
+            The key: the prefix, ``tokens:`` and the e-mail address.
+        """
         return f"{self.key_prefix}tokens:{user_email}"
 
     def lock_key(self, user_email: str) -> str:
-        """The key of the user's refresh lock."""
+        """The key of the user's refresh lock.
+
+        Args:
+            user_email: The user.
+
+        Returns:
+            The key: the prefix, ``lock:`` and the e-mail address.
+        """
         return f"{self.key_prefix}lock:{user_email}"
 
     # -- the TokenStore protocol --------------------------------------------------------------
 
     async def load(self, user_email: str) -> OAuthTokens | None:
-        """The user's tokens, or None."""
+        """The user's hash, or None.
+
+        Args:
+            user_email: The user whose tokens to read.
+
+        Returns:
+            The user's tokens, or None if none are stored.
+
+        Raises:
+            TokenStoreError: Redis cannot be reached, refuses the query, or does not answer in time.
+        """
         client = self._redis.client()
         raw = await self._redis.run("loading tokens", client.hgetall(self.token_key(user_email)))
         if not raw:
@@ -120,7 +154,14 @@ class RedisStore(BaseTokenStore):
             ) from None
 
     async def save(self, tokens: OAuthTokens) -> None:
-        """Write every field of the user's hash in one command (shielded: never lost)."""
+        """Write every field of the user's hash in one command (shielded: never lost).
+
+        Args:
+            tokens: The tokens to store, under ``tokens.user_email``.
+
+        Raises:
+            TokenStoreError: Redis cannot be reached, refuses the query, or does not answer in time.
+        """
         values: dict[Any, Any] = dict(zip(SELECTED, row_of(tokens), strict=True))
         values["api_domain"] = values["api_domain"] or ""  # Redis has no NULL: empty is none
         with anyio.CancelScope(shield=True):
@@ -130,13 +171,31 @@ class RedisStore(BaseTokenStore):
             )
 
     async def delete(self, user_email: str) -> None:
-        """Delete the user's hash."""
+        """Delete the user's hash.
+
+        Args:
+            user_email: The user whose tokens to forget.
+
+        Raises:
+            TokenStoreError: Redis cannot be reached, refuses the query, or does not answer in time.
+        """
         client = self._redis.client()
         await self._redis.run("deleting tokens", client.delete(self.token_key(user_email)))
 
     @asynccontextmanager
     async def refresh_lock(self, user_email: str) -> AsyncIterator[None]:
-        """The user's lease lock: taken with ``SET NX PX``, renewed while held, owner-released."""
+        """The user's lease lock: taken with ``SET NX PX``, renewed while held, owner-released.
+
+        Args:
+            user_email: The user whose refresh the lock guards.
+
+        Yields:
+            Nothing: the lock is held while the ``async with`` block runs.
+
+        Raises:
+            TokenStoreError: The lock was not free within the lock timeout, or Redis cannot be
+                reached.
+        """
         client = self._redis.client()
         key = self.lock_key(user_email)
         holder = secrets.token_hex(16)

@@ -96,7 +96,17 @@ class SQLiteStore(BaseTokenStore):
         return f"SQLiteStore(path={str(self.path)!r})"
 
     async def load(self, user_email: str) -> OAuthTokens | None:
-        """The user's row, or None."""
+        """The user's row, or None.
+
+        Args:
+            user_email: The user whose tokens to read.
+
+        Returns:
+            The user's tokens, or None if none are stored.
+
+        Raises:
+            TokenStoreError: The database file cannot be opened, or SQLite refuses the query.
+        """
         rows = await self._execute(
             "SELECT useridentifier, accesstoken, refreshtoken, expirytime, api_domain "
             "FROM oauthtokens WHERE useridentifier = ?",
@@ -108,7 +118,14 @@ class SQLiteStore(BaseTokenStore):
         return OAuthTokens(str(user), str(access), str(refresh), int(expiry), api_domain)
 
     async def save(self, tokens: OAuthTokens) -> None:
-        """Upsert the user's row in one statement."""
+        """Upsert the user's row in one statement (shielded: a minted token is never lost).
+
+        Args:
+            tokens: The tokens to store, under ``tokens.user_email``.
+
+        Raises:
+            TokenStoreError: The database file cannot be opened, or SQLite refuses the query.
+        """
         with anyio.CancelScope(shield=True):
             await self._execute(
                 "INSERT INTO oauthtokens "
@@ -127,17 +144,41 @@ class SQLiteStore(BaseTokenStore):
             )
 
     async def delete(self, user_email: str) -> None:
-        """Delete the user's row."""
+        """Delete the user's row.
+
+        Args:
+            user_email: The user whose tokens to forget.
+
+        Raises:
+            TokenStoreError: The database file cannot be opened, or SQLite refuses the query.
+        """
         await self._execute("DELETE FROM oauthtokens WHERE useridentifier = ?", (user_email,))
 
     async def user_emails(self) -> list[str]:
-        """The users with a row."""
+        """The users with a row.
+
+        Returns:
+            The e-mail addresses, sorted.
+
+        Raises:
+            TokenStoreError: The database file cannot be opened, or SQLite refuses the query.
+        """
         rows = await self._execute("SELECT useridentifier FROM oauthtokens ORDER BY 1")
         return [str(row[0]) for row in rows]
 
     @asynccontextmanager
     async def refresh_lock(self, user_email: str) -> AsyncIterator[None]:
-        """An ``flock`` on the user's lock file beside the database (dies with its holder)."""
+        """An ``flock`` on the user's lock file beside the database (dies with its holder).
+
+        Args:
+            user_email: The user whose refresh the lock guards.
+
+        Yields:
+            Nothing: the lock is held while the ``async with`` block runs.
+
+        Raises:
+            TokenStoreError: The lock was not free within the lock timeout.
+        """
         name = hashlib.sha256(user_email.encode()).hexdigest()[:40]
         folder = self.path.with_name(f"{self.path.name}.locks")
         await anyio.to_thread.run_sync(_private_folder, folder)
