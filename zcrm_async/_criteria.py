@@ -56,7 +56,14 @@ Value = str | int | float | Decimal | bool | date | datetime
 
 
 def escape_value(value: Value) -> str:
-    """One value as criteria text: ``\\``, ``(``, ``)`` and ``,`` escaped with a backslash."""
+    """One value as criteria text: ``\\``, ``(``, ``)`` and ``,`` escaped with a backslash.
+
+    Args:
+        value: A string, number, bool, date or datetime.
+
+    Returns:
+        The escaped text.
+    """
     return _SPECIAL.sub(r"\\\1", _text(value))
 
 
@@ -124,12 +131,34 @@ class Criteria:
 
     @classmethod
     def all_of(cls, *parts: Criteria) -> Criteria:
-        """Every condition must hold (``and``)."""
+        """Every condition must hold (``and``).
+
+        Args:
+            *parts: The criteria to join.
+
+        Returns:
+            The joined criteria.
+
+        Raises:
+            InvalidArgumentError: More conditions in all than Zoho allows (10).
+            InvalidArgumentTypeError: A part that is not a :class:`Criteria`.
+        """
         return cls._joined("and", parts)
 
     @classmethod
     def any_of(cls, *parts: Criteria) -> Criteria:
-        """At least one condition must hold (``or``)."""
+        """At least one condition must hold (``or``).
+
+        Args:
+            *parts: The criteria to join.
+
+        Returns:
+            The joined criteria.
+
+        Raises:
+            InvalidArgumentError: More conditions in all than Zoho allows (10).
+            InvalidArgumentTypeError: A part that is not a :class:`Criteria`.
+        """
         return cls._joined("or", parts)
 
     def __and__(self, other: Criteria) -> Criteria:

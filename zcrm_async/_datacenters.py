@@ -28,7 +28,17 @@ class DataCenter:
     upload_url: str
 
     def api_domain(self, environment: str = "production") -> str:
-        """The API domain for ``production``, ``sandbox`` or ``developer``."""
+        """The API domain for ``production``, ``sandbox`` or ``developer``.
+
+        Args:
+            environment: ``"production"``, ``"sandbox"`` or ``"developer"``.
+
+        Returns:
+            The domain's URL, e.g. ``https://www.zohoapis.eu``.
+
+        Raises:
+            KeyError: An unknown environment.
+        """
         prefix = {"production": "www", "sandbox": "sandbox", "developer": "developer"}[environment]
         return f"https://{prefix}.zohoapis.{self.api_suffix}"
 

@@ -51,7 +51,14 @@ class Entity:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from Zoho's JSON object, keeping unknown keys."""
+        """Build from Zoho's JSON object, keeping unknown keys.
+
+        Args:
+            data: One object of Zoho's answer.
+
+        Returns:
+            The entity; every key Zoho sent stays in ``data``.
+        """
         values = {}
         for field in attrs.fields(cls):
             if field.name == "data":
@@ -62,7 +69,11 @@ class Entity:
         return cls(**values, data=dict(data))
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object Zoho sent (with any attribute changes written back)."""
+        """The JSON object Zoho sent (with any attribute changes written back).
+
+        Returns:
+            A new dict in Zoho's JSON shape.
+        """
         out = dict(self.data)
         for field in attrs.fields(type(self)):
             if field.name != "data":
@@ -108,12 +119,23 @@ class Lookup(Mapping[str, Any]):
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Lookup:
-        """Build from Zoho's JSON object, keeping every key."""
+        """Build from Zoho's JSON object, keeping every key.
+
+        Args:
+            data: A lookup object (``{"id": ..., "name": ...}``).
+
+        Returns:
+            The lookup.
+        """
         names = ("id", "name", "api_name", "email")
         return cls(**{k: data[k] for k in names if k in data}, data=dict(data))
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object (with any attribute changes written back)."""
+        """The JSON object (with any attribute changes written back).
+
+        Returns:
+            A new dict in Zoho's JSON shape.
+        """
         out = dict(self.data)
         for key in ("id", "name", "api_name", "email"):
             value = getattr(self, key)
@@ -140,7 +162,12 @@ class _Model(Entity):
     """
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object Zoho sent (with any attribute changes written back)."""
+        """The JSON object Zoho sent (with any attribute changes written back).
+
+        Returns:
+            A new dict in Zoho's JSON shape: the keys Zoho sent, lookups and datetimes written
+            back as JSON.
+        """
         out = dict(self.data)
         for field in attrs.fields(type(self)):
             if field.name == "data":
@@ -236,7 +263,14 @@ class Note(Entity):
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build from Zoho's JSON object, whichever Parent_Id shape it uses."""
+        """Build from Zoho's JSON object, whichever ``Parent_Id`` shape it uses.
+
+        Args:
+            data: One note object of Zoho's answer.
+
+        Returns:
+            The note.
+        """
         module, parent = parent_of(data)
         return cls(
             id=None if data.get("id") is None else str(data["id"]),
@@ -248,7 +282,11 @@ class Note(Entity):
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object Zoho sent, with id/title/content changes written back."""
+        """The JSON object Zoho sent, with id/title/content changes written back.
+
+        Returns:
+            A new dict in Zoho's JSON shape.
+        """
         out = dict(self.data)
         for key, value in (("id", self.id), ("Note_Title", self.title)):
             if value is not None or key in out:
@@ -299,8 +337,15 @@ class ConvertResult:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> ConvertResult:
-        """From ``data[0]`` of a convert answer: ``details.{Contacts,...}`` objects (v3+),
-        or the bare ids of v2 (``{"Contacts": "id", "Deals": null, ...}``)."""
+        """From ``data[0]`` of a convert answer.
+
+        Args:
+            data: ``details.{Contacts,Accounts,Deals}`` objects (v3+), or the bare ids of v2
+                (``{"Contacts": "id", "Deals": null, ...}``).
+
+        Returns:
+            The ids of the contact, account and deal (None for those not made or used).
+        """
         details = data.get("details") if isinstance(data.get("details"), Mapping) else data
 
         def ref(key: str) -> str | None:
@@ -312,7 +357,11 @@ class ConvertResult:
         return cls(ref("Contacts"), ref("Accounts"), ref("Deals"), data=dict(data))
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object Zoho sent."""
+        """The JSON object Zoho sent.
+
+        Returns:
+            A copy of it.
+        """
         return dict(self.data)
 
 

@@ -39,8 +39,11 @@ class FunctionResult:
         return 200 <= self.status_code < 300
 
     def json(self) -> Any:
-        """``output`` decoded from JSON when it is JSON text (a map or list a function
-        returned as text), else ``output`` as it is."""
+        """``output`` decoded from JSON when it is JSON text, else ``output`` as it is.
+
+        Returns:
+            The decoded map or list a function returned as text, or the output unchanged.
+        """
         if isinstance(self.output, str):
             try:
                 return json.loads(self.output)
@@ -50,7 +53,16 @@ class FunctionResult:
 
     @classmethod
     def from_answer(cls, status_code: int, body: Any, content_type: str | None) -> FunctionResult:
-        """Read Zoho's answer (the standard envelope, or a function's own)."""
+        """Read Zoho's answer (the standard envelope, or a function's own).
+
+        Args:
+            status_code: The answer's HTTP status.
+            body: The decoded body.
+            content_type: The answer's ``Content-Type``.
+
+        Returns:
+            The function's result.
+        """
         details = body.get("details") if isinstance(body, Mapping) else None
         if isinstance(body, Mapping) and "code" in body and isinstance(details, Mapping):
             return cls(

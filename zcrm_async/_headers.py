@@ -53,7 +53,14 @@ class RateLimitInfo:
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> RateLimitInfo:
-        """Read the headers of an answer (names are case-insensitive in ``httpx.Headers``)."""
+        """Read the rate-limit headers of an answer.
+
+        Args:
+            headers: The answer's headers (names are case-insensitive in ``httpx.Headers``).
+
+        Returns:
+            The credits and limits the headers report (None for those absent).
+        """
         return cls(
             credits_remaining=_count(headers, "x-api-credits-remaining"),
             limit=_count(headers, "x-ratelimit-limit"),

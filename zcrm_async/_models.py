@@ -57,7 +57,14 @@ class OAuthTokens:
     api_domain: str | None = None
 
     def expires_within(self, seconds: float) -> bool:
-        """True if the access token expires within ``seconds`` from now (or already has)."""
+        """True if the access token expires within ``seconds`` from now (or already has).
+
+        Args:
+            seconds: The margin, in seconds.
+
+        Returns:
+            Whether the access token is expired or expires within the margin.
+        """
         return self.expiry_time - _now_ms() <= seconds * 1000
 
     # The names classic token handlers read: the Ruby SDK's and the classic Python SDK's.
@@ -98,6 +105,18 @@ class OAuthTokens:
         """Parse the token endpoint's answer (a refresh answer carries no refresh token).
 
         ``expires_in`` is seconds unless ``expires_in_sec`` is present, when it is milliseconds.
+
+        Args:
+            body: The token endpoint's decoded JSON.
+            user_email: The user the tokens belong to.
+            refresh_token: The refresh token to keep when the answer carries none.
+
+        Returns:
+            The tokens, with their expiry as a time in milliseconds.
+
+        Raises:
+            OAuthError: The answer is an error (``invalid_code``, ``invalid_client``...) or holds
+                no access or refresh token.
         """
         if "error" in body:
             raise OAuthError(str(body["error"]), _text(body.get("error_description")))
@@ -128,12 +147,29 @@ class OAuthTokens:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (contains secrets: for stores only)."""
+        """A JSON-ready dict (contains secrets: for stores only).
+
+        Returns:
+            ``user_email``, ``access_token``, ``refresh_token``, ``expiry_time`` and
+            ``api_domain``.
+        """
         return attrs.asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> OAuthTokens:
-        """Inverse of :meth:`to_dict`; KeyError, TypeError or ValueError if malformed."""
+        """Inverse of :meth:`to_dict`.
+
+        Args:
+            data: A dict as :meth:`to_dict` makes it.
+
+        Returns:
+            The tokens.
+
+        Raises:
+            KeyError: A key is missing.
+            TypeError: A value of the wrong type.
+            ValueError: A malformed value.
+        """
         return cls(
             user_email=str(data["user_email"]),
             access_token=str(data["access_token"]),
@@ -179,16 +215,35 @@ class Record(MutableMapping[str, Any]):
         return len(self.data)
 
     def datetime(self, key: str) -> datetime | None:
-        """The field ``key`` parsed as an ISO-8601 datetime with its offset."""
+        """The field ``key`` parsed as an ISO-8601 datetime with its offset.
+
+        Args:
+            key: The field's API name.
+
+        Returns:
+            The aware datetime, or None if the field is empty or missing.
+        """
         return parse_datetime(self.data.get(key))
 
     def to_dict(self) -> dict[str, Any]:
-        """The record as Zoho's request JSON (a shallow copy)."""
+        """The record as Zoho's request JSON (a shallow copy).
+
+        Returns:
+            The record's fields, by API name.
+        """
         return dict(self.data)
 
     @classmethod
     def from_api(cls, module: str, data: Mapping[str, Any]) -> Record:
-        """Wrap one item of Zoho's ``data`` array."""
+        """Wrap one item of Zoho's ``data`` array.
+
+        Args:
+            module: The module's API name.
+            data: The record's JSON object.
+
+        Returns:
+            The record.
+        """
         return cls(module=module, data=dict(data))
 
 
@@ -226,6 +281,13 @@ class WriteResult:
 
         A plain ``dict`` (as decoded from JSON) becomes the result's ``data`` as it is, without
         a copy; another mapping is copied.
+
+        Args:
+            data: The item: ``status``, ``code``, ``message``, ``details``.
+            index: The record's position in the caller's input.
+
+        Returns:
+            The result.
         """
         item = data if type(data) is dict else dict(data)
         status, code, message = item.get("status"), item.get("code"), item.get("message")
@@ -245,8 +307,13 @@ class WriteResult:
     def from_error(cls, error: ZCRMError, index: int | None = None) -> WriteResult:
         """The result of a record whose request failed as a whole (it may not be written).
 
-        ``code`` is Zoho's code of an :class:`APIError`, else ``TRANSPORT_ERROR``; ``details``
-        name the exception's class.
+        Args:
+            error: The error the request ended with.
+            index: The record's position in the caller's input.
+
+        Returns:
+            An error result: ``code`` is Zoho's code of an :class:`APIError`, else
+            ``TRANSPORT_ERROR``; ``details`` name the exception's class.
         """
         code = error.code if isinstance(error, APIError) else "TRANSPORT_ERROR"
         return cls(
@@ -258,7 +325,11 @@ class WriteResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object Zoho sent."""
+        """The JSON object Zoho sent.
+
+        Returns:
+            A copy of it (or one built from the result's fields).
+        """
         return dict(self.data) or {
             "status": self.status,
             "code": self.code,
@@ -401,7 +472,14 @@ class WriteResults(Sequence[WriteResult]):
         return [_item_id(item) if _item_ok(item) else None for item in self._items()]
 
     def raise_for_failures(self) -> WriteResults:
-        """Raise :class:`WriteFailedError` if any record failed; return self otherwise."""
+        """Raise if any record failed; return self otherwise.
+
+        Returns:
+            These results, when every record succeeded.
+
+        Raises:
+            WriteFailedError: Some records failed (``error.failed`` holds their results).
+        """
         failed = self.failed
         if failed:
             raise WriteFailedError(failed)
@@ -443,7 +521,14 @@ class PageInfo:
 
     @classmethod
     def from_api(cls, info: Mapping[str, Any] | None) -> PageInfo:
-        """Parse ``info`` (missing means a single, final page)."""
+        """Parse ``info`` (missing means a single, final page).
+
+        Args:
+            info: The ``info`` object of a list answer, or None.
+
+        Returns:
+            The page info.
+        """
         info = info or {}
         return cls(
             more_records=bool(info.get("more_records", False)),
@@ -475,18 +560,33 @@ class PagePosition:
             raise InvalidArgumentError(f"page must be a whole number >= 1, got {self.page!r}")
 
     def params(self) -> dict[str, Any]:
-        """The query parameters that ask for this page."""
+        """The query parameters that ask for this page.
+
+        Returns:
+            ``{"page_token": ...}`` or ``{"page": n}``.
+        """
         if self.page_token is not None:
             return {"page_token": self.page_token}
         return {"page": self.page or 1}
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (``{"page": 3}`` or ``{"page_token": "..."}``)."""
+        """A JSON-ready dict.
+
+        Returns:
+            ``{"page": 3}`` or ``{"page_token": "..."}``.
+        """
         return self.params()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PagePosition:
-        """The inverse of :meth:`to_dict`."""
+        """The inverse of :meth:`to_dict`.
+
+        Args:
+            data: A dict as :meth:`to_dict` makes it.
+
+        Returns:
+            The position.
+        """
         token = data.get("page_token")
         if token is not None:
             return cls(page_token=str(token))
