@@ -400,6 +400,17 @@ class Config:
         """Build from the classic SDKs' configuration dictionary (aliases and string booleans too).
 
         Unknown keys emit a :class:`ConfigWarning` naming them and the closest known key.
+
+        Args:
+            values: The configuration keys and values (``client_id``, ``client_secret``,
+                ``redirect_uri``, ``dc``...); strings such as ``"true"`` and ``"30"`` are converted.
+            **overrides: Keys that win over ``values``.
+
+        Returns:
+            The checked configuration.
+
+        Raises:
+            ConfigError: A mandatory key is missing or a value is invalid (the key named).
         """
         known = {field.name for field in attrs.fields(cls)}
         merged: dict[str, Any] = {}
@@ -426,7 +437,18 @@ class Config:
 
     @classmethod
     def from_env(cls, prefix: str = "ZCRM_", **overrides: Any) -> Config:
-        """Build from environment variables named ``ZCRM_<KEY>`` (e.g. ``ZCRM_CLIENT_ID``)."""
+        """Build from environment variables named ``ZCRM_<KEY>`` (e.g. ``ZCRM_CLIENT_ID``).
+
+        Args:
+            prefix: The variables' prefix; the rest of the name, lower-cased, is the key.
+            **overrides: Keys that win over the environment.
+
+        Returns:
+            The checked configuration.
+
+        Raises:
+            ConfigError: A mandatory key is missing or a value is invalid (the key named).
+        """
         known = {field.name for field in attrs.fields(cls)}
         values = {
             name[len(prefix) :].lower(): value
@@ -462,6 +484,12 @@ class Config:
 
         For sandbox/developer environments the environment's domain is used, since the token's
         ``api_domain`` always names production.
+
+        Args:
+            token_api_domain: The ``api_domain`` Zoho returned with the tokens, if any.
+
+        Returns:
+            The domain's URL, without a trailing slash.
         """
         env = self.effective_environment
         if self.api_base_url:
@@ -502,7 +530,13 @@ class Config:
         """``redirect_uri`` for the web login flow, which needs the real registered URL.
 
         A self client may configure a dummy value (the classic SDKs allowed it: Zoho ignores it
-        for grant codes made in the API console); the web flow raises :class:`ConfigError` then.
+        for grant codes made in the API console), but not the web flow.
+
+        Returns:
+            The http(s) redirect URI.
+
+        Raises:
+            ConfigError: ``redirect_uri`` is not an http(s) URL.
         """
         if not _HTTP_URL.match(self.redirect_uri):
             raise ConfigError(

@@ -93,25 +93,54 @@ class Hooks:
     """Callbacks on the request path; every method does nothing until overridden."""
 
     def request_sent(self, event: RequestSent) -> None:
-        """An attempt is about to be sent."""
+        """An attempt is about to be sent.
+
+        Args:
+            event: The call's id, method, path template, host and attempt number.
+        """
 
     def response_received(self, event: ResponseReceived) -> None:
-        """An attempt got an answer (any status)."""
+        """An attempt got an answer (any status).
+
+        Args:
+            event: The status, Zoho's error code if any, the attempt and its duration.
+        """
 
     def retrying(self, event: Retrying) -> None:
-        """An attempt failed and will be retried."""
+        """An attempt failed and will be retried.
+
+        Args:
+            event: The attempt, the reason and the wait before the next attempt.
+        """
 
     def rate_limited(self, event: RateLimited) -> None:
-        """Zoho answered 429."""
+        """Zoho answered 429.
+
+        Args:
+            event: The attempt and the ``Retry-After`` Zoho sent (None if none).
+        """
 
     def call_finished(self, event: CallFinished) -> None:
-        """A call is over (success or error)."""
+        """A call is over (success or error).
+
+        Args:
+            event: The final status (None if no answer came), the attempts made, and Zoho's
+                error code or the error's class on failure.
+        """
 
     def token_refreshed(self, event: TokenRefreshed) -> None:
-        """An access token was minted."""
+        """An access token was minted.
+
+        Args:
+            event: The grant type, accounts host, user and duration (never a token).
+        """
 
     def limiter_changed(self, event: LimiterChanged) -> None:
-        """The adaptive concurrency limit moved."""
+        """The adaptive concurrency limit moved.
+
+        Args:
+            event: Whether the limit was cut or regrown, and its value before and after.
+        """
 
 
 class HookSet:
