@@ -57,10 +57,16 @@ class AdaptiveLimiter:
 
     @asynccontextmanager
     async def slot(self, *, heavy: bool = False) -> AsyncIterator[int]:
-        """Hold a slot (and a heavy slot first, for heavy calls); yields the current epoch.
+        """Hold a slot (and a heavy slot first, for heavy calls) while the block runs.
 
         The borrower is the call, not the task, so one task may hold several slots (e.g. a
         request made while reading a streamed download).
+
+        Args:
+            heavy: Also hold one of the slots for Zoho's heavy calls.
+
+        Yields:
+            The current epoch, to pass to :meth:`on_throttled` if the call gets 429.
         """
         borrower = object()
         if heavy:
@@ -86,7 +92,11 @@ class AdaptiveLimiter:
             self.raises += 1
 
     def on_throttled(self, epoch: int) -> None:
-        """A call that started in ``epoch`` got 429: multiplicative decrease (once per burst)."""
+        """A call that started in ``epoch`` got 429: multiplicative decrease (once per burst).
+
+        Args:
+            epoch: The epoch :meth:`slot` gave the call.
+        """
         if epoch != self.epoch:
             return
         self.epoch += 1

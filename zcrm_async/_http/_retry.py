@@ -56,18 +56,43 @@ class RetryPolicy:
     deadline: float = 300.0  # total seconds across every attempt
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait before retry number ``attempt`` (1-based)."""
+        """Seconds to wait before retry number ``attempt`` (1-based).
+
+        Args:
+            attempt: The retry's number, 1 for the first.
+            retry_after: Zoho's ``Retry-After``, in seconds, when it sent one.
+
+        Returns:
+            ``retry_after`` capped at ``retry_after_cap``, else a random wait in the upper half
+            of the exponential back-off ceiling.
+        """
         if retry_after is not None:
             return min(retry_after, self.retry_after_cap)
         ceiling = min(self.max_delay, self.initial_delay * 2 ** (attempt - 1))
         return random.uniform(ceiling / 2, ceiling)
 
     def should_retry_status(self, status: int, *, idempotent: bool) -> bool:
-        """429 for any request; 5xx only for idempotent ones."""
+        """429 for any request; 5xx only for idempotent ones.
+
+        Args:
+            status: The answer's HTTP status.
+            idempotent: Whether repeating the request is safe.
+
+        Returns:
+            Whether to retry.
+        """
         return status == 429 or (idempotent and status in RETRYABLE_STATUSES)
 
     def should_retry_error(self, error: Exception, *, idempotent: bool) -> bool:
-        """Connect failures for any request; read-side failures only for idempotent ones."""
+        """Connect failures for any request; read-side failures only for idempotent ones.
+
+        Args:
+            error: The transport error.
+            idempotent: Whether repeating the request is safe.
+
+        Returns:
+            Whether to retry.
+        """
         if isinstance(error, NOT_SENT_ERRORS):
             return True
         return idempotent and isinstance(error, httpx.TransportError)
