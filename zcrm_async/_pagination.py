@@ -46,7 +46,14 @@ class Pager(Generic[T]):
         return self._fetch(dict(self._params)).__await__()
 
     async def page(self, position: PagePosition | None = None) -> Page[T]:
-        """The page at ``position`` (the first page if None), its ``position`` set."""
+        """The page at ``position`` (the first page if None), its ``position`` set.
+
+        Args:
+            position: A position saved from an earlier page (``page.position``), or None.
+
+        Returns:
+            The page: its items, Zoho's ``info`` and its position.
+        """
         if position is None:
             position = FIRST_PAGE
         page = await self._fetch({**self._params, **position.params()})
@@ -54,7 +61,17 @@ class Pager(Generic[T]):
         return page
 
     async def pages(self, start: PagePosition | None = None) -> AsyncGenerator[Page[T], None]:
-        """Every page in order, from ``start`` (the first page if None)."""
+        """Every page in order, from ``start`` (the first page if None).
+
+        Args:
+            start: The position to resume from, e.g. one saved from ``page.next_position``.
+
+        Yields:
+            Each page, fetched as the loop asks for it.
+
+        Raises:
+            UnexpectedResponseError: Zoho reports more records but gives no way to the next page.
+        """
         position: PagePosition | None = start or FIRST_PAGE
         while position is not None:
             page = await self.page(position)
@@ -80,5 +97,9 @@ class Pager(Generic[T]):
                     yield item
 
     async def to_list(self) -> list[T]:
-        """Every item, collected (mind the memory for large modules)."""
+        """Every item, collected (mind the memory for large modules).
+
+        Returns:
+            The items of every page, in order.
+        """
         return [item async for item in self]
