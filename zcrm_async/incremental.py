@@ -85,21 +85,46 @@ class CheckpointStore:
         return f"CheckpointStore({str(self.path)!r})"
 
     async def load(self, name: str) -> dict[str, Any] | None:
-        """The checkpoint saved under ``name`` (None if there is none)."""
+        """The checkpoint saved under ``name`` (None if there is none).
+
+        Args:
+            name: The sync's name.
+
+        Returns:
+            A copy of the checkpoint, or None.
+
+        Raises:
+            InvalidArgumentError: The file is not a checkpoint file.
+        """
         async with self._lock:
             document = await anyio.to_thread.run_sync(self._read)
         entry = document["checkpoints"].get(name)
         return dict(entry) if isinstance(entry, dict) else None
 
     async def save(self, name: str, checkpoint: Mapping[str, Any]) -> None:
-        """Store ``checkpoint`` (JSON-serialisable) under ``name``."""
+        """Store ``checkpoint`` (JSON-serialisable) under ``name``.
+
+        Args:
+            name: The sync's name.
+            checkpoint: The checkpoint; the file is replaced atomically.
+
+        Raises:
+            InvalidArgumentError: The file is not a checkpoint file.
+        """
         async with self._lock:
             document = await anyio.to_thread.run_sync(self._read)
             document["checkpoints"][name] = dict(checkpoint)
             await anyio.to_thread.run_sync(self._write, document)
 
     async def delete(self, name: str) -> None:
-        """Forget ``name``: its next sync starts from scratch."""
+        """Forget ``name``: its next sync starts from scratch.
+
+        Args:
+            name: The sync's name.
+
+        Raises:
+            InvalidArgumentError: The file is not a checkpoint file.
+        """
         async with self._lock:
             document = await anyio.to_thread.run_sync(self._read)
             if document["checkpoints"].pop(name, None) is not None:
@@ -224,7 +249,17 @@ class IncrementalSync:
         await self.store.delete(self.name)
 
     async def run(self, handle: Callable[[Batch], Any]) -> int:
-        """Call ``handle(batch)`` (sync or async) for every batch; the records handed out."""
+        """Call ``handle(batch)`` (sync or async) for every batch.
+
+        Each batch is committed once ``handle`` returns; if it raises, the batch is handed out
+        again on the next run.
+
+        Args:
+            handle: Takes a :class:`Batch`; may be a coroutine function.
+
+        Returns:
+            The number of records handed out (changed and deleted).
+        """
         count = 0
         async with aclosing(self.batches()) as batches:
             async for batch in batches:
@@ -235,7 +270,11 @@ class IncrementalSync:
         return count
 
     async def batches(self) -> AsyncGenerator[Batch, None]:
-        """Batches of changes, committed when the next one is asked for (see module docs)."""
+        """Batches of changes, committed when the next one is asked for (see the module docs).
+
+        Yields:
+            :class:`Batch` objects: changed records first, then deleted ones.
+        """
         checkpoint = await self.store.load(self.name) or {"since": None, "seen": {}}
         run = checkpoint.get("run")
         if not isinstance(run, dict):

@@ -64,22 +64,59 @@ class ZohoAuth(httpx.Auth):
         return f"ZohoAuth(user_email={self.user_email!r})"
 
     async def token(self) -> OAuthTokens:
-        """The user's current tokens (cached; refreshed first when about to expire)."""
+        """The user's current tokens (cached; refreshed first when about to expire).
+
+        Returns:
+            The tokens.
+
+        Raises:
+            OAuthError: No tokens are stored for the user, Zoho refused the refresh, or the token
+                endpoint did not answer in time.
+            TokenStoreError: The refreshed tokens could not be saved in time.
+        """
         return await self._tokens.get(self.user_email)
 
     async def refreshed(self, rejected: OAuthTokens) -> OAuthTokens:
-        """Tokens newer than ``rejected``: refreshed now unless another task already did."""
+        """Tokens newer than ``rejected``: refreshed now unless another task already did.
+
+        Args:
+            rejected: The tokens Zoho just refused.
+
+        Returns:
+            Fresh tokens.
+
+        Raises:
+            OAuthError: Zoho refused the refresh, or did not answer in time.
+            TokenStoreError: The refreshed tokens could not be saved in time.
+        """
         return await self._tokens.get(self.user_email, stale=rejected.access_token)
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
-        """zcrm_async is async-only."""
+        """Refused: zcrm_async is async-only.
+
+        Args:
+            request: The request httpx would sign.
+
+        Yields:
+            Nothing: it raises first.
+
+        Raises:
+            InvalidArgumentTypeError: Always; use ``httpx.AsyncClient``.
+        """
         raise InvalidArgumentTypeError("ZohoAuth works only with httpx.AsyncClient")
         yield request  # pragma: no cover
 
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        """Sign, send, and on 401 INVALID_TOKEN refresh-if-still-current and replay once."""
+        """Sign, send, and on 401 INVALID_TOKEN refresh-if-still-current and replay once.
+
+        Args:
+            request: The request to sign.
+
+        Yields:
+            The signed request, and once more after a refresh if Zoho refused the token.
+        """
         # httpx ignores requires_request_body/requires_response_body once this method is
         # overridden: read both explicitly, or the replay fails with StreamConsumed and the 401
         # body with ResponseNotRead.
