@@ -197,7 +197,19 @@ class WebLogin:
     # -- the flow -----------------------------------------------------------------------------
 
     def begin(self, crm: ZohoCRM, next_url: str | None = None) -> tuple[str, Cookie]:
-        """The Zoho authorization URL to redirect to, and the state cookie to set with it."""
+        """The Zoho authorization URL to redirect to, and the state cookie to set with it.
+
+        Args:
+            crm: The app's client (its config gives the client id and redirect URI).
+            next_url: Where to send the browser after the login (a path of this site; others
+                are ignored).
+
+        Returns:
+            The URL of Zoho's consent page and the signed state cookie.
+
+        Raises:
+            LoginError: ``redirect_uri`` does not lead to this login's callback route.
+        """
         self._check_redirect_uri(crm.config)
         state = secrets.token_urlsafe(24)
         payload = {"s": state, "n": safe_next(next_url, self.after_login)}
@@ -212,7 +224,24 @@ class WebLogin:
     async def complete(
         self, crm: ZohoCRM, query: Mapping[str, str], state_cookie: str | None
     ) -> LoginResult:
-        """Finish the login from the callback's query parameters and the state cookie."""
+        """Finish the login from the callback's query parameters and the state cookie.
+
+        The grant code is exchanged for tokens, which are stored for the user.
+
+        Args:
+            crm: The app's client.
+            query: The callback's query parameters (``code``, ``state``, ``accounts-server`` or
+                ``error``).
+            state_cookie: The state cookie's value, None if the browser sent none.
+
+        Returns:
+            Who signed in, where to send the browser and the cookies to set.
+
+        Raises:
+            LoginError: An expired or foreign login, a state mismatch, access refused, no code,
+                a grant code Zoho refuses, or Zoho unreachable; ``status_code`` is the HTTP status
+                to answer with.
+        """
         started = self._unsign("state", state_cookie)
         if started is None:
             raise LoginError(
@@ -262,17 +291,42 @@ class WebLogin:
         return LoginResult(tokens.user_email, redirect_to, (session, forget_state))
 
     def logout(self, config: Config) -> Cookie:
-        """The cookie deletion that logs the browser out (stored tokens are kept)."""
+        """The cookie deletion that logs the browser out (stored tokens are kept).
+
+        Args:
+            config: The app's configuration (whether the cookie is ``Secure``).
+
+        Returns:
+            The session cookie, emptied and expired.
+        """
         return Cookie(self.session_cookie, "", 0, self._secure(config))
 
     def user_email(self, session_cookie: str | None) -> str | None:
-        """Who the session cookie names, or None (absent, expired or tampered with)."""
+        """Who the session cookie names, or None (absent, expired or tampered with).
+
+        Args:
+            session_cookie: The session cookie's value, None if the browser sent none.
+
+        Returns:
+            The logged-in user's e-mail, or None.
+        """
         session = self._unsign("session", session_cookie)
         email = session.get("e") if session else None
         return email if isinstance(email, str) and email else None
 
     def user_crm(self, crm: ZohoCRM, session_cookie: str | None) -> ZohoCRM:
-        """``crm.as_user(<the logged-in user>)``; a 401 :class:`LoginError` if nobody is."""
+        """``crm.as_user(<the logged-in user>)``.
+
+        Args:
+            crm: The app's client.
+            session_cookie: The session cookie's value, None if the browser sent none.
+
+        Returns:
+            A view of ``crm`` acting as the logged-in user.
+
+        Raises:
+            LoginError: Nobody is logged in (``status_code`` 401).
+        """
         email = self.user_email(session_cookie)
         if email is None:
             raise LoginError(f"not logged in: log in with Zoho at {self.login_path}", 401)

@@ -46,8 +46,14 @@ def crm_context(
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """For ``app.cleanup_ctx.append(...)``: one ``ZohoCRM`` while the app runs, then closed.
 
-    ``client_options`` go to :class:`ZohoCRM` (``store=``, ``transport=``, ``http_client=``,
-    ``retry=``).
+    Args:
+        config: A :class:`Config` or a configuration dict.
+        **client_options: Passed to :class:`ZohoCRM` (``store=``, ``transport=``,
+            ``http_client=``, ``retry=``).
+
+    Returns:
+        The cleanup context: it opens the client, puts it on the app, and closes it when the
+        app stops.
     """
 
     async def context(app: web.Application) -> AsyncIterator[None]:
@@ -59,7 +65,18 @@ def crm_context(
 
 
 def get_crm(request: web.Request) -> ZohoCRM:
-    """The app's ``ZohoCRM`` (acting as the configured ``current_user_email``)."""
+    """The app's ``ZohoCRM`` (acting as the configured ``current_user_email``).
+
+    Args:
+        request: Any request of the app.
+
+    Returns:
+        The client :func:`crm_context` opened.
+
+    Raises:
+        RuntimeError: The app has no client: add ``crm_context(config)`` to its cleanup
+            contexts.
+    """
     crm = request.config_dict.get(CRM_KEY)
     if crm is None:
         raise RuntimeError(
@@ -123,13 +140,24 @@ class ZohoLogin:
         return f"ZohoLogin({self.flow!r})"
 
     def setup(self, app: web.Application) -> None:
-        """Add the login, callback and logout routes to ``app``."""
+        """Add the login, callback and logout routes to ``app``.
+
+        Args:
+            app: The aiohttp application.
+        """
         app.router.add_get(self.flow.login_path, self.login)
         app.router.add_get(self.flow.callback_path, self.callback)
         app.router.add_post(self.flow.logout_path, self.logout)
 
     async def login(self, request: web.Request) -> web.Response:
-        """Redirect the browser to Zoho's consent page."""
+        """Redirect the browser to Zoho's consent page.
+
+        Args:
+            request: The request (``?next=`` names where to go after the login).
+
+        Returns:
+            A 302 redirect with the state cookie, or a plain-text error page.
+        """
         try:
             url, cookie = self.flow.begin(get_crm(request), request.query.get("next"))
         except LoginError as exc:
@@ -137,7 +165,14 @@ class ZohoLogin:
         return _redirect(url, 302, [cookie])
 
     async def callback(self, request: web.Request) -> web.Response:
-        """Zoho's redirect back: exchange the code, persist the user's tokens, log them in."""
+        """Zoho's redirect back: exchange the code, persist the user's tokens, log them in.
+
+        Args:
+            request: Zoho's redirect, with the code and state.
+
+        Returns:
+            A 303 redirect with the session cookie, or a plain-text error page.
+        """
         state_cookie = request.cookies.get(self.flow.state_cookie)
         try:
             result = await self.flow.complete(get_crm(request), request.query, state_cookie)
@@ -146,16 +181,40 @@ class ZohoLogin:
         return _redirect(result.redirect_to, 303, result.cookies)
 
     async def logout(self, request: web.Request) -> web.Response:
-        """Forget the browser's session (the user's stored tokens stay for background jobs)."""
+        """Forget the browser's session (the user's stored tokens stay for background jobs).
+
+        Args:
+            request: The logout request (a POST).
+
+        Returns:
+            A 303 redirect that deletes the session cookie.
+        """
         cookie = self.flow.logout(get_crm(request).config)
         return _redirect(self.flow.after_login, 303, [cookie])
 
     def user_email(self, request: web.Request) -> str | None:
-        """The logged-in user's e-mail, or None."""
+        """The logged-in user's e-mail, or None.
+
+        Args:
+            request: The request carrying the session cookie.
+
+        Returns:
+            The e-mail, or None when nobody is logged in.
+        """
         return self.flow.user_email(request.cookies.get(self.flow.session_cookie))
 
     def user_crm(self, request: web.Request) -> ZohoCRM:
-        """``crm.as_user(<the logged-in user>)``; raises ``HTTPUnauthorized`` if nobody is."""
+        """``crm.as_user(<the logged-in user>)``.
+
+        Args:
+            request: The request carrying the session cookie.
+
+        Returns:
+            A view of the app's client acting as the logged-in user.
+
+        Raises:
+            aiohttp.web.HTTPUnauthorized: Nobody is logged in.
+        """
         try:
             return self.flow.user_crm(
                 get_crm(request), request.cookies.get(self.flow.session_cookie)

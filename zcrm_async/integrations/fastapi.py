@@ -50,8 +50,16 @@ def crm_lifespan(
 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     """A lifespan for ``FastAPI(lifespan=...)``: one ``ZohoCRM`` while the app runs, then closed.
 
-    ``client_options`` go to :class:`ZohoCRM` (``store=``, ``transport=``, ``http_client=``,
-    ``retry=``). Inside a lifespan of your own, nest it: ``async with crm_lifespan(config)(app):``.
+    Inside a lifespan of your own, nest it: ``async with crm_lifespan(config)(app):``.
+
+    Args:
+        config: A :class:`Config` or a configuration dict.
+        **client_options: Passed to :class:`ZohoCRM` (``store=``, ``transport=``,
+            ``http_client=``, ``retry=``).
+
+    Returns:
+        The lifespan function: given the app, an async context manager that opens the client,
+        puts it on ``app.state`` and closes it when the app stops.
     """
 
     @asynccontextmanager
@@ -67,7 +75,18 @@ def crm_lifespan(
 
 
 def get_crm(request: Request) -> ZohoCRM:
-    """Dependency: the app's ``ZohoCRM`` (acting as the configured ``current_user_email``)."""
+    """Dependency: the app's ``ZohoCRM`` (acting as the configured ``current_user_email``).
+
+    Args:
+        request: Any request of the app.
+
+    Returns:
+        The client :func:`crm_lifespan` opened.
+
+    Raises:
+        RuntimeError: The app has no client: create it with
+            ``FastAPI(lifespan=crm_lifespan(config))``.
+    """
     crm = getattr(request.app.state, STATE_ATTRIBUTE, None)
     if not isinstance(crm, ZohoCRM):
         raise RuntimeError(
@@ -135,7 +154,14 @@ class ZohoLogin:
         return f"ZohoLogin({self.flow!r})"
 
     async def login(self, request: Request) -> Response:
-        """Redirect the browser to Zoho's consent page."""
+        """Redirect the browser to Zoho's consent page.
+
+        Args:
+            request: The request (``?next=`` names where to go after the login).
+
+        Returns:
+            A 302 redirect with the state cookie, or a plain-text error page.
+        """
         try:
             url, cookie = self.flow.begin(get_crm(request), request.query_params.get("next"))
         except LoginError as exc:
@@ -143,7 +169,14 @@ class ZohoLogin:
         return _with_cookies(RedirectResponse(url, status_code=302), [cookie])
 
     async def callback(self, request: Request) -> Response:
-        """Zoho's redirect back: exchange the code, persist the user's tokens, log them in."""
+        """Zoho's redirect back: exchange the code, persist the user's tokens, log them in.
+
+        Args:
+            request: Zoho's redirect, with the code and state.
+
+        Returns:
+            A 303 redirect with the session cookie, or a plain-text error page.
+        """
         state_cookie = request.cookies.get(self.flow.state_cookie)
         try:
             result = await self.flow.complete(get_crm(request), request.query_params, state_cookie)
@@ -152,16 +185,40 @@ class ZohoLogin:
         return _with_cookies(RedirectResponse(result.redirect_to, status_code=303), result.cookies)
 
     async def logout(self, request: Request) -> Response:
-        """Forget the browser's session (the user's stored tokens stay for background jobs)."""
+        """Forget the browser's session (the user's stored tokens stay for background jobs).
+
+        Args:
+            request: The logout request (a POST).
+
+        Returns:
+            A 303 redirect that deletes the session cookie.
+        """
         cookie = self.flow.logout(get_crm(request).config)
         return _with_cookies(RedirectResponse(self.flow.after_login, status_code=303), [cookie])
 
     def user_email(self, request: Request) -> str | None:
-        """Dependency: the logged-in user's e-mail, or None."""
+        """Dependency: the logged-in user's e-mail, or None.
+
+        Args:
+            request: The request carrying the session cookie.
+
+        Returns:
+            The e-mail, or None when nobody is logged in.
+        """
         return self.flow.user_email(request.cookies.get(self.flow.session_cookie))
 
     def user_crm(self, request: Request) -> ZohoCRM:
-        """Dependency: ``crm.as_user(<the logged-in user>)``; HTTP 401 if nobody is logged in."""
+        """Dependency: ``crm.as_user(<the logged-in user>)``.
+
+        Args:
+            request: The request carrying the session cookie.
+
+        Returns:
+            A view of the app's client acting as the logged-in user.
+
+        Raises:
+            fastapi.HTTPException: HTTP 401 when nobody is logged in.
+        """
         try:
             return self.flow.user_crm(
                 get_crm(request), request.cookies.get(self.flow.session_cookie)
