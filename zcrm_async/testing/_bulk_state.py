@@ -335,8 +335,16 @@ class FakeBulk:
     def fail_next_job(
         self, reason: str = "INTERNAL_ERROR", *, operation: str | None = None
     ) -> None:
-        """The next job created ends in FAILURE/FAILED: of ``operation`` (``read``,
-        ``write``, ``audit_log_export`` or ``backup``), or of any when None."""
+        """The next job created ends in FAILURE (read) or FAILED (write).
+
+        Args:
+            reason: The error code the failed job reports.
+            operation: ``"read"``, ``"write"``, ``"audit_log_export"`` or ``"backup"``: the kind
+                of job to fail; any kind when None.
+
+        Raises:
+            ValueError: An unknown ``operation``.
+        """
         if operation not in (None, *JOB_OPERATIONS):
             raise ValueError(
                 f"operation must be one of {', '.join(JOB_OPERATIONS)} or None, got {operation!r}"
@@ -348,7 +356,15 @@ class FakeBulk:
         """Add ``count`` records to ``module``'s bulk read exports only, made row by row.
 
         They are not stored (REST calls do not see them), so exporting 200,000 records costs
-        no memory for the records themselves. ``make_row(index)`` gives a record's fields.
+        no memory for the records themselves.
+
+        Args:
+            module: The module's API name.
+            count: How many records the exports hold.
+            make_row: ``make_row(index)`` gives a record's fields (generated values if None).
+
+        Raises:
+            ValueError: An unknown module.
         """
         with self._state.lock:
             if module not in self._state.modules:
@@ -356,16 +372,28 @@ class FakeBulk:
             self._bulk.generated[module] = (int(count), make_row or _default_row)
 
     def read_jobs(self) -> list[dict[str, Any]]:
-        """Every bulk read job's details, oldest first."""
+        """Every bulk read job's details, oldest first.
+
+        Returns:
+            The jobs as Zoho's job-details objects.
+        """
         with self._state.lock:
             return [job.details() for job in self._bulk.read_jobs.values()]
 
     def write_jobs(self) -> list[dict[str, Any]]:
-        """Every bulk write job's details, oldest first."""
+        """Every bulk write job's details, oldest first.
+
+        Returns:
+            The jobs as Zoho's job-details objects.
+        """
         with self._state.lock:
             return [job.details() for job in self._bulk.write_jobs.values()]
 
     def uploaded_files(self) -> dict[str, bytes]:
-        """The ZIP files uploaded so far, by ``file_id``."""
+        """The ZIP files uploaded so far, by ``file_id``.
+
+        Returns:
+            A copy: ``{file_id: zip bytes}``.
+        """
         with self._state.lock:
             return dict(self._bulk.files)

@@ -86,11 +86,22 @@ class FakeZohoCRM:
     # -- wiring ----------------------------------------------------------------------------------
 
     def transport(self) -> httpx.ASGITransport:
-        """An in-process httpx transport to the app."""
+        """An in-process httpx transport to the app.
+
+        Returns:
+            A transport to pass as ``ZohoCRM(config, transport=...)``: no socket needed.
+        """
         return httpx.ASGITransport(app=self.app)
 
     def config(self, **overrides: Any) -> Config:
-        """A ``Config`` for this fake: its client, accounts URL, user and a memory token store."""
+        """A ``Config`` for this fake: its client, accounts URL, user and a memory token store.
+
+        Args:
+            **overrides: Config keys that replace the fake's values.
+
+        Returns:
+            The configuration.
+        """
         from zcrm_async._config import Config
 
         values: dict[str, Any] = {
@@ -113,6 +124,14 @@ class FakeZohoCRM:
         """Serve on a real socket (uvicorn in a thread) and yield the base URL.
 
         While serving, ``base_url`` (and so the ``api_domain`` of token answers) is that URL.
+
+        Args:
+            host: The address to bind.
+            port: The port to bind (0: a free one).
+            log_level: uvicorn's log level.
+
+        Yields:
+            The base URL, e.g. ``http://127.0.0.1:53211``; the server stops when the block exits.
         """
         sock, url = bind(host, port)
         previous = self.base_url
@@ -216,13 +235,29 @@ class FakeZohoCRM:
         """A grant code (as the API console's self-client gives), for ``user_email``.
 
         An e-mail that is not yet a CRM user is added as one.
+
+        Args:
+            scopes: The scopes the code grants.
+            user_email: The user (the fake's default user if None).
+
+        Returns:
+            The grant code, for ``crm.oauth.generate_access_token``.
         """
         return self._control.issue_grant_code(scopes, user_email or self.user_email)
 
     def issue_tokens(
         self, user_email: str | None = None, scopes: Sequence[str] = DEFAULT_SCOPES
     ) -> dict[str, Any]:
-        """Mint a refresh + access token pair directly (not counted as a mint in ``stats``)."""
+        """Mint a refresh + access token pair directly (not counted as a mint in ``stats``).
+
+        Args:
+            user_email: The user (the fake's default user if None).
+            scopes: The scopes the tokens carry.
+
+        Returns:
+            The token endpoint's answer: ``access_token``, ``refresh_token``, ``expires_in``,
+            ``api_domain``...
+        """
         return self._control.issue_tokens(user_email or self.user_email, scopes)
 
     def expire_access_tokens(self) -> None:
@@ -232,40 +267,80 @@ class FakeZohoCRM:
     # -- data ------------------------------------------------------------------------------------
 
     def add_user(self, email: str, **fields: Any) -> dict[str, Any]:
-        """Add a CRM user (``profile=``/``role=`` names, or any user field) and return a copy."""
+        """Add a CRM user (``profile=``/``role=`` names, or any user field).
+
+        Args:
+            email: The user's e-mail.
+            **fields: User fields, e.g. ``profile="Standard"``, ``role="Manager"``.
+
+        Returns:
+            A copy of the user's JSON object.
+        """
         with self._state.lock:
             return copy.deepcopy(self._state.directory.add_user(email, **fields))
 
     def records(self, module: str) -> dict[str, dict[str, Any]]:
-        """A copy of the stored records of ``module`` by id."""
+        """A copy of the stored records of ``module`` by id.
+
+        Args:
+            module: The module's API name.
+
+        Returns:
+            ``{id: record JSON}``.
+        """
         return self._control.records(module)
 
     def add_records(
         self, module: str, records: Iterable[dict[str, Any]], *, owner_email: str | None = None
     ) -> list[str]:
-        """Store records directly (validated like an insert, no HTTP); return their ids.
+        """Store records directly (validated like an insert, no HTTP).
 
-        Raises ``ValueError`` with Zoho's per-record error for a record an insert would refuse.
+        Args:
+            module: The module's API name.
+            records: The records' fields.
+            owner_email: The owner (the fake's default user if None).
+
+        Returns:
+            The new records' ids, in input order.
+
+        Raises:
+            ValueError: With Zoho's per-record error, for a record an insert would refuse.
         """
         return self._control.add_records(module, records, owner_email)
 
     def seed(self, module: str, count: int, *, owner_email: str | None = None) -> list[str]:
-        """Store ``count`` generated records in ``module`` (mandatory fields filled); their ids.
+        """Store ``count`` generated records in ``module`` (mandatory fields filled).
 
         ``python -m zcrm_async.testing serve --seed Leads=N`` does this before serving.
+
+        Args:
+            module: The module's API name.
+            count: How many records.
+            owner_email: The owner (the fake's default user if None).
+
+        Returns:
+            The new records' ids.
         """
         return self._control.seed(module, count, owner_email)
 
     def set_unique_fields(self, module: str, fields: Iterable[str]) -> None:
-        """Fields whose duplicate values make writes fail with DUPLICATE_DATA."""
+        """Fields whose duplicate values make writes fail with DUPLICATE_DATA.
+
+        Args:
+            module: The module's API name.
+            fields: The fields' API names.
+        """
         self._control.set_unique_fields(module, fields)
 
     def add_field(self, module: str, api_name: str, kind: str = "text") -> None:
         """Add a custom field to ``module``, as an admin does in Zoho's setup.
 
-        ``kind``: ``text``; ``external`` (a unique field holding the record's id in another
-        system: records are addressed by its values with the ``X-EXTERNAL`` header);
-        ``rich_text`` (a multi-line HTML field, read whole with ``fetch_full_data``).
+        Args:
+            module: The module's API name.
+            api_name: The new field's API name.
+            kind: ``text``; ``external`` (a unique field holding the record's id in another
+                system: records are addressed by its values with the ``X-EXTERNAL`` header);
+                ``rich_text`` (a multi-line HTML field, read whole with ``fetch_full_data``).
         """
         self._control.add_field(module, api_name, kind)
 
@@ -287,7 +362,17 @@ class FakeZohoCRM:
         path: str | None = None,
         method: str | None = None,
     ) -> None:
-        """The next ``times`` matching CRM API requests answer ``status`` in Zoho's envelope."""
+        """The next ``times`` matching CRM API requests answer ``status`` in Zoho's envelope.
+
+        Args:
+            status: The HTTP status to answer.
+            code: Zoho's error code in the body (one fitting ``status`` if None).
+            message: The error message in the body.
+            times: How many requests fail.
+            retry_after: A ``Retry-After`` header to send, in seconds.
+            path: Only requests whose URL path contains this.
+            method: Only requests of this HTTP method.
+        """
         self._add(
             Fault(
                 "fail",
@@ -304,15 +389,32 @@ class FakeZohoCRM:
     def drop_next(
         self, times: int = 1, *, path: str | None = None, method: str | None = None
     ) -> None:
-        """Send response headers, then break the connection (in-process: RemoteProtocolError)."""
+        """Send response headers, then break the connection (in-process: RemoteProtocolError).
+
+        Args:
+            times: How many requests.
+            path: Only requests whose URL path contains this.
+            method: Only requests of this HTTP method.
+        """
         self._add(Fault("drop", times, path, method))
 
     def slow_next(self, seconds: float, times: int = 1, *, path: str | None = None) -> None:
-        """Delay the next ``times`` matching responses by ``seconds``."""
+        """Delay the next ``times`` matching responses by ``seconds``.
+
+        Args:
+            seconds: The delay.
+            times: How many responses.
+            path: Only requests whose URL path contains this.
+        """
         self._add(Fault("slow", times, path, seconds=seconds))
 
     def malformed_next(self, times: int = 1, *, path: str | None = None) -> None:
-        """Answer 200 with an HTML page instead of JSON."""
+        """Answer 200 with an HTML page instead of JSON.
+
+        Args:
+            times: How many requests.
+            path: Only requests whose URL path contains this.
+        """
         self._add(Fault("malformed", times, path))
 
     def clear_faults(self) -> None:

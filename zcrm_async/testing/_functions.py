@@ -127,8 +127,13 @@ class FakeFunctions:
         return self._functions.api_key
 
     def register(self, name: str, function: Function) -> None:
-        """Make ``function`` callable as ``name``: it gets a :class:`FunctionCall` and returns
-        a value (wrapped as Zoho wraps it) or a :class:`FunctionReply`."""
+        """Make ``function`` callable as ``name``.
+
+        Args:
+            name: The function's API name.
+            function: Gets a :class:`FunctionCall` and returns a value (wrapped as Zoho wraps
+                it) or a :class:`FunctionReply`.
+        """
         with self._state.lock:
             self._functions.functions[name] = function
 

@@ -104,7 +104,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m zcrm_async.testing serve --port N ...``: serve until interrupted."""
+    """``python -m zcrm_async.testing serve --port N ...``: serve until interrupted.
+
+    Args:
+        argv: The command-line arguments (``sys.argv[1:]`` if None).
+
+    Returns:
+        0 once the server has stopped.
+
+    Raises:
+        SystemExit: Bad arguments (status 2, with argparse's message).
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     try:
