@@ -75,6 +75,23 @@ class ZohoCRM:
     observe every call; ``credits=`` replaces the API-credit budget the ``credit_*`` config
     keys describe (:class:`LocalCreditBudget`, :class:`RedisCreditBudget`). :meth:`as_user`
     and :meth:`with_options` make views of the client (see :meth:`copy`).
+
+    Args:
+        config: A :class:`Config`, or a configuration dict for :meth:`Config.from_dict`.
+        store: The token store (the one the config selects if None).
+        transport: The httpx transport every request goes through (e.g. a fake's); not with
+            ``http_client``.
+        http_client: An ``httpx.AsyncClient`` of your own (you close it); not with
+            ``transport``.
+        retry: When and how failed calls are retried (``max_retries`` from the config if
+            None).
+        hooks: One :class:`Hooks` or several, told of every request, retry and refresh.
+        credits: The API-credit budget calls are kept to (the one the ``credit_*`` config
+            keys describe if None).
+
+    Raises:
+        ConfigError: A configuration dict with a missing or invalid key.
+        InvalidArgumentError: Both ``transport`` and ``http_client``.
     """
 
     def __init__(
