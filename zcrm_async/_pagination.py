@@ -29,6 +29,13 @@ class Pager(Generic[T]):
     A walk can stop and resume: every page carries its ``position`` and ``next_position``
     (:class:`PagePosition`); ``pager.pages(start=...)`` or ``pager.page(position)`` go on
     from a saved one.
+
+    Managers make pagers; you do not create them yourself.
+
+    Args:
+        fetch: Fetches one page given its query parameters.
+        params: The query parameters of every page (None values are left out).
+        max_items: Stop after this many items (all if None).
     """
 
     def __init__(
