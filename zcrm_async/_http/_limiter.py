@@ -28,6 +28,12 @@ class AdaptiveLimiter:
     limiter's size at construction, i.e. ``max_concurrency``). 429s of calls that started
     before the last cut are the same burst and do not cut again. Heavy calls also take a slot
     of a second limiter capped at :data:`HEAVY_API_LIMIT`.
+
+    Args:
+        limiter: The limiter to adapt; its size is the ``maximum``.
+        minimum: The fewest concurrent calls a cut leaves.
+        heavy_limit: The most concurrent heavy calls.
+        hooks: Told each time the limit moves.
     """
 
     def __init__(
