@@ -89,6 +89,12 @@ class CustomStore(BaseTokenStore):
     ``save_oauth_data`` answers to the classic attribute names too. Whatever a handler raises
     comes out as :class:`TokenHandlerError` naming the handler and the method. Handlers run
     inside the refresh lock: they must not call back into the client.
+
+    Args:
+        handler: The handler object, or its class (instantiated with no arguments).
+
+    Raises:
+        ConfigError: The handler lacks one of the three methods.
     """
 
     def __init__(self, handler: Any) -> None:

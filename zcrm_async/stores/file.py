@@ -32,6 +32,9 @@ class FileStore(BaseTokenStore):
     folder is created (mode 0700) on the first save. Writes go to a temporary file in the same
     folder, then ``os.replace`` it (atomic), under an ``flock`` so that processes sharing the
     file never lose each other's users.
+
+    Args:
+        path: The folder of the token file, or the file itself.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

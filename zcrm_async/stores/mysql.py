@@ -111,6 +111,21 @@ class MySQLStore(BaseTokenStore):
     per statement (plus ``lock_timeout`` for the lock wait). A server or network that stops
     answering (a half-open connection) is a :class:`TokenStoreError` naming host and port; the
     connections are dropped, and the next call opens new ones.
+
+    Args:
+        host: The server's host.
+        port: The server's port.
+        user: The database user.
+        password: The user's password.
+        database: The database holding the ``oauthtokens`` table.
+        pool_size: The most pooled connections, at least 1.
+        connect_timeout: Seconds to connect.
+        lock_timeout: Seconds to wait for another process's refresh lock.
+        pool_recycle: Seconds after which a pooled connection is replaced.
+        query_timeout: Seconds per statement.
+
+    Raises:
+        InvalidArgumentError: ``pool_size`` below 1.
     """
 
     def __init__(

@@ -176,6 +176,16 @@ class PostgresStore(BaseTokenStore):
     parameters such as ``sslmode`` pass through; the database defaults to ``zohooauth``).
     ``refresh_lock`` is a session-level advisory lock on a connection of its own: if the holder
     dies, its session ends and the server drops the lock. Needs the ``postgres`` extra.
+
+    Args:
+        url: The libpq URL of the database.
+        connect_timeout: Seconds to connect.
+        timeout: Seconds per statement.
+        lock_timeout: Seconds to wait for another process's refresh lock.
+
+    Raises:
+        InvalidArgumentError: A timeout that is not positive, or a URL that is not a
+            ``postgresql://`` URL.
     """
 
     def __init__(

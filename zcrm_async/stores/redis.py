@@ -55,6 +55,17 @@ class RedisStore(BaseTokenStore):
     ``unix:///path?db=0`` for a socket). ``timeout`` bounds every command; ``lock_timeout``
     bounds the wait for another process's refresh; ``lock_ttl`` is how long a dead holder's
     lock outlives it. Needs the ``redis`` extra and asyncio.
+
+    Args:
+        url: The server's URL.
+        key_prefix: The start of every key the store writes.
+        timeout: Seconds per command.
+        lock_timeout: Seconds to wait for another process's refresh lock.
+        lock_ttl: Seconds a lock outlives a holder that died.
+
+    Raises:
+        InvalidArgumentError: A ``lock_ttl`` below 0.1 s, a timeout that is not positive, or
+            a URL Redis cannot use.
     """
 
     def __init__(

@@ -83,6 +83,10 @@ class SQLiteStore(BaseTokenStore):
     on a lock file of the user's in ``<database>.locks/``: the OS releases it the moment its
     holder exits, however it exits (even SIGKILL), so nobody waits out a dead holder. The
     database and its ``-wal``/``-shm`` files are kept private (mode 0600).
+
+    Args:
+        path: The database file (created with its table on first use).
+        busy_timeout: Seconds a statement waits for another process's write to finish.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
