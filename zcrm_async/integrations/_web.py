@@ -118,6 +118,20 @@ class WebLogin:
 
     ``secret_key`` signs the cookies (keep it secret, at least 32 characters, the same in every
     worker). The callback route must be at the path of the config's ``redirect_uri``.
+
+    Args:
+        secret_key: Signs the cookies.
+        scopes: The scopes the users grant.
+        login_path: The route that starts a login.
+        logout_path: The route that logs the browser out.
+        callback_path: The route Zoho redirects back to (the path of ``redirect_uri``).
+        after_login: Where the browser goes after logging in or out.
+        session_max_age: How long a login lasts, in seconds.
+        cookie_prefix: The start of the cookies' names.
+
+    Raises:
+        InvalidArgumentError: A short secret, no scopes, or a path that is not a plain path of
+            this site.
     """
 
     def __init__(

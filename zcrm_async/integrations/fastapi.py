@@ -116,6 +116,18 @@ class ZohoLogin:
     ``router`` has ``GET login_path`` (redirects to Zoho; ``?next=/path`` to come back there),
     ``GET callback_path`` (the ``redirect_uri`` registered with Zoho) and ``POST logout_path``.
     The options are :class:`~zcrm_async.integrations.WebLogin`'s.
+
+    Args:
+        secret_key: Signs the cookies (at least 32 characters, kept secret).
+        scopes: The scopes the users grant.
+        login_path: The route that starts a login.
+        logout_path: The route that logs the browser out.
+        callback_path: The route Zoho redirects back to (the path of ``redirect_uri``).
+        after_login: Where the browser goes after logging in or out.
+        session_max_age: How long a login lasts, in seconds (WebLogin's default if None).
+
+    Raises:
+        InvalidArgumentError: As for :class:`~zcrm_async.integrations.WebLogin`.
     """
 
     def __init__(
@@ -237,6 +249,10 @@ class ZohoNotifications:
     The route answers as soon as the notification is checked and queued; read the queue with
     ``async for n in receiver`` (or ``receiver.dispatching(callback)``) in a task of your own,
     e.g. one the app's lifespan starts.
+
+    Args:
+        receiver: The receiver that checks and queues the notifications.
+        path: The route's path (the channels' ``notify_url`` ends with it).
     """
 
     def __init__(self, receiver: NotificationReceiver, *, path: str = "/zoho/notifications"):
