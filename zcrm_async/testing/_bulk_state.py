@@ -301,7 +301,11 @@ def error_cell(error: RecordError) -> str:
 
 
 class FakeBulk:
-    """``fake.bulk``: knobs and views of the fake's Bulk Read / Bulk Write engine."""
+    """``fake.bulk``: knobs and views of the fake's Bulk Read / Bulk Write engine.
+
+    Args:
+        state: The fake's state (``fake.bulk`` is made for you).
+    """
 
     def __init__(self, state: FakeState) -> None:
         self._state = state

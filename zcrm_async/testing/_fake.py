@@ -34,6 +34,21 @@ class FakeZohoCRM:
     Use it in-process through :meth:`transport`, or on a real socket with
     :meth:`serve_in_thread` / ``python -m zcrm_async.testing serve``. Knob and fault methods are
     safe to call while it serves from another thread.
+
+    Args:
+        base_url: The URL of the accounts server and the API alike.
+        client_id: The client id the fake accepts.
+        client_secret: The client secret the fake accepts.
+        redirect_uri: The redirect URI registered for the client.
+        user_email: The default CRM user (an administrator).
+        token_lifetime: Seconds an access token lives.
+        grant_code_lifetime: Seconds a grant code lives.
+        latency: Seconds added to every answer.
+        max_concurrency: Concurrent API calls beyond which the fake answers 429 (no limit if
+            None).
+        heavy_max_concurrency: The same for heavy calls.
+        fail_429_rate: The share of API calls answered 429 at random, 0..1.
+        clock: The fake's clock, in seconds (for tests that move time).
     """
 
     def __init__(

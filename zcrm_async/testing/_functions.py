@@ -114,7 +114,11 @@ def functions_state(state: FakeState) -> FunctionsState:
 
 
 class FakeFunctions:
-    """``fake.functions``: register functions, read the API key, see what ran."""
+    """``fake.functions``: register functions, read the API key, see what ran.
+
+    Args:
+        state: The fake's state (``fake.functions`` is made for you).
+    """
 
     def __init__(self, state: FakeState) -> None:
         self._state = state

@@ -227,7 +227,11 @@ async def deliver(watch: Watch, outgoing: list[Outgoing]) -> None:
 
 
 class FakeNotifications:
-    """``fake.notifications``: the fake's notification channels and what it delivered."""
+    """``fake.notifications``: the fake's notification channels and what it delivered.
+
+    Args:
+        state: The fake's state (``fake.notifications`` is made for you).
+    """
 
     def __init__(self, state: FakeState) -> None:
         self._state = state
