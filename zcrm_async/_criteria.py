@@ -90,6 +90,17 @@ class Criteria:
 
     ``Criteria(field, operator, value)`` is one condition; ``value`` is a list for ``in``
     (at most 100) and a pair for ``between``. At most 10 conditions may be combined.
+
+    Args:
+        field: The field's API name, e.g. ``"Last_Name"``.
+        operator: ``equals``, ``not_equal``, ``starts_with``, ``in``, ``not_in``,
+            ``greater_than``, ``greater_equal``, ``less_than``, ``less_equal``, ``between``...
+        value: The value (escaped for you); a list for ``in``/``not_in``, a pair for
+            ``between``.
+
+    Raises:
+        InvalidArgumentError: A field that is not an API name, an unknown operator, or a value
+            of the wrong shape for it.
     """
 
     __slots__ = ("_conditions", "_operators", "_text")

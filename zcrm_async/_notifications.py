@@ -186,6 +186,16 @@ class NotificationReceiver:
     oldest queued notification (``stats.dropped``). Either way a warning is logged. Pair
     notifications with a periodic incremental sync to catch what is lost while the app is
     down or overwhelmed.
+
+    Args:
+        tokens: Each channel id and the token it was enabled with.
+        max_pending: The most notifications queued, at least 1.
+        overflow: ``"reject"`` or ``"drop_oldest"``: what a full queue does.
+        max_body: The largest request body accepted, in bytes.
+
+    Raises:
+        InvalidArgumentError: ``max_pending`` below 1, an unknown ``overflow``, or a channel
+            id or token that cannot be used.
     """
 
     def __init__(

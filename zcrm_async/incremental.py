@@ -75,6 +75,9 @@ class CheckpointStore:
     """Sync checkpoints by name in one JSON file, replaced atomically on every save.
 
     A crash leaves either the previous or the new file, never a torn one.
+
+    Args:
+        path: The JSON file (created, with its folder, on the first save).
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -201,6 +204,22 @@ class IncrementalSync:
     re-reads that much time before the previous run's start, to survive clock skew between
     this host and Zoho. ``per_page``: records per COQL call (up to 2,000 on v7+, 200 before).
     ``progress`` receives (records handed out, None, rate).
+
+    Args:
+        crm: The client.
+        module: The module's API name.
+        fields: The field API names to read.
+        store: Where checkpoints are kept.
+        name: The checkpoint's name (the module name if None).
+        overlap: How much time before the previous run's start is read again.
+        include_deleted: Also hand out the ids of records deleted since the checkpoint.
+        per_page: Records per COQL call.
+        progress: Called as ``progress(records handed out, None, rate)``.
+        clock: The current time, as an aware datetime (for tests).
+
+    Raises:
+        InvalidArgumentTypeError: A records manager given instead of the client.
+        InvalidArgumentError: A bad ``per_page`` or a negative ``overlap``.
     """
 
     def __init__(

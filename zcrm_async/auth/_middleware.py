@@ -54,6 +54,10 @@ class ZohoAuth(httpx.Auth):
     once. Other 401 codes (e.g. ``OAUTH_SCOPE_MISMATCH``) are returned as they are. No lock is
     held while the request itself is in flight. Usable as the ``auth=`` of your own
     ``httpx.AsyncClient``; the client's request path uses the same two steps.
+
+    Args:
+        tokens: The client's token manager (``crm.tokens``).
+        user_email: The user whose tokens sign the requests.
     """
 
     def __init__(self, tokens: TokenManager, user_email: str) -> None:

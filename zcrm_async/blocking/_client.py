@@ -36,6 +36,17 @@ class ZohoCRM(Blocking[AsyncZohoCRM]):
     of the async client works without ``await`` (see :class:`Blocking`), and raises the same
     exceptions. One instance may be shared by many threads; their calls run concurrently,
     within the client's concurrency limit.
+
+    Args:
+        config: A :class:`~zcrm_async.Config`, or a configuration dict.
+        backend: ``"asyncio"`` or ``"trio"``: the event loop the client runs on.
+        backend_options: Options for that loop (anyio's ``backend_options``).
+        **client_options: Passed to :class:`zcrm_async.ZohoCRM` (``store=``, ``transport=``,
+            ``http_client=``, ``retry=``, ``hooks=``).
+
+    Raises:
+        ConfigError: A configuration dict with a missing or invalid key.
+        InvalidArgumentError: Bad client options.
     """
 
     def __init__(

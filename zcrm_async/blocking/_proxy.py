@@ -36,6 +36,12 @@ class Blocking(Generic[T]):
     only on the loop, through :meth:`ZohoCRM.run <zcrm_async.blocking.ZohoCRM.run>`).
     Attribute access is typed ``Any``: Python's type system cannot derive "this class with
     its coroutines made plain" from a class.
+
+    The blocking client makes these; you do not create them yourself.
+
+    Args:
+        wrapped: The async object.
+        portal: The event loop thread it runs on.
     """
 
     def __init__(self, wrapped: T, portal: PortalThread) -> None:

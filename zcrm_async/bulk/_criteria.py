@@ -77,6 +77,15 @@ class BulkCriteria:
 
     ``in``/``not_in`` take a list of values, ``between``/``not_between`` a pair; ``None`` or
     :data:`EMPTY` mean an empty value. Bad comparators or value shapes raise ``ValueError``.
+
+    Args:
+        api_name: The field's API name.
+        comparator: One of :data:`COMPARATORS`, e.g. ``"equal"``, ``"in"``, ``"between"``.
+        value: The value; a list for ``in``/``not_in``, a pair for ``between``/``not_between``.
+
+    Raises:
+        InvalidArgumentError: An empty field name, an unknown comparator, or a value of the
+            wrong shape for it.
     """
 
     __slots__ = ("_json",)

@@ -132,6 +132,11 @@ class Download:
     """An open download: its name, type and size, and its body read chunk by chunk.
 
     Use it inside the ``async with`` that produced it; the connection closes on exit.
+
+    Download methods make these; you do not create them yourself.
+
+    Args:
+        response: The streamed response, its body not yet read.
     """
 
     def __init__(self, response: httpx.Response) -> None:

@@ -422,6 +422,16 @@ class ChannelKeepAlive:
 
     ``expiry`` is the expiry Zoho reported last; ``renewals`` counts renewals after the first
     enabling; ``last_error`` is the last failure of a renewal (None once one succeeds).
+
+    :meth:`NotificationsManager.keep_alive` makes these; you do not create them yourself.
+
+    Args:
+        manager: The notifications manager that enables the channel.
+        channel: The channel's settings, as sent to Zoho.
+        lifetime: How long each enabling lasts.
+        renew_before: How long before the expiry the channel is enabled again.
+        disable_on_exit: Disable the channel when the ``async with`` block ends.
+        options: The per-call request options of the renewals.
     """
 
     def __init__(
