@@ -115,7 +115,7 @@ class Notification:
             payload: The JSON object Zoho POSTed.
 
         Returns:
-            The :class:`Notification` (without the token).
+            The ``Notification`` (without the token).
 
         Raises:
             InvalidArgumentError: What is missing or malformed, named.

@@ -292,7 +292,7 @@ class IncrementalSync:
         """Batches of changes, committed when the next one is asked for (see the module docs).
 
         Yields:
-            :class:`Batch` objects: changed records first, then deleted ones.
+            ``Batch`` objects: changed records first, then deleted ones.
         """
         checkpoint = await self.store.load(self.name) or {"since": None, "seen": {}}
         run = checkpoint.get("run")

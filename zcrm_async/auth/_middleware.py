@@ -102,7 +102,7 @@ class ZohoAuth(httpx.Auth):
             request: The request httpx would sign.
 
         Yields:
-            Nothing: it raises first.
+            Nothing; it raises first.
 
         Raises:
             InvalidArgumentTypeError: Always; use ``httpx.AsyncClient``.

@@ -62,7 +62,7 @@ class RecordActions(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of the deleted records.
+            A ``Pager`` of the deleted records.
 
         Raises:
             InvalidArgumentError: ``type`` is not one of the three values.
@@ -298,7 +298,7 @@ class RecordActions(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of the related records.
+            A ``Pager`` of the related records.
 
         Raises:
             InvalidArgumentError: A bad id, related list name or field selection, before any
@@ -330,7 +330,7 @@ class RecordActions(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per item, in input order.
+            One ``WriteResult`` per item, in input order.
 
         Raises:
             InvalidArgumentError: No items, or an item without a usable id.
@@ -360,7 +360,7 @@ class RecordActions(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per item, in input order.
+            One ``WriteResult`` per item, in input order.
 
         Raises:
             InvalidArgumentError: An item that is not a dict with ``id`` and at least one field.
@@ -391,7 +391,7 @@ class RecordActions(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per id, in input order.
+            One ``WriteResult`` per id, in input order.
 
         Raises:
             InvalidArgumentError: An id that is not a Zoho id.
@@ -518,7 +518,7 @@ class RecordActions(Manager):
             record_id: The record.
 
         Returns:
-            An :class:`~zcrm_async.managers.attachments.AttachmentsManager` for the record.
+            An ``AttachmentsManager`` for the record.
 
         Raises:
             InvalidArgumentError: A bad id.
@@ -534,7 +534,7 @@ class RecordActions(Manager):
             record_id: The record.
 
         Returns:
-            A :class:`~zcrm_async.managers.notes.NotesManager` for the record's notes.
+            A ``NotesManager`` for the record's notes.
 
         Raises:
             InvalidArgumentError: A bad id.
@@ -564,7 +564,7 @@ class RecordActions(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per record, in input order.
+            One ``WriteResult`` per record, in input order.
 
         Raises:
             InvalidArgumentError: No tags, more than 10, or a bad id.
@@ -586,7 +586,7 @@ class RecordActions(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per record, in input order.
+            One ``WriteResult`` per record, in input order.
 
         Raises:
             InvalidArgumentError: No tags, more than 10, or a bad id.

@@ -96,7 +96,7 @@ class RecordExtras(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Record` holding ``id`` and the rich-text fields (HTML text).
+            A ``Record`` holding ``id`` and the rich-text fields (HTML text).
 
         Raises:
             EmptyResultError: Zoho has no such record.
@@ -131,7 +131,7 @@ class RecordExtras(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`Record` (``id`` and the fields) per record Zoho has, in the order of
+            One ``Record`` (``id`` and the fields) per record Zoho has, in the order of
             ``ids``.
 
         Raises:
@@ -164,7 +164,7 @@ class RecordExtras(Manager):
                 ``lookup.external_field`` paths (``["Account_Name.External_Account_ID"]``).
 
         Returns:
-            An :class:`~zcrm_async.managers.external.ExternalRecords` view.
+            An ``ExternalRecords`` view.
 
         Raises:
             InvalidArgumentError: A bad field name or path.
@@ -180,7 +180,7 @@ class RecordExtras(Manager):
             record_id: The record's id.
 
         Returns:
-            A :class:`~zcrm_async.managers.record_locks.RecordLocksManager`.
+            A ``RecordLocksManager``.
         """
         from .record_locks import RecordLocksManager
 
@@ -193,7 +193,7 @@ class RecordExtras(Manager):
             record_id: The record's id.
 
         Returns:
-            A :class:`~zcrm_async.managers.record_sharing.RecordSharingManager`.
+            A ``RecordSharingManager``.
         """
         from .record_sharing import RecordSharingManager
 

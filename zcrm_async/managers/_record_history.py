@@ -60,7 +60,7 @@ class RecordHistory(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`~zcrm_async.Pager` of :class:`~zcrm_async.TimelineEvent`.
+            A ``Pager`` of ``TimelineEvent``.
 
         Raises:
             InvalidArgumentError: A bad id, ``per_page`` or ``sort_order``, or an API version

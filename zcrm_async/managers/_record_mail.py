@@ -237,7 +237,7 @@ class RecordMail(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`~zcrm_async.Pager` of :class:`~zcrm_async.EmailMessage`.
+            A ``Pager`` of ``EmailMessage``.
 
         Raises:
             InvalidArgumentError: A bad id or type, or an API version before v4.
@@ -289,7 +289,7 @@ class RecordMail(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            The :class:`~zcrm_async.EmailMessage`.
+            The ``EmailMessage``.
 
         Raises:
             InvalidArgumentError: A bad id, or an API version before v4.

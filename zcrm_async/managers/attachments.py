@@ -66,7 +66,7 @@ class AttachmentsManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of the record's attachments.
+            A ``Pager`` of the record's attachments.
         """
         param = fields_param(fields)
         if param is None and version_tuple(self._session.api_version) >= (7, 0):

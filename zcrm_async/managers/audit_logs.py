@@ -115,7 +115,7 @@ class AuditLogsManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            The :class:`~zcrm_async.AuditLogExport`.
+            The ``AuditLogExport``.
 
         Raises:
             InvalidArgumentError: A bad id, or an API version before v7.

@@ -78,7 +78,7 @@ class BackupManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            The :class:`~zcrm_async.Backup`, or None when none is scheduled.
+            The ``Backup``, or None when none is scheduled.
 
         Raises:
             InvalidArgumentError: An API version before v3.
@@ -103,7 +103,7 @@ class BackupManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`~zcrm_async.Pager` of :class:`~zcrm_async.BackupHistoryEntry`.
+            A ``Pager`` of ``BackupHistoryEntry``.
 
         Raises:
             InvalidArgumentError: A bad ``per_page``, or an API version before v3.
@@ -130,7 +130,7 @@ class BackupManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            The :class:`~zcrm_async.BackupUrls`, or None when no backup can be downloaded.
+            The ``BackupUrls``, or None when no backup can be downloaded.
 
         Raises:
             InvalidArgumentError: An API version before v3.

@@ -46,7 +46,7 @@ class ContactRolesManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            The :class:`~zcrm_async.ContactRole`.
+            The ``ContactRole``.
 
         Raises:
             EmptyResultError: Zoho has no such role.

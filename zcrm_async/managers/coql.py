@@ -225,7 +225,7 @@ class CoqlQuery:
         """Every page, in order.
 
         Yields:
-            Each :class:`Page` of rows, fetched as the loop asks for it.
+            Each ``Page`` of rows, fetched as the loop asks for it.
         """
         parsed, total = self._parsed, self._limits.total
         offset, remaining = parsed.offset, parsed.limit

@@ -125,7 +125,7 @@ class ExternalRecords(RecordWriter):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            The :class:`~zcrm_async.Record` (its Zoho ``id`` included).
+            The ``Record`` (its Zoho ``id`` included).
 
         Raises:
             EmptyResultError: No record holds ``value``.
@@ -296,7 +296,7 @@ class ExternalRecords(RecordWriter):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`~zcrm_async.Pager` of the related :class:`~zcrm_async.Record`.
+            A ``Pager`` of the related ``Record``.
         """
         path = f"{self._path(value)}/{check_module(related_list)}"
         selection = select_fields(

@@ -69,7 +69,7 @@ class FunctionsManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            The :class:`~zcrm_async.FunctionResult`, with the function's ``output`` (or the
+            The ``FunctionResult``, with the function's ``output`` (or the
                 answer a function shaped itself).
 
         Raises:

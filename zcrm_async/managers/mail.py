@@ -58,7 +58,7 @@ class MailManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            The :class:`~zcrm_async.EmailTemplate`.
+            The ``EmailTemplate``.
 
         Raises:
             InvalidArgumentError: A bad id, or an API version before v2.1.
@@ -114,7 +114,7 @@ class MailManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            The :class:`~zcrm_async.InventoryTemplate`.
+            The ``InventoryTemplate``.
 
         Raises:
             InvalidArgumentError: A bad id, or an API version before v2.1.
@@ -133,7 +133,7 @@ class MailManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            The :class:`~zcrm_async.FromAddress` list; ``default`` marks the default one.
+            The ``FromAddress`` list; ``default`` marks the default one.
 
         Raises:
             InvalidArgumentError: A bad id, or an API version before v2.1.

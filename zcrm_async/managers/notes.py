@@ -105,7 +105,7 @@ class NotesManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of notes.
+            A ``Pager`` of notes.
         """
         path = "Notes" if self.parent is None else f"{self.parent[0]}/{self.parent[1]}/Notes"
         params = {
@@ -161,7 +161,7 @@ class NotesManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per note, in input order (the new ids in ``results.ids``).
+            One ``WriteResult`` per note, in input order (the new ids in ``results.ids``).
 
         Raises:
             InvalidArgumentError: A note without a parent, before any request.
@@ -221,7 +221,7 @@ class NotesManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per note, in input order.
+            One ``WriteResult`` per note, in input order.
 
         Raises:
             InvalidArgumentError: A note without a usable ``id``, before any request.
@@ -243,7 +243,7 @@ class NotesManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per id, in input order.
+            One ``WriteResult`` per id, in input order.
 
         Raises:
             InvalidArgumentError: A bad id, before any request.

@@ -124,7 +124,7 @@ class NotificationsManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`~zcrm_async.Pager` of :class:`~zcrm_async.NotificationChannel`.
+            A ``Pager`` of ``NotificationChannel``.
         """
         params = {
             "channel_id": None if channel_id is None else check_id(channel_id, "channel_id"),
@@ -293,7 +293,7 @@ class NotificationsManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`ChannelKeepAlive` (``expiry``, ``renewals``, ``last_error``).
+            A ``ChannelKeepAlive`` (``expiry``, ``renewals``, ``last_error``).
 
         Raises:
             InvalidArgumentError: A bad argument, or ``renew_before`` not below ``lifetime``.

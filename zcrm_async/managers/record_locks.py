@@ -53,7 +53,7 @@ class RecordLocksManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`~zcrm_async.Pager` of :class:`~zcrm_async.RecordLock`.
+            A ``Pager`` of ``RecordLock``.
         """
         parse = RecordLock.from_api
         fetch = partial(self._get_page, self._path, "data", parse=parse, options=options)
@@ -68,7 +68,7 @@ class RecordLocksManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            The :class:`~zcrm_async.RecordLock`.
+            The ``RecordLock``.
 
         Raises:
             EmptyResultError: The record has no such lock.

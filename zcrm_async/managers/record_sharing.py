@@ -48,7 +48,7 @@ class RecordSharingManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`~zcrm_async.RecordShare` per user (empty when the record is shared
+            One ``RecordShare`` per user (empty when the record is shared
             with nobody).
         """
         params = {"sharedTo": check_id(user_id, "user id")} if user_id is not None else None

@@ -99,7 +99,7 @@ class RecordsManager(
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            The :class:`Record`.
+            The ``Record``.
 
         Raises:
             EmptyResultError: Zoho has no such record (or the filters exclude it).
@@ -166,7 +166,7 @@ class RecordsManager(
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of :class:`Record`.
+            A ``Pager`` of ``Record``.
 
         Raises:
             InvalidArgumentError: A bad argument (named in the message), before any request.
@@ -263,7 +263,7 @@ class RecordsManager(
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of the matching records: ``await`` it for the first page, ``async for``
+            A ``Pager`` of the matching records: ``await`` it for the first page, ``async for``
             for every record. Zoho returns at most 2,000 records for one search.
 
         Raises:
@@ -417,7 +417,7 @@ class RecordsManager(
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per id, in input order; call
+            One ``WriteResult`` per id, in input order; call
             :meth:`WriteResults.raise_for_failures` to turn failures into an error.
 
         Raises:

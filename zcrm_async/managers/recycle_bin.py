@@ -62,7 +62,7 @@ class RecycleBinManager(Collection):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of recycle bin records.
+            A ``Pager`` of recycle bin records.
 
         Raises:
             InvalidArgumentError: A bad module name, id, sort key or page size.

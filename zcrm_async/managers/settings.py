@@ -190,7 +190,7 @@ class VariablesManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per variable, in input order (the new ids in
+            One ``WriteResult`` per variable, in input order (the new ids in
             ``results.ids``).
 
         Raises:
@@ -221,7 +221,7 @@ class VariablesManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per variable, in input order.
+            One ``WriteResult`` per variable, in input order.
 
         Raises:
             InvalidArgumentError: No variables, or one without a usable ``id``.
@@ -248,7 +248,7 @@ class VariablesManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per id, in input order.
+            One ``WriteResult`` per id, in input order.
 
         Raises:
             InvalidArgumentError: A bad id, before any request.

@@ -130,7 +130,7 @@ class TagsManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per tag, in input order (the new ids in ``results.ids``).
+            One ``WriteResult`` per tag, in input order (the new ids in ``results.ids``).
 
         Raises:
             InvalidArgumentError: No tags, more than 50, or a name Zoho would refuse (empty, too

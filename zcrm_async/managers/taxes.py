@@ -61,7 +61,7 @@ class TaxesManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per tax, in input order (the new ids in ``results.ids``).
+            One ``WriteResult`` per tax, in input order (the new ids in ``results.ids``).
 
         Raises:
             InvalidArgumentError: No taxes, or an item that is not a dict or a :class:`Tax`.
@@ -82,7 +82,7 @@ class TaxesManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per tax, in input order.
+            One ``WriteResult`` per tax, in input order.
 
         Raises:
             InvalidArgumentError: No taxes, or one without a usable ``id``.
@@ -104,7 +104,7 @@ class TaxesManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per id, in input order.
+            One ``WriteResult`` per id, in input order.
 
         Raises:
             InvalidArgumentError: A bad id, before any request.

@@ -70,7 +70,7 @@ class TerritoriesManager(Collection):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of territories.
+            A ``Pager`` of territories.
 
         Raises:
             InvalidArgumentError: A bad id, filter or ``per_page``.
@@ -121,7 +121,7 @@ class TerritoriesManager(Collection):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of territories.
+            A ``Pager`` of territories.
         """
         path = f"{self._item_path(territory_id)}/__child_territories"
         params = {"filters": filters_param(filters), "per_page": per_page_param(per_page)}

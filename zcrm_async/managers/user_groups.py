@@ -63,7 +63,7 @@ class UserGroupsManager(Collection):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of user groups.
+            A ``Pager`` of user groups.
         """
         params = {
             "name": name,
@@ -188,7 +188,7 @@ class UserGroupsManager(Collection):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of ``{"type", "source": {"id", "name"}, ...}`` dicts.
+            A ``Pager`` of ``{"type", "source": {"id", "name"}, ...}`` dicts.
 
         Raises:
             InvalidArgumentError: An unknown ``type``.
@@ -307,7 +307,7 @@ class UserGroupsManager(Collection):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of user groups.
+            A ``Pager`` of user groups.
         """
         path = f"users/{check_id(user_id, 'user id')}/actions/associated_groups"
         params = {"include": include, "per_page": per_page_param(per_page)}

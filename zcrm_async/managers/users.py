@@ -69,7 +69,7 @@ class UsersManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of users.
+            A ``Pager`` of users.
 
         Raises:
             InvalidArgumentError: An unknown ``type`` or a bad ``per_page``, before any request.
@@ -95,7 +95,7 @@ class UsersManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            A :class:`Pager` of the matching users.
+            A ``Pager`` of the matching users.
 
         Raises:
             InvalidArgumentError: An empty criteria, an unknown ``type`` or a bad ``per_page``,
@@ -149,7 +149,7 @@ class UsersManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per user, in input order (the new ids in ``results.ids``).
+            One ``WriteResult`` per user, in input order (the new ids in ``results.ids``).
 
         Raises:
             InvalidArgumentError: No users, or an item that is not a dict or a :class:`User`.
@@ -170,7 +170,7 @@ class UsersManager(Manager):
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
         Returns:
-            One :class:`WriteResult` per user, in input order.
+            One ``WriteResult`` per user, in input order.
 
         Raises:
             InvalidArgumentError: No users, or one without a usable ``id``.

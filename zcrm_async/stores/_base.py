@@ -95,7 +95,7 @@ class BaseTokenStore:
             user_email: The user whose refresh the lock guards.
 
         Yields:
-            Nothing: the lock is held while the ``async with`` block runs.
+            Nothing; the lock is held while the ``async with`` block runs.
         """
         yield
 

@@ -109,7 +109,7 @@ class FileStore(BaseTokenStore):
             user_email: The user whose refresh the lock guards.
 
         Yields:
-            Nothing: the lock is held while the ``async with`` block runs.
+            Nothing; the lock is held while the ``async with`` block runs.
 
         Raises:
             TokenStoreError: The lock was not free within the lock timeout, or the folder is

@@ -263,7 +263,7 @@ class MySQLStore(BaseTokenStore):
             user_email: The user whose refresh the lock guards.
 
         Yields:
-            Nothing: the lock is held while the ``async with`` block runs.
+            Nothing; the lock is held while the ``async with`` block runs.
 
         Raises:
             TokenStoreError: The lock was not free within ``lock_timeout`` (another process holds

@@ -293,7 +293,7 @@ class PostgresStore(BaseTokenStore):
             user_email: The user whose refresh the lock guards.
 
         Yields:
-            Nothing: the lock is held while the ``async with`` block runs.
+            Nothing; the lock is held while the ``async with`` block runs.
 
         Raises:
             TokenStoreError: The lock was not free within the lock timeout, or PostgreSQL cannot

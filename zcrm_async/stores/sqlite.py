@@ -178,7 +178,7 @@ class SQLiteStore(BaseTokenStore):
             user_email: The user whose refresh the lock guards.
 
         Yields:
-            Nothing: the lock is held while the ``async with`` block runs.
+            Nothing; the lock is held while the ``async with`` block runs.
 
         Raises:
             TokenStoreError: The lock was not free within the lock timeout.
