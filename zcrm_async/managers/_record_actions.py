@@ -222,7 +222,7 @@ class RecordActions(Manager):
             lead_id: The lead to convert.
             deal: The fields of a Deal to create with the conversion.
             account_id: Associate the contact with this existing account instead of creating one.
-            contact_id: Merge into this existing contact instead of creating one.
+            contact_id: Associate the lead with this existing contact instead of creating one.
             assign_to: The id of the user who owns the new records.
             overwrite: Whether the lead's values overwrite those of an existing account/contact.
             notify_lead_owner: Whether Zoho e-mails the lead's owner.

@@ -382,7 +382,7 @@ class FakeZohoCRM:
         Args:
             status: The HTTP status to answer.
             code: Zoho's error code in the body (one fitting ``status`` if None).
-            message: The error message in the body.
+            message: The error message in the body (one fitting ``status`` if None).
             times: How many requests fail.
             retry_after: A ``Retry-After`` header to send, in seconds.
             path: Only requests whose URL path contains this.
