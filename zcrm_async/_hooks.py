@@ -96,7 +96,8 @@ class Hooks:
         """An attempt is about to be sent.
 
         Args:
-            event: The call's id, method, path template, host and attempt number.
+            event: The call's id, method, path template, host, attempt number and how long
+                the call has run.
         """
 
     def response_received(self, event: ResponseReceived) -> None:

@@ -40,6 +40,7 @@ from typing import Any, Unpack
 import pytest
 
 import zcrm_async
+import zcrm_async.integrations
 from zcrm_async import EmptyResultError, InvalidArgumentError, ZCRMError
 
 #: The one sentence every ``**options: Unpack[RequestOptionsDict]`` parameter is documented with.
@@ -48,6 +49,7 @@ OPTIONS_DOC = (
     "``params``); see :class:`~zcrm_async.RequestOptionsDict`."
 )
 
+#: The public modules: the package, its public subpackages, and every public integration.
 PUBLIC_MODULES = (
     "zcrm_async",
     "zcrm_async.testing",
@@ -55,8 +57,11 @@ PUBLIC_MODULES = (
     "zcrm_async.pipelines",
     "zcrm_async.incremental",
     "zcrm_async.integrations",
-    "zcrm_async.integrations.fastapi",
-    "zcrm_async.integrations.aiohttp",
+    *(
+        f"zcrm_async.integrations.{info.name}"
+        for info in pkgutil.iter_modules(zcrm_async.integrations.__path__)
+        if not info.name.startswith("_")
+    ),
     "zcrm_async.stores",
     "zcrm_async.bulk",
 )
