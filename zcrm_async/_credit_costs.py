@@ -137,6 +137,13 @@ class CreditCosts:
         Each key is a method and a path pattern separated by a space; each value a whole number
         of credits (0 makes the call free).
 
+        Args:
+            costs: Method-and-path patterns and their costs in credits; ``*`` matches one path
+                segment.
+
+        Returns:
+            A copy whose rules try ``costs`` first, then the current ones.
+
         Raises:
             InvalidArgumentError: a key is not ``"METHOD pattern"`` or a value is not a whole
                 number >= 0.
@@ -146,6 +153,12 @@ class CreditCosts:
 
     def of(self, options: RequestOptions) -> int:
         """What the call ``options`` describes costs (its ``credits=`` first, if given).
+
+        Args:
+            options: The call: its method, path, body and per-call ``credits=``.
+
+        Returns:
+            The call's cost in credits: the first matching rule's, else the default.
 
         Raises:
             InvalidArgumentError: ``credits=`` is not a whole number >= 0.

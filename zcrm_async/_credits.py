@@ -217,6 +217,9 @@ class CreditBudget(abc.ABC):
     async def charge(self, cost: int) -> Charge:
         """Take ``cost`` credits for one call, applying the policy when the budget is short.
 
+        Args:
+            cost: The call's cost in credits.
+
         Returns:
             What was taken, for :meth:`refund`.
 
@@ -253,6 +256,9 @@ class CreditBudget(abc.ABC):
     async def refund(self, charge: Charge) -> None:
         """Give back a charge Zoho did not count (if its bucket is still in the window).
 
+        Args:
+            charge: What :meth:`charge` returned.
+
         Raises:
             CreditStoreError: the shared counter cannot be reached.
         """
@@ -261,6 +267,10 @@ class CreditBudget(abc.ABC):
 
     async def usage(self) -> CreditUsage:
         """What was spent in the window and what is left.
+
+        Returns:
+            The credits spent in the window (Zoho's rolling 24 hours), the budget, what remains
+            and when credits free up.
 
         Raises:
             CreditStoreError: the shared counter cannot be reached.
