@@ -6,8 +6,8 @@ dotted part and ``title <target>`` shows the title. The code span becomes an opt
 cross-reference: mkdocs-autorefs links it to the API reference entry when one exists, and
 leaves it as plain code otherwise. A target
 is looked up as written when dotted from ``zcrm_async``, as a member of the object whose
-docstring holds it (``:meth:`list``` in a manager's method), or among the package's exports
-(``Record``).
+docstring holds it (``:meth:`list``` in a manager's method), among the package's exports
+(``Record``), or as the one class of the package with that name (``RecordsManager``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import importlib
 import re
+import sys
 from functools import cache
 from typing import Any
 
@@ -81,8 +82,20 @@ def _identifier(target: str, context: str | None) -> str:
                 and hasattr(found, head)
             ):
                 return f"{owner}.{target}"
-    public = _exports().get(head)
+    public = _exports().get(head) or _classes().get(head)
     return f"{public}.{rest}" if public and rest else public or target
+
+
+@cache
+def _classes() -> dict[str, str]:
+    """The package's classes by name, where one name means one class (``RecordsManager``)."""
+    found: dict[str, set[str]] = {}
+    for module_name, module in list(sys.modules.items()):
+        if module_name.startswith("zcrm_async") and module is not None:
+            for name, value in vars(module).items():
+                if isinstance(value, type) and value.__module__.startswith("zcrm_async"):
+                    found.setdefault(name, set()).add(f"{value.__module__}.{value.__qualname__}")
+    return {name: paths.pop() for name, paths in found.items() if len(paths) == 1}
 
 
 def on_page_content(html_text: str, **_: Any) -> str:
