@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import anyio
 
-__all__ = ["MetadataCache"]
+__all__ = ["MetadataCache", "cached_field_names"]
 
 T = TypeVar("T")
 
@@ -58,3 +58,15 @@ class MetadataCache:
         else:
             for key in [k for k in self._values if match(k)]:
                 del self._values[key]
+
+
+def cached_field_names(cache: MetadataCache, module: str) -> frozenset[str] | None:
+    """The field API names of ``module`` if ``crm.modules`` has fetched its fields, else None.
+
+    Never fetches, and imports nothing: record lists check their ``fields=`` with it on every
+    call, the first one included.
+    """
+    fields = cache.peek(("fields", module))
+    if fields is None:
+        return None
+    return frozenset(f.api_name for f in fields if f.api_name)

@@ -19,6 +19,7 @@ from .._exceptions import InvalidArgumentError
 from .._http._options import RequestOptionsDict
 from .._models import Page, Record
 from ._base import Session
+from ._cache import cached_field_names
 
 __all__ = ["ALL_FIELDS", "FieldSelection", "select_fields"]
 
@@ -67,9 +68,7 @@ def select_fields(
 
 def _check_known(session: Session, module: str, names: Sequence[str]) -> None:
     """A name missing from the module's cached metadata is an error (nothing is fetched)."""
-    from .metadata import ModulesManager  # loaded with the first field lookup
-
-    known = ModulesManager(session).cached_field_names(module)
+    known = cached_field_names(session.metadata, module)
     if known is None:
         return
     for name in names:

@@ -10,6 +10,7 @@ from .._entities import CustomView, Entity, Field, Layout, Module, RelatedList
 from .._exceptions import InvalidArgumentError
 from .._http._options import RequestOptionsDict
 from ._base import Manager
+from ._cache import cached_field_names
 from ._checks import check_id, check_module
 from ._common import version_tuple
 from ._entity_io import first_item, parse_items
@@ -126,10 +127,7 @@ class ModulesManager(Manager):
         Returns:
             The names, or None when the module's fields are not cached.
         """
-        fields = self._session.metadata.peek(("fields", module))
-        if fields is None:
-            return None
-        return frozenset(f.api_name for f in fields if f.api_name)
+        return cached_field_names(self._session.metadata, module)
 
     async def field(
         self, module: str, field: str | int, **options: Unpack[RequestOptionsDict]

@@ -142,6 +142,7 @@ class RecordsManager(
         approved: Tristate | None = None,
         territory_id: str | int | None = None,
         include_child: bool | None = None,
+        page_concurrency: int = 1,
         **options: Unpack[RequestOptionsDict],
     ) -> Pager[Record]:
         """Records page by page: ``await`` it for the first page, ``async for`` for all.
@@ -162,6 +163,10 @@ class RecordsManager(
                 ``"both"``.
             territory_id: Only the records of this territory.
             include_child: With ``territory_id``, also those of its child territories.
+            page_concurrency: Numbered pages (Zoho's first 2,000 records) read at once by
+                ``async for``, 1..10; each batch is yielded in order, and the walk may ask for
+                up to ``page_concurrency - 1`` empty pages past the end. Past 2,000 records
+                pages follow ``page_token``, one at a time.
             **options: Per-call request options (``timeout``, ``max_retries``, ``headers``,
                 ``params``); see :class:`~zcrm_async.RequestOptionsDict`.
 
@@ -203,7 +208,12 @@ class RecordsManager(
         fetch = partial(
             self._get_page, self.module, "data", parse=self._parse, headers=headers, options=options
         )
-        return Pager(selection.wrap(fetch, options), params, max_items=max_records)
+        return Pager(
+            selection.wrap(fetch, options),
+            params,
+            max_items=max_records,
+            page_concurrency=page_concurrency,
+        )
 
     async def get_many(
         self,
