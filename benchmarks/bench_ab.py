@@ -11,6 +11,8 @@ prebuilt bodies, so only client work counts (httpx's included). Reported per ope
 * Python function calls (``cProfile``): deterministic, a floor for what was added;
 * CPU time (``time.process_time``), medians of the rounds.
 
+The rows go to ``benchmarks/results/bench_ab.json``.
+
 Operations: ``records.get(id)``; ``records.list(per_page=200)`` (one page of 200); and
 ``records.create(100 records)`` (one chunk, 100 per-record results).
 """
@@ -23,17 +25,18 @@ import importlib
 import json
 import pstats
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import anyio
 import httpx
+from _report import Report, ainterleave
 
 import zcrm_async as after
 
@@ -119,6 +122,7 @@ async def calls(op: Callable[[Any], Awaitable[object]], leads: Any, n: int) -> f
 
 async def main(before: ModuleType, rounds: int) -> None:
     sides = {"before": await leads_of(before), "after": await leads_of(after)}
+    report = Report("bench_ab")
     print(
         "| operation (client only) | calls before | calls after | CPU µs before | after | ratio |"
     )
@@ -127,15 +131,23 @@ async def main(before: ModuleType, rounds: int) -> None:
         for leads in sides.values():
             await cpu(op, leads, n // 4)  # warm up
         counted = {side: await calls(op, leads, 20) for side, leads in sides.items()}
-        samples: dict[str, list[float]] = {side: [] for side in sides}
-        for _ in range(rounds):
-            for side, leads in sides.items():
-                samples[side].append(await cpu(op, leads, n))
-        med = {side: statistics.median(values) for side, values in samples.items()}
+        samples = await ainterleave(
+            {side: partial(cpu, op, leads, n) for side, leads in sides.items()}, rounds, warmup=0
+        )
+        rows: dict[str, dict[str, Any]] = {}
+        for side in sides:
+            rows[side] = report.row(
+                f"{name}, client CPU per call: {side}",
+                [value / 1e6 for value in samples[side]],
+                baseline=rows.get("before"),
+                calls=counted[side],
+            )
+        med = {side: row["median_s"] * 1e6 for side, row in rows.items()}
         print(
             f"| {name} | {counted['before']:.0f} | {counted['after']:.0f} | "
-            f"{med['before']:.0f} | {med['after']:.0f} | {med['after'] / med['before']:.3f}× |"
+            f"{med['before']:.0f} | {med['after']:.0f} | {rows['after']['ratio']:.3f}× |"
         )
+    print(f"\n{len(report.rows)} rows written to {report.write()}")
 
 
 if __name__ == "__main__":

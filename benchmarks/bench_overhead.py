@@ -6,7 +6,9 @@
 
 Every side sends through the same ``httpx.MockTransport``, which answers at once with a
 prebuilt body, so only client work is measured (httpx's included): CPU time per call
-(``time.process_time``), sides alternating round by round in one process, medians compared.
+(``time.process_time``), the order of the sides rotated round by round in one process
+(``_report.ainterleave``), medians compared; the rows go to
+``benchmarks/results/bench_overhead.json``.
 
 * raw httpx: ``AsyncClient.get`` with the token header, ``response.json()``;
 * zcrm_async: ``crm.records("Leads").get(id)`` (limiter slot, token lookup, retry loop,
@@ -26,10 +28,12 @@ import json
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import anyio
 import httpx
+from _report import Report, ainterleave
 
 import zcrm_async as zc
 from zcrm_async.integrations.opentelemetry import OpenTelemetryHooks
@@ -112,27 +116,32 @@ async def main(rounds: int, calls: int) -> None:
     }
     for call in sides.values():
         await cpu_per_call(200, call)  # warm up
-    samples: dict[str, list[float]] = {name: [] for name in sides}
-    for _ in range(rounds):
-        for name, call in sides.items():
-            samples[name].append(await cpu_per_call(calls, call))
+    samples = await ainterleave(
+        {name: partial(cpu_per_call, calls, call) for name, call in sides.items()}, rounds
+    )
+    report = Report("bench_overhead")
+    label = "record GET, client CPU per call"
+    raw_row = report.row(f"{label}: raw httpx", _seconds(samples["raw"]))
+    sdk_row = report.row(f"{label}: zcrm_async", _seconds(samples["sdk"]), baseline=raw_row)
     med = {name: statistics.median(values) for name, values in samples.items()}
     print("| client CPU per call (no server), µs | raw httpx | zcrm_async | ratio |")
     print("|---|---:|---:|---:|")
-    print(f"| record GET | {med['raw']:.0f} | {med['sdk']:.0f} | {med['sdk'] / med['raw']:.2f}× |")
-    print(
-        f"| record GET, hooks counting every event | – | {med['hooks']:.0f} | "
-        f"{med['hooks'] / med['sdk']:.3f}× of the line above |"
-    )
+    print(f"| record GET | {med['raw']:.0f} | {med['sdk']:.0f} | {sdk_row['ratio']:.2f}× |")
     for name, what in (
+        ("hooks", "hooks counting every event"),
         ("otel", "OpenTelemetry, SDK providers (recorded, not exported)"),
         ("otel no-op", "OpenTelemetry, no-op providers"),
     ):
-        ratio = med[name] / med["sdk"]
-        print(f"| record GET, {what} | – | {med[name]:.0f} | {ratio:.3f}× of no hooks |")
+        row = report.row(f"{label}: zcrm_async, {what}", _seconds(samples[name]), baseline=sdk_row)
+        print(f"| record GET, {what} | – | {med[name]:.0f} | {row['ratio']:.3f}× of no hooks |")
+    print(f"\n{len(report.rows)} rows written to {report.write()}")
     await raw.aclose()
     for client in (plain, observed, traced, untraced):
         await client.aclose()
+
+
+def _seconds(microseconds: list[float]) -> list[float]:
+    return [value / 1e6 for value in microseconds]
 
 
 if __name__ == "__main__":
