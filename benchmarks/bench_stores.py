@@ -7,7 +7,9 @@
 
 (a) latency: ``save`` then ``load`` of one user's tokens, N times each after a warm-up, for the
     memory, file, SQLite, MySQL, PostgreSQL and Redis stores under asyncio; median and p95 in
-    microseconds.
+    microseconds. The stores take turns: N is split into rounds, and every round runs each
+    store once, the order rotated each round (``_report.rotated``), so the machine's load
+    weighs on all alike.
 (b) refresh storm: P OS processes x T tasks share one store whose token is expired, against one
     FakeZohoCRM on a socket (tests/cross_process/storm.py); token mints (must be 1) and the wall
     time from the start signal until the last process is done, for every store but memory.
@@ -16,6 +18,7 @@ MySQL runs on the server of ``--mysql-url`` (or ``ZCRM_TEST_MYSQL_URL``), Postgr
 ``--postgres-url`` (or ``ZCRM_TEST_POSTGRES_URL``), both in databases made for the run and
 dropped at exit; Redis on ``--redis-url`` (or ``ZCRM_TEST_REDIS_URL``), under a key prefix of the
 run's, deleted at exit. ``--no-mysql``, ``--no-postgres`` and ``--no-redis`` leave one out.
+The rows go to ``benchmarks/results/bench_stores.json``.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ import anyio
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # for tests.cross_process.storm and tests.stores.*_support
 
+from _report import Report, rotated  # noqa: E402
+
 import zcrm_async as zc  # noqa: E402
 
 DEFAULT_URLS = {
@@ -50,32 +55,51 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def latency(store: zc.TokenStore, iterations: int) -> dict[str, list[float]]:
-    """Microseconds per ``save`` and per ``load``."""
-    tokens = zc.OAuthTokens(
+def _tokens() -> zc.OAuthTokens:
+    return zc.OAuthTokens(
         user_email="bench@example.com",
         access_token="1000." + "a" * 32 + "." + "b" * 32,
         refresh_token="1000." + "c" * 32 + "." + "d" * 32,
         expiry_time=int(time.time() * 1000) + 3_600_000,
         api_domain="https://www.zohoapis.com",
     )
-    saves: list[float] = []
-    loads: list[float] = []
+
+
+async def _save_and_load(
+    store: zc.TokenStore, tokens: zc.OAuthTokens, times: int, into: dict[str, list[float]] | None
+) -> None:
+    """``times`` saves then loads; microseconds per call into ``into`` (None: warm-up)."""
+    for _ in range(times):
+        tokens.expiry_time += 1
+        started = time.perf_counter_ns()
+        await store.save(tokens)
+        saved = time.perf_counter_ns()
+        loaded = await store.load(tokens.user_email)
+        done = time.perf_counter_ns()
+        assert loaded == tokens
+        if into is not None:
+            into["save"].append((saved - started) / 1000)
+            into["load"].append((done - saved) / 1000)
+
+
+async def latency(
+    factories: dict[str, Callable[[], zc.TokenStore]], iterations: int, rounds: int = 10
+) -> dict[str, dict[str, list[float]]]:
+    """Microseconds per ``save`` and per ``load`` of each store, the stores taking turns."""
+    stores = {name: factory() for name, factory in factories.items()}
+    samples = {name: {"save": [], "load": []} for name in stores}
+    tokens = {name: _tokens() for name in stores}
     try:
-        for n in range(iterations + iterations // 10):  # the first 10% warm up
-            tokens.expiry_time += 1
-            started = time.perf_counter_ns()
-            await store.save(tokens)
-            saved = time.perf_counter_ns()
-            loaded = await store.load(tokens.user_email)
-            done = time.perf_counter_ns()
-            assert loaded == tokens
-            if n >= iterations // 10:
-                saves.append((saved - started) / 1000)
-                loads.append((done - saved) / 1000)
+        for name, store in stores.items():  # warm up: 10%
+            await _save_and_load(store, tokens[name], iterations // 10, None)
+        per_round = max(1, iterations // rounds)
+        for round_ in range(rounds):
+            for name in rotated(list(stores), round_):
+                await _save_and_load(stores[name], tokens[name], per_round, samples[name])
     finally:
-        await store.aclose()
-    return {"save": saves, "load": loads}
+        for store in stores.values():
+            await store.aclose()
+    return samples
 
 
 def storm_specs(work: Path, servers: set[str]) -> dict[str, Callable[[int], dict[str, Any]]]:
@@ -146,13 +170,16 @@ def main() -> None:
             servers.add(server)
 
     print(f"Python {platform.python_version()} on {platform.system()}, {os.cpu_count()} CPUs\n")
+    report = Report("bench_stores")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         print(f"Token store latency, {args.iterations} saves and loads each (µs)\n")
         print("| store | load median | load p95 | save median | save p95 |")
         print("|---|---:|---:|---:|---:|")
-        for name, factory in store_factories(work, servers).items():
-            times = anyio.run(latency, factory(), args.iterations, backend="asyncio")
+        factories = store_factories(work, servers)
+        measured = anyio.run(latency, factories, args.iterations, backend="asyncio")
+        memory: dict[str, dict[str, Any]] = {}
+        for name, times in measured.items():
             load, save = times["load"], times["save"]
             cells = [
                 statistics.median(load),
@@ -161,8 +188,17 @@ def main() -> None:
                 percentile(save, 0.95),
             ]
             print(f"| {name} | " + " | ".join(_us(cell) for cell in cells) + " |")
+            for what, values in (("load", load), ("save", save)):
+                row = report.row(
+                    f"token {what}: {name}",
+                    [value / 1e6 for value in values],
+                    baseline=memory.get(what),
+                    p95_s=percentile(values, 0.95) / 1e6,
+                )
+                memory.setdefault(what, row)  # the memory store: the floor
 
         if args.storm_runs <= 0:
+            print(f"\n{len(report.rows)} rows written to {report.write()}")
             return
         from tests.cross_process.storm import run_storm
 
@@ -190,6 +226,12 @@ def main() -> None:
                 f"| {name} | {mints} | {ok}/{calls} | {statistics.median(walls):.0f} "
                 f"| {max(walls):.0f} |"
             )
+            report.row(
+                f"refresh storm, {calls} calls in {args.processes} processes: {name}",
+                [result.wall for result in results],
+                mints=[result.mints for result in results],
+            )
+    print(f"\n{len(report.rows)} rows written to {report.write()}")
 
 
 if __name__ == "__main__":
