@@ -95,5 +95,6 @@ def fake_config(url: str, **overrides: Any) -> zc.Config:
         "accounts_url": url,
         "current_user_email": defaults.user_email,
         "persistence": "memory",
+        "allow_untrusted_hosts": True,  # the fake serves plain http
     }
     return zc.Config(**{**values, **overrides})

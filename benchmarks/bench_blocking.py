@@ -14,7 +14,8 @@ whole run (created before timing):
 
 Measured: (a) ``--calls`` sequential ``records("Leads").get(id)``, microseconds per call;
 (b) ``for`` / ``async for`` over every Lead (200 per page), milliseconds per full listing.
-Rounds alternate the sides; the table shows medians and the ratio to the async side.
+Every round runs each side once, the order rotated each round (``_report.interleave``); the
+table shows medians and the ratio to the async side (rows in ``benchmarks/results/``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import statistics
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
@@ -33,6 +35,7 @@ from zcrm_async.blocking import ZohoCRM as BlockingZohoCRM
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _fakeserver import fake_config, fake_server
+from _report import Report, interleave
 
 FIELDS = ["Last_Name", "Email"]
 
@@ -116,26 +119,27 @@ def main() -> None:
         def blocking_list() -> int:
             return len(list(blocking.records("Leads").list(fields=FIELDS)))
 
-        runs: dict[str, list[float]] = {
-            name: []
-            for name in ("get async", "get blocking", "list async", "list blocking", "list hop")
+        plan: dict[str, Callable[[], object]] = {
+            "get async": lambda: side.get(ids),
+            "get blocking": blocking_get,
+            "list async": side.list,
+            "list blocking": blocking_list,
+            "list hop": side.list_one_hop_per_item,
         }
-        plan: list[tuple[str, Callable[[], object]]] = [
-            ("get async", lambda: side.get(ids)),
-            ("get blocking", blocking_get),
-            ("list async", side.list),
-            ("list blocking", blocking_list),
-            ("list hop", side.list_one_hop_per_item),
-        ]
-        for _, run in plan:  # warm-up
-            run()
-        for round_number in range(args.rounds):
-            order = plan if round_number % 2 == 0 else list(reversed(plan))
-            for name, run in order:
-                runs[name].append(timed(run))
+        runs = interleave({name: partial(timed, run) for name, run in plan.items()}, args.rounds)
         portal.call(crm.aclose)
         blocking.close()
 
+    report = Report("bench_blocking")
+    get_async = report.row(f"(a) {args.calls} get(id): async", runs["get async"])
+    report.row(f"(a) {args.calls} get(id): blocking", runs["get blocking"], baseline=get_async)
+    list_async = report.row(f"(b) list {args.records}: async", runs["list async"])
+    report.row(f"(b) list {args.records}: blocking", runs["list blocking"], baseline=list_async)
+    report.row(
+        f"(b) list {args.records}: one portal hop per item",
+        runs["list hop"],
+        baseline=list_async,
+    )
     med = {name: statistics.median(values) for name, values in runs.items()}
     print(
         f"{args.calls} sequential get(id); every one of {args.records} Leads listed; "
@@ -144,18 +148,20 @@ def main() -> None:
     print()
     print("| benchmark | async | blocking | ratio | one hop per item | ratio |")
     print("|---|---:|---:|---:|---:|---:|")
-    get_async, get_blocking = (med[k] / args.calls * 1e6 for k in ("get async", "get blocking"))
+    get_async_us, get_blocking = (med[k] / args.calls * 1e6 for k in ("get async", "get blocking"))
     print(
-        f"| (a) get(id), µs/call | {get_async:.0f} | {get_blocking:.0f} | "
-        f"{get_blocking / get_async:.2f}× | – | – |"
+        f"| (a) get(id), µs/call | {get_async_us:.0f} | {get_blocking:.0f} | "
+        f"{get_blocking / get_async_us:.2f}× | – | – |"
     )
-    list_async, list_blocking, list_hop = (
+    list_async_ms, list_blocking, list_hop = (
         med[k] * 1e3 for k in ("list async", "list blocking", "list hop")
     )
     print(
-        f"| (b) list {args.records}, ms | {list_async:.0f} | {list_blocking:.0f} | "
-        f"{list_blocking / list_async:.2f}× | {list_hop:.0f} | {list_hop / list_async:.2f}× |"
+        f"| (b) list {args.records}, ms | {list_async_ms:.0f} | {list_blocking:.0f} | "
+        f"{list_blocking / list_async_ms:.2f}× | {list_hop:.0f} | "
+        f"{list_hop / list_async_ms:.2f}× |"
     )
+    print(f"\n{len(report.rows)} rows written to {report.write()}")
 
 
 if __name__ == "__main__":
