@@ -32,6 +32,7 @@ from typing import Any
 
 import anyio
 import httpx
+from _report import Report, rotated
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -115,6 +116,7 @@ async def measure(served: ServedFake, tokens: dict[str, Any], rounds: int) -> di
             "current_user_email": "admin@example.com",
             "persistence": "memory",
             "timeout": 120,
+            "allow_untrusted_hosts": True,  # the fake serves plain http
         }
     )
     walls: dict[str, list[float]] = {"raw": [], "sdk": []}
@@ -126,7 +128,7 @@ async def measure(served: ServedFake, tokens: dict[str, Any], rounds: int) -> di
             tokens["refresh_token"], "admin@example.com"
         )
         for round_ in range(rounds):
-            for side in ("raw", "sdk") if round_ % 2 == 0 else ("sdk", "raw"):
+            for side in rotated(["raw", "sdk"], round_):
                 started = time.perf_counter()
                 if side == "raw":
                     times: list[float] = []
@@ -165,11 +167,15 @@ def main() -> None:
     sources: list[tuple[str, Path | None]] = [("this tree", None)]
     if args.baseline_src is not None:
         sources.insert(0, ("baseline", args.baseline_src.resolve()))
+    rows = Report("bench_fake_listing")
     for size in sizes:
         for label, source in sources:
             with fake_with(size, source) as (served, tokens):
                 result = anyio.run(measure, served, tokens, args.rounds)
             print(report(label, size, result), flush=True)
+            raw = rows.row(f"list {size:,} ({label}): raw httpx", result["walls"]["raw"])
+            rows.row(f"list {size:,} ({label}): zcrm_async", result["walls"]["sdk"], baseline=raw)
+    print(f"\n{len(rows.rows)} rows written to {rows.write()}")
 
 
 if __name__ == "__main__":
