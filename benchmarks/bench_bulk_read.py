@@ -6,18 +6,17 @@ The fake runs in a separate process (``python -m zcrm_async.testing serve --bulk
 Leads=N``), so only the client's memory is measured. The client exports every record with
 ``crm.bulk.read_rows`` and counts the rows (keeping none). Two runs:
 
-* RSS: the growth of the process's peak resident set size (``ru_maxrss``) during the export,
+* RSS: the growth of the process's peak resident set size (``VmHWM``) during the export,
   over the peak reached before it (client built, token generated, first job created and
   finished once as a warm-up). This counts everything: Python objects, C buffers, the ZIP.
 * tracemalloc: the peak of Python allocations traced during a second export (slower).
 
-Target (issue 5): peak memory growth <= 50 MB.
+Target: peak memory growth <= 50 MB. The rows go to ``benchmarks/results/bench_bulk_read.json``.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import time
 import tracemalloc
@@ -32,13 +31,9 @@ import zcrm_async as zc  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _fakeserver import fake_server  # noqa: E402
+from _report import Report, peak_memory  # noqa: E402
 
 MB = 1024 * 1024
-
-
-def peak_rss() -> int:
-    """The process's peak resident set size so far, in bytes (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 async def export(crm: zc.ZohoCRM, poll: zc.PollPolicy) -> tuple[int, float]:
@@ -78,9 +73,9 @@ async def run(records: int) -> None:
             job = await crm.bulk.wait(await crm.bulk.create_read_job("Contacts"), poll=poll)
             assert job.done
 
-            before = peak_rss()
+            before = peak_memory()
             count, seconds = await export(crm, poll)
-            rss_growth = max(0, peak_rss() - before)
+            rss_growth = max(0, peak_memory() - before)
 
             tracemalloc.start()
             traced_count, traced_seconds = await export(crm, poll)
@@ -100,6 +95,13 @@ async def run(records: int) -> None:
     target = 50 * MB
     verdict = "OK" if max(rss_growth, traced_peak) <= target else "OVER"
     print(f"target: peak memory growth <= 50 MB -> {verdict}")
+    report = Report("bench_bulk_read")
+    report.row(f"export {records:,} rows: wall", seconds, rows_per_s=count / seconds)
+    report.row(f"export {records:,} rows: peak RSS growth", None, value=rss_growth / MB, unit="MB")
+    report.row(
+        f"export {records:,} rows: tracemalloc peak", None, value=traced_peak / MB, unit="MB"
+    )
+    print(f"{len(report.rows)} rows written to {report.write()}")
 
 
 def main() -> None:
