@@ -41,9 +41,11 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
-    """The benchmarks of benchmarks/README.md, printed as markdown tables.
+    """The benchmarks of benchmarks/README.md (markdown tables, and a result file each in
+    benchmarks/results/), then the performance page's charts drawn from those files.
 
-    ``nox -s bench -- bench_core.py`` runs one; MySQL figures need ZCRM_TEST_MYSQL_URL.
+    ``nox -s bench -- bench_core.py`` runs one (and redraws every chart); MySQL, PostgreSQL and
+    Redis figures need their servers (ZCRM_TEST_MYSQL_URL...).
     """
     session.install("-e", ".[dev]")
     scripts = session.posargs or [
@@ -56,6 +58,8 @@ def bench(session: nox.Session) -> None:
         "bench_upsert.py",
         "bench_blocking.py",
         "bench_credits.py",
+        "bench_fake_listing.py",
     ]
     for script in scripts:
         session.run("python", f"benchmarks/{script}")
+    session.run("python", "benchmarks/charts.py")
