@@ -45,6 +45,7 @@ from zcrm_async.testing import FakeZohoCRM
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _fakeserver import fake_server, null_server
+from _report import Report, rotated
 
 
 def process_cpu(pid: int) -> float:
@@ -173,8 +174,7 @@ async def run(
             await leads.upsert([{"Last_Name": "Warm", "Email": "warm@example.com"}])
             await raw_upsert(http, f"{url}/crm/v8/Leads/upsert", token, [], limit)
             for round_no in range(rounds):
-                sdk_first = round_no % 2 == 0
-                for side in ("sdk", "raw") if sdk_first else ("raw", "sdk"):
+                for side in rotated(["sdk", "raw"], round_no):
                     prefix = f"{side}{round_no}-"
                     rows = [
                         {"Last_Name": f"Bench {i}", "Email": f"{prefix}{i}@example.com"}
@@ -252,7 +252,7 @@ async def run_floor(
             await leads.upsert(rows[:100])
             await raw_upsert(http, f"{url}/crm/v8/Leads/upsert", token, rows[:100], limit)
             for round_no in range(rounds):
-                for side in ("sdk", "raw") if round_no % 2 == 0 else ("raw", "sdk"):
+                for side in rotated(["sdk", "raw"], round_no):
                     if side == "sdk":
                         with sdk.timed():
                             await upsert_in_chunks(leads, rows, duplicate_check_fields=["Email"])
@@ -279,8 +279,10 @@ def main() -> None:
         "| 429 retries | AIMD cuts |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    report = Report("bench_sync")
     for rate in (0.0, args.fail_429_rate):
         sdk, raw = anyio.run(run, args.records, args.latency, args.limit, rate, args.rounds)
+        _rows(report, f"upsert {args.records:,}, 429 rate {rate:.0%}", sdk, raw)
         for name, res in (("zcrm_async", sdk), ("bare httpx", raw)):
             target = "–" if rate else f"{res['ratio']:.2f}×"
             vs_raw = f"{sdk['wall_s'] / raw['wall_s']:.2f}×" if name == "zcrm_async" else ""
@@ -294,6 +296,7 @@ def main() -> None:
             )
 
     sdk, raw = anyio.run(run_floor, args.records, args.latency, args.limit, args.rounds)
+    _rows(report, f"upsert {args.records:,}, server doing no work", sdk, raw)
     for name, res in (("zcrm_async", sdk), ("bare httpx", raw)):
         vs_raw = f"{sdk['wall_s'] / raw['wall_s']:.2f}×" if name == "zcrm_async" else ""
         print(
@@ -303,6 +306,14 @@ def main() -> None:
             "| | | | | |",
             flush=True,
         )
+    print(f"\n{len(report.rows)} rows written to {report.write()}")
+
+
+def _rows(report: Report, label: str, sdk: dict[str, Any], raw: dict[str, Any]) -> None:
+    """The wall rows of one scenario: bare httpx, then the SDK against it."""
+    extra = {"bound_s": raw["bound_s"]}
+    base = report.row(f"{label}: bare httpx", raw["walls"], **extra)
+    report.row(f"{label}: zcrm_async", sdk["walls"], baseline=base, **extra)
 
 
 def _per_call(res: dict[str, Any], key: str) -> str:
