@@ -4,13 +4,13 @@
                                 [--include benchmarks/results/charts.md]
 
 Every ``<script>.json`` written by ``_report.Report`` (schema checked by ``_report.validate``)
-that has rows with a ``ratio`` becomes ``<out>/<script>.svg``: one horizontal bar per such row,
-its length the ratio to the row it was compared with, a line at ratio 1 (as fast as the baseline)
-and, where the row has a ``target``, a dashed mark at it (red bar: over the target). The SVG is
-written by hand, no plotting library. ``--include`` gets a markdown fragment that shows every
-chart with the command that produced its figures; the documentation's performance page
-includes it. A malformed result file stops the run with a message naming the file and what is
-wrong in it; nothing is written then.
+that has rows with a ``ratio`` becomes ``<out>/<script>.svg`` (named after the result file): one
+horizontal bar per such row, its length the ratio to the row it was compared with, a line at
+ratio 1 (as fast as the baseline) and, where the row has a ``target``, a dashed mark at it (red
+bar: over the target). The SVG is written by hand, no plotting library. ``--include`` gets a
+markdown fragment that shows every chart with the command that produced its figures; the
+documentation's performance page includes it. A malformed result file stops the run with a
+message naming the file and what is wrong in it; nothing is written then.
 """
 
 from __future__ import annotations
@@ -159,16 +159,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     try:
-        results = [load(path) for path in files]
+        results = [(file, load(file)) for file in files]
     except ChartError as exc:
         print(f"charts: {exc}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     charts: list[tuple[dict[str, Any], Path]] = []
-    for data in results:
+    for file, data in results:
         if not compared(data):
             continue
-        path = args.out / f"{data['script']}.svg"
+        path = args.out / f"{file.stem}.svg"  # named after the result file
         path.write_text(svg(data), "utf-8")
         charts.append((data, path))
     args.include.parent.mkdir(parents=True, exist_ok=True)
