@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from .._exceptions import InvalidArgumentError
 
-__all__ = ["MAX_FIELDS_PER_CALL", "check_id", "check_ids", "check_module", "fields_param"]
+__all__ = [
+    "MAX_FIELDS_PER_CALL",
+    "check_id",
+    "check_ids",
+    "check_module",
+    "fields_param",
+    "require_ids",
+]
 
 _MODULE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 _ID: Final = re.compile(r"^[0-9]{1,30}$")
@@ -63,3 +70,12 @@ def fields_param(fields: Sequence[str] | str | None) -> str | None:
             f"Zoho returns at most {MAX_FIELDS_PER_CALL} fields per call; {len(names)} given"
         )
     return ",".join(names)
+
+
+def require_ids(items: Sequence[Mapping[str, Any]], what: str) -> None:
+    """Every item of an update names its ``id``."""
+    for index, item in enumerate(items):
+        rid = item.get("id")
+        # A plain string of ASCII digits is accepted at once (no message built for each item).
+        if type(rid) is not str or not (len(rid) <= 30 and rid.isascii() and rid.isdigit()):
+            check_id(rid, f"{what}[{index}]['id']")

@@ -11,7 +11,7 @@ from .._entities import Entity
 from .._exceptions import InvalidArgumentTypeError
 from .._http._envelope import Answer
 from ._base import empty_result
-from ._checks import check_id
+from ._checks import require_ids
 
 __all__ = [
     "entity_items",
@@ -38,15 +38,6 @@ def entity_items(items: Iterable[Mapping[str, Any] | Entity], what: str) -> list
                 f"{what}[{index}] is {type(item).__name__}, expected a dict"
             )
     return out
-
-
-def require_ids(items: Sequence[Mapping[str, Any]], what: str) -> None:
-    """Every item of an update names its ``id``."""
-    for index, item in enumerate(items):
-        rid = item.get("id")
-        # A plain string of ASCII digits is accepted at once (no message built for each item).
-        if type(rid) is not str or not (len(rid) <= 30 and rid.isascii() and rid.isdigit()):
-            check_id(rid, f"{what}[{index}]['id']")
 
 
 def json_body(key: str) -> Callable[[Sequence[Any]], dict[str, Any]]:

@@ -13,10 +13,16 @@ from .._http._options import RequestOptionsDict
 from .._models import Record, WriteResults
 from .._pagination import Pager
 from ._base import CHUNK_SIZE, Session, empty_result
-from ._checks import MAX_FIELDS_PER_CALL, check_id, check_ids, check_module, fields_param
+from ._checks import (
+    MAX_FIELDS_PER_CALL,
+    check_id,
+    check_ids,
+    check_module,
+    fields_param,
+    require_ids,
+)
 from ._chunks import read_in_chunks
 from ._common import modified_since_header
-from ._entity_io import require_ids
 from ._fields import FieldSelection, select_fields
 from ._record_actions import RecordActions
 from ._record_admin import RecordAdministration
