@@ -137,7 +137,9 @@ async def test_the_limiter_reports_cuts_and_regrowth(
         fake.config(max_concurrency=4), transport=fake.transport(), retry=fast_retry, hooks=hooks
     ) as crm:
         await crm.oauth.generate_access_token(fake.issue_grant_code())
-        fake.fail_next(429, retry_after=0.001)
+        fake.fail_next(429, retry_after=0.001, times=3)  # 429s in a row: congestion
+        await crm.org.get()
+        fake.fail_next(429, retry_after=0.001)  # the fourth of five calls: a cluster
         await crm.org.get()
         for _ in range(10):
             await crm.org.get()

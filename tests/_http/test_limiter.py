@@ -8,6 +8,7 @@ import anyio
 import pytest
 
 import zcrm_async as zc
+from zcrm_async._http._aimd import CLUSTER_MIN, Tally, Verdict, verdict
 from zcrm_async._http._limiter import HEAVY_API_LIMIT, AdaptiveLimiter
 from zcrm_async.testing import FakeZohoCRM
 from zcrm_async.testing._throttle import is_heavy
@@ -15,22 +16,71 @@ from zcrm_async.testing._throttle import is_heavy
 pytestmark = pytest.mark.anyio
 
 
-async def test_throttle_halves_once_per_burst_and_never_below_one() -> None:
+def cluster(adaptive: AdaptiveLimiter) -> None:
+    """As many 429s of the current epoch as make a cluster."""
+    epoch = adaptive.epoch
+    for _ in range(CLUSTER_MIN):
+        adaptive.on_throttled(epoch)
+
+
+async def test_clustered_429s_halve_once_per_burst_and_never_below_one() -> None:
     adaptive = AdaptiveLimiter(anyio.CapacityLimiter(8))
     epoch = adaptive.epoch
+    for _ in range(CLUSTER_MIN - 1):
+        adaptive.on_throttled(epoch)
+    assert adaptive.current == 8  # not yet a cluster
     adaptive.on_throttled(epoch)
     assert adaptive.current == 4
-    adaptive.on_throttled(epoch)  # a call of the same burst: no second cut
+    for _ in range(10):
+        adaptive.on_throttled(epoch)  # calls of the same burst: no second cut
     assert adaptive.current == 4
     for _ in range(5):
-        adaptive.on_throttled(adaptive.epoch)
+        cluster(adaptive)
     assert adaptive.current == 1
     assert adaptive.cuts == 3
 
 
+async def test_isolated_429s_do_not_cut() -> None:
+    """One call in ten refused at random, evenly spread: never a cluster, never a cut."""
+    adaptive = AdaptiveLimiter(anyio.CapacityLimiter(10))
+    for call in range(1, 1001):
+        if call % 10 == 0:
+            adaptive.on_throttled(adaptive.epoch)
+        else:
+            adaptive.on_success()
+    assert adaptive.cuts == 0 and adaptive.current == 10
+
+
+async def test_429s_are_forgotten_as_successes_pile_up() -> None:
+    """Three 429s long ago and one now are not a cluster: the counts decay."""
+    adaptive = AdaptiveLimiter(anyio.CapacityLimiter(10))
+    for _ in range(CLUSTER_MIN - 1):
+        adaptive.on_throttled(adaptive.epoch)
+    for _ in range(200):
+        adaptive.on_success()
+    adaptive.on_throttled(adaptive.epoch)
+    assert adaptive.cuts == 0
+
+
+@pytest.mark.parametrize(
+    ("tally", "expected"),
+    [
+        (Tally(10, 10, 1, 0, 4, 4), Verdict("cut", 5)),
+        (Tally(10, 10, 1, 12, 16, 4), Verdict("cut", 5)),  # 4 of 16: a quarter
+        (Tally(10, 10, 1, 13, 17, 4), None),  # 4 of 17: less than a quarter
+        (Tally(1, 10, 1, 0, 4, 4), Verdict("cut", 1)),
+        (Tally(4, 10, 1, 4, 4, 0), Verdict("regrow", 5)),
+        (Tally(4, 10, 1, 3, 3, 0), None),
+        (Tally(10, 10, 1, 50, 40, 3), Verdict("decay", 10)),
+    ],
+)
+def test_the_one_decision(tally: Tally, expected: Verdict | None) -> None:
+    assert verdict(tally) == expected
+
+
 async def test_success_grows_back_additively_up_to_the_maximum() -> None:
     adaptive = AdaptiveLimiter(anyio.CapacityLimiter(4))
-    adaptive.on_throttled(adaptive.epoch)
+    cluster(adaptive)
     assert adaptive.current == 2
     adaptive.on_success()
     assert adaptive.current == 2  # one success is not a full window of 2
@@ -83,6 +133,9 @@ async def test_client_adapts_to_a_lower_server_limit_and_loses_nothing(
     assert not result.failed
     assert fake.stats.throttled > 0
     assert adaptive.cuts >= 1
+    # No 429 storm: the limit came down and most calls went through the first time.
+    assert adaptive.current <= 6
+    assert fake.stats.throttled < 0.5 * fake.stats.api_requests
     stored = sorted(r["Email"] for r in fake.records("Leads").values())
     assert stored == sorted(r["Email"] for r in rows)  # each exactly once
 

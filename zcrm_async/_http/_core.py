@@ -29,7 +29,7 @@ from .._models import OAuthTokens
 from ..auth._middleware import Signer, authorization, rejects_token
 from ._body import read_bounded
 from ._envelope import Answer, encode_json, error_from_answer, has_record_results, zoho_code
-from ._limiter import AdaptiveLimiter
+from ._limiter import Limiter
 from ._options import CLIENT_DEFAULT, RequestOptions
 from ._retry import IDEMPOTENT_METHODS, NOT_SENT_ERRORS, RetryPolicy, parse_retry_after
 
@@ -89,7 +89,7 @@ class HttpCore:
         config: Config,
         http: httpx.AsyncClient,
         retry: RetryPolicy,
-        limiter: AdaptiveLimiter,
+        limiter: Limiter,
         hooks: HookSet | None = None,
         credits: CreditBudget | None = None,
     ) -> None:
