@@ -26,6 +26,7 @@ from ._exceptions import (
     EmptyResultError,
     InvalidArgumentError,
     InvalidArgumentTypeError,
+    LimiterUnavailableError,
     LoginError,
     NotFoundError,
     OAuthError,
@@ -43,7 +44,7 @@ from ._exceptions import (
     ZCRMError,
 )
 from ._hooks import Hooks
-from ._http._limiter import AdaptiveLimiter
+from ._http._limiter import AdaptiveLimiter, Limiter
 from ._http._options import RequestArgs, RequestOptionsDict
 from ._http._retry import RetryPolicy
 from ._models import (
@@ -117,6 +118,7 @@ if TYPE_CHECKING:  # the names of _LAZY_MODULES, for type checkers
     )
     from ._progress import ProgressCallback
     from ._record_entities import ContactRole, RecordLock, RecordShare
+    from ._redis_limiter import RedisLimiter
     from .bulk import (
         ArchiveLimits,
         BulkCriteria,
@@ -144,6 +146,7 @@ if TYPE_CHECKING:  # the names of _LAZY_MODULES, for type checkers
 _LAZY_MODULES = {
     "._criteria": ("Criteria", "escape_value"),
     "._progress": ("ProgressCallback",),
+    "._redis_limiter": ("RedisLimiter",),
     "._entities": (
         "Attachment",
         "ConvertResult",
@@ -299,7 +302,9 @@ __all__ = [
     "InvalidArgumentTypeError",
     "InventoryTemplate",
     "Layout",
+    "Limiter",
     "LimiterChanged",
+    "LimiterUnavailableError",
     "LocalCreditBudget",
     "LoginError",
     "Lookup",
@@ -336,6 +341,7 @@ __all__ = [
     "RecycleBinRecord",
     "RedisCreditBudget",
     "RedirectError",
+    "RedisLimiter",
     "RelatedList",
     "RequestArgs",
     "RequestOptionsDict",

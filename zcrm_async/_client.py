@@ -16,7 +16,7 @@ from ._credits import CreditBudget, CreditUsage, budget_from_config
 from ._exceptions import InvalidArgumentError
 from ._hooks import Hooks, HookSet
 from ._http._core import HttpCore
-from ._http._limiter import AdaptiveLimiter
+from ._http._limiter import AdaptiveLimiter, Limiter
 from ._http._options import (
     OPTION_NAMES,
     RequestArgs,
@@ -73,8 +73,10 @@ class ZohoCRM:
     ``transport=`` or ``http_client=`` inject the HTTP layer (tests, proxies); ``store=``
     overrides the token store the config selects; ``hooks=`` attaches :class:`Hooks` that
     observe every call; ``credits=`` replaces the API-credit budget the ``credit_*`` config
-    keys describe (:class:`LocalCreditBudget`, :class:`RedisCreditBudget`). :meth:`as_user`
-    and :meth:`with_options` make views of the client (see :meth:`copy`).
+    keys describe (:class:`LocalCreditBudget`, :class:`RedisCreditBudget`); ``limiter=``
+    replaces the concurrency limiter the config selects (e.g. a :class:`RedisLimiter` shared by
+    several workers). :meth:`as_user` and :meth:`with_options` make views of the client (see
+    :meth:`copy`).
 
     Args:
         config: A :class:`Config`, or a configuration dict for :meth:`Config.from_dict`.
@@ -88,10 +90,14 @@ class ZohoCRM:
         hooks: One :class:`Hooks` or several, told of every request, retry and refresh.
         credits: The API-credit budget calls are kept to (the one the ``credit_*`` config
             keys describe if None).
+        limiter: The concurrency limiter every CRM call takes a slot of (the one the
+            ``limiter`` config key selects if None); the client's hooks are attached to it
+            when it has none.
 
     Raises:
         ConfigError: A configuration dict with a missing or invalid key.
-        InvalidArgumentError: Both ``transport`` and ``http_client``.
+        InvalidArgumentError: Both ``transport`` and ``http_client``, or a ``limiter`` that
+            is not a :class:`Limiter`.
     """
 
     def __init__(
@@ -104,6 +110,7 @@ class ZohoCRM:
         retry: RetryPolicy | None = None,
         hooks: Hooks | Sequence[Hooks] | None = None,
         credits: CreditBudget | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         if not isinstance(config, Config):
             config = Config.from_dict(config)
@@ -128,9 +135,7 @@ class ZohoCRM:
         self.store = store if store is not None else build_store(config)
         hook_set = HookSet.of(hooks)
         #: The client-wide concurrency limit, adapted to Zoho's 429s (``current``, ``maximum``).
-        self.limiter = AdaptiveLimiter(
-            anyio.CapacityLimiter(config.max_concurrency), hooks=hook_set
-        )
+        self.limiter: Limiter = _limiter(config, limiter, hook_set)
         #: When and how failed calls are retried (a per-call ``max_retries=`` overrides its count).
         self.retry = retry or RetryPolicy(max_retries=config.max_retries)
         #: The API credits spent, and the budget they are kept to (see :meth:`usage`).
@@ -204,6 +209,7 @@ class ZohoCRM:
                 await self.http.aclose()
             await self.store.aclose()
             await self.credits.aclose()
+            await self.limiter.aclose()
 
     async def usage(self) -> CreditUsage:
         """The API credits this client spent in Zoho's rolling 24 hours, and what is left.
@@ -544,3 +550,21 @@ class ZohoCRM:
         options = {name: value for name, value in args.items() if name in OPTION_NAMES}
         fields = {name: value for name, value in args.items() if name not in OPTION_NAMES}
         return self._session.prepare(method, path, options, **fields)  # type: ignore[arg-type]
+
+
+def _limiter(config: Config, given: Limiter | None, hooks: HookSet | None) -> Limiter:
+    """``given`` (with the client's hooks if it has none), else the one the config selects."""
+    if given is not None:
+        if not isinstance(given, Limiter):
+            raise InvalidArgumentError(
+                f"limiter must be a zcrm_async.Limiter (e.g. AdaptiveLimiter, RedisLimiter), "
+                f"got {given!r}"
+            )
+        if hooks is not None and getattr(given, "hooks", hooks) is None:
+            given.hooks = hooks  # type: ignore[attr-defined]
+        return given
+    if config.limiter == "redis":
+        from ._redis_limiter import RedisLimiter
+
+        return RedisLimiter.from_config(config, hooks)
+    return AdaptiveLimiter(anyio.CapacityLimiter(config.max_concurrency), hooks=hooks)

@@ -18,6 +18,7 @@ from ._urls import check_postgres_url, check_redis_url, redact_url
 __all__ = [
     "API_VERSIONS",
     "CREDIT_STORES",
+    "LIMITER_KINDS",
     "REFRESH_LOCK_WAIT",
     "STORE_KINDS",
     "Config",
@@ -28,6 +29,8 @@ __all__ = [
 API_VERSIONS: Final = ("v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8")
 CREDIT_STORES: Final = ("local", "redis")
 STORE_KINDS: Final = ("custom", "file", "sqlite", "mysql", "postgres", "redis", "memory")
+#: ``local``: each client limits its own calls; ``redis``: clients share the org's limit.
+LIMITER_KINDS: Final = ("local", "redis")
 
 #: Spellings of the classic SDKs, mapped to this SDK's key.
 ALIASES: Final = {
@@ -247,6 +250,20 @@ def _credit_costs(value: Any) -> tuple[tuple[str, int], ...]:
     return tuple((str(key), int(cost)) for key, cost in value.items())
 
 
+def _limiter_key(value: Any) -> str | None:
+    text = _text(value)
+    if text is not None and not text.strip():
+        raise ConfigError("limiter_key", f"expected a name for the org's limit, got {value!r}")
+    return text
+
+
+def _limiter_lease(value: Any) -> float:
+    seconds = _as_seconds("limiter_lease", value)
+    if seconds < 1:
+        raise ConfigError("limiter_lease", f"expected at least 1 second, got {value!r}")
+    return seconds
+
+
 def _url_repr(value: str | None) -> str:
     """A server URL in ``repr``: its password, if any, replaced by ``***``."""
     return repr(None if value is None else redact_url(value))
@@ -291,6 +308,12 @@ class Config:
     persistence_handler_class_path: str | None = attrs.field(default=None, converter=_text)
     persistence_handler_class: Any = attrs.field(default=None)
     max_concurrency: int = attrs.field(default=10, converter=_max_concurrency)
+    #: ``local`` (each client on its own) or ``redis`` (the org's limit shared via ``redis_url``).
+    limiter: str = attrs.field(default="local", converter=_lower)
+    #: Names the org's shared limit in Redis (default: ``client_id``).
+    limiter_key: str | None = attrs.field(default=None, converter=_limiter_key)
+    #: Seconds a dead worker's shared slots stay taken.
+    limiter_lease: float = attrs.field(default=5.0, converter=_limiter_lease)
     timeout: float = attrs.field(default=30.0, converter=_timeout)
     max_retries: int = attrs.field(default=3, converter=_max_retries)
     refresh_skew: float = attrs.field(default=60.0, converter=_refresh_skew)
@@ -341,6 +364,11 @@ class Config:
         self._check_choice("access_type", self.access_type, ("offline", "online"))
         if self.persistence is not None:
             self._check_choice("persistence", self.persistence, STORE_KINDS)
+        self._check_choice("limiter", self.limiter, LIMITER_KINDS)
+        if self.limiter == "redis" and self.redis_url is None:
+            raise ConfigError(
+                "redis_url", "is mandatory with limiter='redis', e.g. redis://127.0.0.1:6379/0"
+            )
         if self.sandbox and self.environment == "developer":
             raise ConfigError("sandbox", "cannot be true with environment='developer'")
         has_path = self.persistence_handler_class_path is not None

@@ -9,6 +9,7 @@
     ├── TokenStoreError             the token store could not be read or written
     │   └── TokenHandlerError           a custom token handler's method raised
     ├── UnsupportedBackendError     (also RuntimeError) e.g. the MySQL store under trio
+    ├── LimiterUnavailableError     the shared limiter (Redis) gave no slot: no call was sent
     ├── ClientClosedError           (also RuntimeError) the client was closed under the call
     ├── CreditBudgetError           the API-credit budget would be overspent (``usage``, ``cost``)
     ├── CreditStoreError            the shared API-credit counter cannot be reached
@@ -65,6 +66,7 @@ __all__ = [
     "EmptyResultError",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
+    "LimiterUnavailableError",
     "LoginError",
     "NotFoundError",
     "OAuthError",
@@ -133,6 +135,15 @@ class TokenHandlerError(TokenStoreError):
 
 class UnsupportedBackendError(ZCRMError, RuntimeError):
     """A component was used under an async backend it does not support (e.g. MySQL under trio)."""
+
+
+class LimiterUnavailableError(ZCRMError):
+    """The shared concurrency limiter could not give a slot, so the call was not sent.
+
+    Its Redis server did not answer (down, unreachable, refused the login), or no slot came
+    free within the limiter's ``wait_timeout``. The limiter never lets calls through without a
+    slot: it does not fall back to an unbounded or per-process limit on its own.
+    """
 
 
 class ClientClosedError(ZCRMError, RuntimeError):

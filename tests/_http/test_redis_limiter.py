@@ -1,0 +1,195 @@
+"""The shared limiter in one process, on a real Redis server: wiring, errors, waits, trio.
+
+Across real OS processes: tests/cross_process/test_shared_limiter.py.
+"""
+
+from __future__ import annotations
+
+import time
+
+import anyio
+import pytest
+
+import zcrm_async as zc
+from tests.stores.server_support import fresh_key_prefix, redis_url
+from zcrm_async.testing import FakeZohoCRM
+
+pytestmark = [pytest.mark.anyio, pytest.mark.redis]
+asyncio_only = pytest.mark.backends("asyncio")
+
+
+def shared(maximum: int = 4, **options: object) -> zc.RedisLimiter:
+    """A limiter on a key space of its own (two made with the same prefix share it)."""
+    prefix = options.pop("key_prefix", None) or fresh_key_prefix()
+    return zc.RedisLimiter(
+        redis_url(),
+        key="org",
+        key_prefix=str(prefix),
+        maximum=maximum,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+@asyncio_only
+async def test_the_config_selects_the_shared_limiter(fake: FakeZohoCRM) -> None:
+    prefix = fresh_key_prefix()
+    config = fake.config(limiter="redis", redis_url=redis_url(), redis_key_prefix=prefix)
+    async with zc.ZohoCRM(config, transport=fake.transport()) as crm:
+        assert isinstance(crm.limiter, zc.RedisLimiter)
+        assert crm.limiter.key == fake.client_id  # the default key: the client id
+        assert crm.limiter.maximum == config.max_concurrency
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        assert (await crm.org.get()).zgid
+    named = fake.config(limiter="redis", redis_url=redis_url(), limiter_key="org-42")
+    async with zc.ZohoCRM(named, transport=fake.transport()) as crm:
+        assert isinstance(crm.limiter, zc.RedisLimiter) and crm.limiter.key == "org-42"
+
+
+async def test_config_keys_are_checked(fake: FakeZohoCRM) -> None:
+    with pytest.raises(zc.ConfigError, match=r"'redis_url'.*limiter='redis'"):
+        fake.config(limiter="redis")
+    with pytest.raises(zc.ConfigError, match=r"'limiter'.*local, redis"):
+        fake.config(limiter="shared")
+    with pytest.raises(zc.ConfigError, match=r"'limiter_lease'"):
+        fake.config(limiter_lease=0.2)
+    with pytest.raises(zc.ConfigError, match=r"'limiter_key'"):
+        fake.config(limiter_key="  ")
+    with pytest.raises(zc.InvalidArgumentError, match=r"zcrm_async\.Limiter"):
+        zc.ZohoCRM(fake.config(), limiter=object())  # type: ignore[arg-type]
+
+
+@asyncio_only
+async def test_unreachable_redis_raises_and_sends_nothing(fake: FakeZohoCRM) -> None:
+    limiter = zc.RedisLimiter("redis://127.0.0.1:1/0", key="org", timeout=2)
+    async with zc.ZohoCRM(fake.config(), transport=fake.transport(), limiter=limiter) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        fake.stats.reset()
+        with pytest.raises(zc.LimiterUnavailableError) as caught:
+            await crm.org.get()
+    message = str(caught.value)
+    assert "redis://127.0.0.1:1/0" in message and "is the server running" in message
+    assert fake.stats.api_requests == 0  # never unbounded: no slot, no call
+
+
+@asyncio_only
+async def test_a_wait_for_a_slot_is_bounded_and_leaves_the_queue_clean() -> None:
+    holder = shared(maximum=1)
+    waiter = shared(maximum=1, key_prefix=holder.prefix.split("limiter:")[0], wait_timeout=0.5)
+    try:
+        async with holder.slot():
+            started = time.monotonic()
+            with pytest.raises(zc.LimiterUnavailableError, match=r"no slot within 0.5s"):
+                async with waiter.slot():
+                    pass
+            assert 0.4 < time.monotonic() - started < 3
+        with anyio.fail_after(2):  # the timed-out ticket left the queue: the slot is free
+            async with waiter.slot():
+                pass
+    finally:
+        await holder.aclose()
+        await waiter.aclose()
+
+
+@asyncio_only
+async def test_waiters_are_served_in_arrival_order_across_workers() -> None:
+    first = shared(maximum=1)
+    prefix = first.prefix.split("limiter:")[0]
+    second = shared(maximum=1, key_prefix=prefix)
+    order: list[str] = []
+    try:
+
+        async def use(limiter: zc.RedisLimiter, name: str) -> None:
+            async with limiter.slot():
+                order.append(name)
+                await anyio.sleep(0.01)
+
+        async with anyio.create_task_group() as group, first.slot():
+            for n, limiter in enumerate([second, first, second, first]):
+                group.start_soon(use, limiter, f"w{n}")
+                await anyio.sleep(0.05)  # each queues behind the one before
+        assert order == ["w0", "w1", "w2", "w3"]
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+@asyncio_only
+async def test_heavy_calls_share_the_orgs_sub_limit() -> None:
+    one = shared(maximum=6, heavy_limit=2)
+    other = shared(maximum=6, heavy_limit=2, key_prefix=one.prefix.split("limiter:")[0])
+    in_heavy = peak = 0
+    try:
+
+        async def heavy(limiter: zc.RedisLimiter) -> None:
+            nonlocal in_heavy, peak
+            async with limiter.slot(heavy=True):
+                in_heavy += 1
+                peak = max(peak, in_heavy)
+                await anyio.sleep(0.05)
+                in_heavy -= 1
+
+        async with anyio.create_task_group() as group:
+            for n in range(8):
+                group.start_soon(heavy, one if n % 2 else other)
+        assert peak == 2
+    finally:
+        await one.aclose()
+        await other.aclose()
+
+
+@asyncio_only
+async def test_isolated_429s_keep_the_shared_limit_and_clusters_cut_it() -> None:
+    limiter = shared(maximum=8)
+    try:
+        for call in range(1, 101):  # one in ten refused, spread out: no cluster
+            async with limiter.slot() as epoch:
+                if call % 10 == 0:
+                    limiter.on_throttled(epoch)
+                else:
+                    limiter.on_success()
+        assert limiter.current == 8 and limiter.cuts == 0
+        for _ in range(4):  # four in a row: congestion
+            async with limiter.slot() as epoch:
+                limiter.on_throttled(epoch)
+        assert limiter.current == 4 and limiter.cuts == 1
+    finally:
+        await limiter.aclose()
+
+
+@pytest.mark.backends("trio")
+async def test_under_trio_a_call_fails_clearly(fake: FakeZohoCRM) -> None:
+    limiter = zc.RedisLimiter(redis_url(), key="org", key_prefix=fresh_key_prefix())
+    async with zc.ZohoCRM(fake.config(), transport=fake.transport(), limiter=limiter) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        fake.stats.reset()
+        with pytest.raises(zc.UnsupportedBackendError, match=r"asyncio only.*limiter='local'"):
+            await crm.org.get()
+    assert fake.stats.api_requests == 0
+
+
+@asyncio_only
+async def test_many_calls_on_few_slots_are_all_served_within_the_limit(
+    fake: FakeZohoCRM,
+) -> None:
+    """40 tasks x 10 calls on 3 shared slots, grants racing the replies of their tickets:
+    every call is served, none waits for good, never more than 3 in flight."""
+    fake.max_concurrency = 3  # the fake refuses a fourth call in flight with 429
+    fake.latency = 0.002
+    limiter = shared(maximum=3, wait_timeout=20)
+    async with zc.ZohoCRM(fake.config(), transport=fake.transport(), limiter=limiter) as crm:
+        await crm.oauth.generate_access_token(fake.issue_grant_code())
+        fake.stats.reset()
+        done = 0
+
+        async def task() -> None:
+            nonlocal done
+            for _ in range(10):
+                await crm.org.get()
+                done += 1
+
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as group:
+                for _ in range(40):
+                    group.start_soon(task)
+    assert done == 400
+    assert fake.stats.throttled == 0 and fake.stats.max_in_flight == 3

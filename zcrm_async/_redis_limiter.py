@@ -1,0 +1,468 @@
+"""``RedisLimiter``: one org-wide concurrency limit shared by every worker, process and host.
+
+Zoho's concurrency limit belongs to the org (5-25 calls in flight by edition, 10 for heavy
+APIs), so workers that each run their own limiter send several times what it allows and live
+on 429s. This limiter keeps the org's slots in Redis:
+
+* **Slots with leases.** Each worker (one limiter object, i.e. one client) counts its held
+  slots under its id and renews a lease on them (every third of ``lease`` while it holds any).
+  A worker that dies — SIGKILL, a lost host — stops renewing; its slots come back ``lease``
+  seconds later (5 s by default), handed out by whichever worker touches the limiter next
+  (a waiting one does so at least once a second).
+* **Waiting without polling.** A call that finds no free slot queues a ticket (a sorted set
+  ordered by arrival, so the oldest waiter is served first, from any worker) and blocks in
+  ``BLPOP`` on its own grant list. A worker giving a slot back hands it straight to the head of
+  the queue and pushes to that ticket's list, which wakes exactly that waiter: one command per
+  hand-off, no herd of retries. ``BLPOP`` returns at least once a second so a waiter also
+  reaps dead workers' slots; the whole wait is bounded by ``wait_timeout``. Pub/sub was the
+  other candidate: it wakes every subscriber for every free slot, and a message sent while
+  nobody listens is lost; a polling loop costs a round trip per waiter per tick.
+* **AIMD, shared.** Every call's outcome is counted in the org's state (in the same script
+  that gives the slot back); the decision of ``_aimd.verdict`` — the one the local limiter
+  uses — is taken by the worker that read the counts, and applied only if nobody moved the
+  state meanwhile. So a 429 cluster seen by one worker lowers the limit for all, and successes
+  anywhere grow it back. Each worker's ``limiter_changed`` hooks fire when it sees the limit
+  move, whoever moved it.
+* **Heavy calls** take a slot of the org's heavy sub-limit (10) first, then an ordinary slot.
+
+Every step is one Lua script (atomic, on the server's clock). Waiting blocks one pooled
+connection per waiting call.
+
+**When Redis is unreachable**, taking a slot raises :class:`~zcrm_async.LimiterUnavailableError`
+and the call is not sent: never an unbounded fall-back. Giving a slot back that fails is logged
+and retried with the next step (or the slot's lease runs out). Runs on redis-py's asyncio
+client (the ``redis`` extra): under trio the first call raises
+:class:`~zcrm_async.UnsupportedBackendError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, Literal
+
+import anyio
+import attrs
+
+from ._exceptions import InvalidArgumentError, LimiterUnavailableError
+from ._hooks import Hooks, HookSet
+from ._http._aimd import Tally, verdict
+from ._http._limiter import HEAVY_API_LIMIT, report_change
+from ._logging import logger
+from ._redis import RedisConnection
+from ._redis_limiter_lua import ACQUIRE, CANCEL, HEARTBEAT, LEAVE, RELEASE, RESIZE, WAIT
+from ._urls import REDIS_URL_EXAMPLE
+
+if TYPE_CHECKING:
+    from ._config import Config
+
+__all__ = ["RedisLimiter"]
+
+_Sem = Literal["all", "heavy"]
+#: Commands in flight per worker (each takes well under 1 ms); more wait for one to finish,
+#: so a worker uses at most this many connections, plus one for its tender's ``BLPOP``.
+_COMMANDS = 16
+
+
+class RedisLimiter:
+    """The org's concurrency limit, shared through Redis by every client that names ``key``.
+
+    Use it as ``ZohoCRM(config, limiter=RedisLimiter(url, key="my-org"))``, or with the config
+    keys ``limiter="redis"``, ``redis_url`` and ``limiter_key``. Every worker must give the
+    same ``maximum`` (the org's limit, ``max_concurrency``); the last one to start sets it.
+
+    Args:
+        url: The Redis server (``redis://``, ``rediss://`` for TLS, ``unix://``).
+        key: Names the org's limit: clients with the same key, prefix and server share it.
+        maximum: The org's concurrency limit (Zoho: 5-25 by edition).
+        minimum: The fewest concurrent calls a cut leaves.
+        heavy_limit: The sub-limit of heavy API calls (Zoho: 10).
+        key_prefix: Prefix of the Redis keys.
+        lease: Seconds a dead worker's slots stay taken (at least 1).
+        wait_timeout: The longest a call waits for a slot before
+            :class:`~zcrm_async.LimiterUnavailableError`.
+        timeout: Seconds each Redis command may take.
+        hooks: Hooks that receive ``limiter_changed`` (a client attaches its own when it has
+            some and this is None).
+
+    Raises:
+        InvalidArgumentError: A value out of range, or an empty ``key``.
+    """
+
+    def __init__(
+        self,
+        url: str = REDIS_URL_EXAMPLE,
+        *,
+        key: str,
+        maximum: int = 10,
+        minimum: int = 1,
+        heavy_limit: int = HEAVY_API_LIMIT,
+        key_prefix: str = "zcrm_async:",
+        lease: float = 5.0,
+        wait_timeout: float = 300.0,
+        timeout: float = 5.0,
+        hooks: Hooks | Sequence[Hooks] | None = None,
+    ) -> None:
+        if not isinstance(key, str) or not key.strip():
+            raise InvalidArgumentError(
+                f"key must name the org's limit (e.g. the org id), got {key!r}"
+            )
+        if not (isinstance(maximum, int) and 1 <= maximum <= 1000):
+            raise InvalidArgumentError(f"maximum must be a whole number 1..1000, got {maximum!r}")
+        if not lease >= 1.0:
+            raise InvalidArgumentError(f"lease must be at least 1 second, got {lease!r}")
+        if not wait_timeout > 0:
+            raise InvalidArgumentError(
+                f"wait_timeout must be a number of seconds > 0, got {wait_timeout!r}"
+            )
+        self._redis = RedisConnection(
+            url,
+            component="the shared limiter",
+            error_class=LimiterUnavailableError,
+            timeout=timeout,
+            under_trio="the local limiter (limiter='local', a share of the org's limit in "
+            "each worker's max_concurrency)",
+        )
+        self.key = key
+        self.prefix = f"{key_prefix}limiter:{{{key}}}:"
+        self._maximum = maximum
+        self.minimum = max(1, min(minimum, maximum))
+        self.heavy_limit = max(1, min(heavy_limit, maximum))
+        self.lease = float(lease)
+        self.wait_timeout = float(wait_timeout)
+        self.hooks: HookSet | None = HookSet.of(hooks)
+        #: This worker's id in Redis (no secret: the process id and a random tag).
+        self.worker = f"{os.getpid()}-{secrets.token_hex(6)}"
+        self._tickets = itertools.count(1)
+        #: How long the tender blocks for a grant before it renews the lease and looks around.
+        self._poll = min(1.0, self.lease / 3)
+        self._current = maximum
+        #: The shared epoch as last seen (bumped by every cut).
+        self.epoch = 0
+        self._held: dict[_Sem, int] = {"all": 0, "heavy": 0}
+        self._to_release: dict[_Sem, int] = {"all": 0, "heavy": 0}
+        self._successes = 0
+        self._throttled: list[int] = []
+        self._waiters: dict[str, _Waiter] = {}
+        self._commands = anyio.Semaphore(_COMMANDS)
+        self._looked = 0.0
+        self._tender: asyncio.Task[None] | None = None
+        self._nudge: asyncio.Event | None = None
+        self._used = False
+        #: Cuts and regrowths this worker applied (for tests and benchmarks).
+        self.cuts = 0
+        self.raises = 0
+
+    @classmethod
+    def from_config(cls, config: Config, hooks: HookSet | None = None) -> RedisLimiter:
+        """The limiter ``limiter="redis"`` selects: ``redis_url``, ``limiter_key`` (else the
+        client id), ``max_concurrency``, ``redis_key_prefix`` and ``limiter_lease``.
+
+        Args:
+            config: The client's configuration.
+            hooks: The client's hooks.
+
+        Returns:
+            The limiter.
+
+        Raises:
+            InvalidArgumentError: ``redis_url`` is missing.
+        """
+        if not config.redis_url:
+            raise InvalidArgumentError("limiter='redis' needs redis_url, e.g. " + REDIS_URL_EXAMPLE)
+        limiter = cls(
+            config.redis_url,
+            key=config.limiter_key or config.client_id,
+            maximum=config.max_concurrency,
+            key_prefix=config.redis_key_prefix,
+            lease=config.limiter_lease,
+        )
+        limiter.hooks = hooks
+        return limiter
+
+    def __repr__(self) -> str:
+        return f"RedisLimiter({self._redis.where!r}, key={self.key!r}, maximum={self._maximum})"
+
+    @property
+    def current(self) -> int:
+        """The org's concurrency limit as this worker last saw it."""
+        return self._current
+
+    @property
+    def maximum(self) -> int:
+        """The org's concurrency limit when no 429s cluster."""
+        return self._maximum
+
+    # -- the Limiter protocol -------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def slot(self, *, heavy: bool = False) -> AsyncIterator[int]:
+        """Hold one of the org's slots (a heavy slot first, for heavy calls).
+
+        Args:
+            heavy: The call is one of Zoho's heavy APIs.
+
+        Yields:
+            The shared epoch the call starts in.
+
+        Raises:
+            LimiterUnavailableError: Redis did not answer, or no slot within ``wait_timeout``.
+            UnsupportedBackendError: Under trio.
+        """
+        sems: tuple[_Sem, ...] = ("heavy", "all") if heavy else ("all",)
+        taken: list[_Sem] = []
+        try:
+            epoch = self.epoch
+            for sem in sems:
+                epoch = await self._acquire(sem)
+                taken.append(sem)
+                self._held[sem] += 1
+            self._tend()
+            yield epoch
+        finally:
+            for sem in taken:
+                self._held[sem] -= 1
+                self._to_release[sem] += 1
+            if taken or self._successes or self._throttled:
+                with anyio.CancelScope(shield=True):
+                    await self._flush()
+
+    def on_success(self) -> None:
+        """A call was not throttled (counted in Redis when its slot is given back)."""
+        self._successes += 1
+
+    def on_throttled(self, epoch: int) -> None:
+        """A call that started in ``epoch`` got 429 (counted when its slot is given back).
+
+        Args:
+            epoch: What the call's :meth:`slot` yielded.
+        """
+        self._throttled.append(epoch)
+
+    async def aclose(self) -> None:
+        """Give back every slot this worker holds, at once, and close the connections."""
+        tender, self._tender = self._tender, None
+        if tender is not None and not tender.done():
+            tender.cancel()
+        if self._used:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(self._redis.timeout):
+                try:
+                    await self._script("leaving", LEAVE, self._lease_ms())
+                except Exception as exc:  # the lease runs out by itself
+                    logger.warning("%s (its slots come back within %gs)", exc, self.lease)
+        self._used = False
+        await self._redis.aclose()
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _lease_ms(self) -> int:
+        return int(self.lease * 1000)
+
+    async def _script(self, doing: str, source: str, *args: Any) -> Any:
+        async with self._commands:
+            call = self._redis.script(source)(
+                keys=[f"{self.prefix}state"], args=[self.prefix, self.worker, *args]
+            )
+            return await self._redis.run(doing, call)
+
+    async def _acquire(self, sem: _Sem) -> int:
+        """Take a slot of ``sem``, waiting in the queue if none is free; the epoch."""
+        ticket = f"{self.worker}|{sem}|{next(self._tickets)}"
+        # Listed before it may queue: another call's reply can carry its grant before this
+        # reply is read.
+        waiter = self._waiters[ticket] = _Waiter(sem)
+        try:
+            granted, epoch, limit = await self._script(
+                "taking a slot",
+                ACQUIRE,
+                sem,
+                ticket,
+                self._lease_ms(),
+                self._maximum,
+                self.heavy_limit,
+            )
+        except BaseException:
+            await self._leave_queue(ticket, waiter)
+            raise
+        self._used = True
+        self._observe(int(limit), int(epoch))
+        if granted:
+            self._waiters.pop(ticket, None)
+            return int(epoch)
+        self._tend()
+        try:
+            with anyio.fail_after(self.wait_timeout):
+                await waiter.event.wait()
+        except BaseException as exc:
+            await self._leave_queue(ticket, waiter)
+            if isinstance(exc, TimeoutError):
+                raise LimiterUnavailableError(
+                    f"the shared limiter at {self._redis.where} (key {self.key!r}) gave no slot "
+                    f"within {self.wait_timeout:g}s: other workers hold the org's "
+                    f"{self._current} slots; raise wait_timeout or lower the load"
+                ) from None
+            raise
+        if waiter.error is not None:
+            raise waiter.error
+        assert waiter.epoch is not None
+        return waiter.epoch
+
+    async def _leave_queue(self, ticket: str, waiter: _Waiter) -> None:
+        """A waiter gives up: its ticket leaves the queue, or its granted slot goes back."""
+        self._waiters.pop(ticket, None)
+        with anyio.CancelScope(shield=True), anyio.move_on_after(self._redis.timeout):
+            if waiter.epoch is not None:  # granted just now
+                self._to_release[waiter.sem] += 1
+                await self._flush()
+                return
+            try:
+                await self._script(
+                    "leaving the queue", CANCEL, waiter.sem, ticket, self._lease_ms()
+                )
+            except Exception as error:  # a slot granted to it comes back with the lease
+                logger.warning("%s", error)
+
+    async def _flush(self) -> None:
+        """Give back released slots and count outcomes in one script; then settle the AIMD."""
+        n_all, n_heavy = self._to_release["all"], self._to_release["heavy"]
+        successes, throttled = self._successes, self._throttled
+        self._to_release = {"all": 0, "heavy": 0}
+        self._successes, self._throttled = 0, []
+        try:
+            with anyio.fail_after(self._redis.timeout):
+                reply = await self._script(
+                    "giving a slot back",
+                    RELEASE,
+                    self._lease_ms(),
+                    n_all,
+                    n_heavy,
+                    successes,
+                    *throttled,
+                )
+        except Exception as exc:  # kept for the next step; the lease covers a worker that dies
+            self._to_release["all"] += n_all
+            self._to_release["heavy"] += n_heavy
+            logger.warning("%s (retried with the next call)", exc)
+            return
+        for granted in reply[6:]:  # the queue's head was one of this worker's own tickets
+            self._deliver(str(granted))
+        try:
+            with anyio.fail_after(self._redis.timeout):
+                await self._settle([int(value) for value in reply[:6]])
+        except Exception as exc:  # another worker's outcome settles it
+            logger.warning("%s", exc)
+
+    async def _settle(self, state: list[int]) -> None:
+        limit, epoch, version, successes, calls, throttles = state
+        self._observe(limit, epoch)
+        move = verdict(Tally(limit, self._maximum, self.minimum, successes, calls, throttles))
+        if move is None:
+            return
+        applied, limit, epoch = await self._script(
+            "moving the limit", RESIZE, self._lease_ms(), version, move.action, move.limit
+        )
+        if applied and move.action != "decay" and move.limit != self._current:
+            if move.action == "cut":
+                self.cuts += 1
+            else:
+                self.raises += 1
+        self._observe(int(limit), int(epoch))
+
+    def _observe(self, limit: int, epoch: int) -> None:
+        """Note the shared limit and epoch; a moved limit goes to the hooks."""
+        self.epoch = epoch
+        before, self._current = self._current, limit
+        if limit != before:
+            report_change(self.hooks, "cut" if limit < before else "regrow", before, limit)
+
+    def _tend(self) -> None:
+        """Make sure this worker's tender runs (and wakes up) on the running loop."""
+        loop = asyncio.get_running_loop()
+        if self._tender is None or self._tender.done() or self._tender.get_loop() is not loop:
+            self._nudge = asyncio.Event()
+            self._tender = loop.create_task(self._run_tender())
+        elif self._nudge is not None:
+            self._nudge.set()
+
+    async def _run_tender(self) -> None:
+        """While this worker waits or holds slots: read its grants, renew its lease.
+
+        With waiters, it blocks in ``BLPOP`` on the worker's grant list (one connection for
+        every waiting call) and hands each grant to its ticket's waiter; a second without one,
+        it renews the lease, reaps dead workers' slots and re-queues dropped tickets. Without
+        waiters, it renews the lease every third of it while slots are held.
+        """
+        wake = f"{self.prefix}grant:{self.worker}"
+        while self._waiters or self._held["all"] or self._held["heavy"] or self._pending():
+            try:
+                if self._waiters:
+                    await self._read_grant(wake)
+                    continue
+                nudge = self._nudge
+                if nudge is not None:
+                    nudge.clear()
+                    with anyio.move_on_after(self.lease / 3):
+                        await nudge.wait()
+                if self._waiters:
+                    continue
+                if self._pending():
+                    await self._flush()
+                elif self._held["all"] or self._held["heavy"]:
+                    with anyio.fail_after(self._redis.timeout):
+                        await self._script("renewing the lease", HEARTBEAT, self._lease_ms())
+            except Exception as exc:  # Redis away: waiters fail now; the lease may lapse
+                logger.warning("%s", exc)
+                error = (
+                    exc
+                    if isinstance(exc, LimiterUnavailableError)
+                    else LimiterUnavailableError(str(exc))
+                )
+                for waiter in self._waiters.values():
+                    waiter.error = error
+                    waiter.event.set()
+                self._waiters.clear()
+                await anyio.sleep(self._poll)
+
+    async def _read_grant(self, wake: str) -> None:
+        client = self._redis.client()
+        popped = await self._redis.run(
+            "waiting for a slot", client.blpop([wake], timeout=self._poll)
+        )
+        if popped:
+            self._deliver(str(popped[1]))
+            if self._pending():
+                await self._flush()
+        if not popped or time.monotonic() - self._looked >= self._poll:
+            # Once a second however busy: renew, reap, and queue again a dropped ticket.
+            self._looked = time.monotonic()
+            pending = [part for ticket, w in self._waiters.items() for part in (w.sem, ticket)]
+            await self._script("waiting for a slot", WAIT, self._lease_ms(), *pending)
+
+    def _deliver(self, granted: str) -> None:
+        """Hand a grant (``"<ticket> <epoch>"``) to its waiter, or back if it gave up."""
+        ticket, _, epoch = granted.partition(" ")
+        waiter = self._waiters.pop(ticket, None)
+        if waiter is None:  # its call gave up meanwhile: the slot goes back
+            self._to_release["heavy" if "|heavy|" in ticket else "all"] += 1
+            self._tend()
+            return
+        waiter.epoch = int(epoch)
+        waiter.event.set()
+
+    def _pending(self) -> bool:
+        return bool(self._to_release["all"] or self._to_release["heavy"])
+
+
+@attrs.define(slots=True, eq=False)
+class _Waiter:
+    """A call waiting for a slot of ``sem``: the tender sets ``epoch`` (or ``error``)."""
+
+    sem: _Sem
+    event: anyio.Event = attrs.field(factory=anyio.Event)
+    epoch: int | None = None
+    error: LimiterUnavailableError | None = None
