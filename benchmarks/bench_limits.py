@@ -1,0 +1,374 @@
+"""Org-wide limits across workers, and isolated 429s.
+
+    python benchmarks/bench_limits.py                      # both parts, the stated sizes
+    python benchmarks/bench_limits.py --reads 2000         # a quick run (bound 4 s)
+    python benchmarks/bench_limits.py --part shared        # or --part isolated
+
+**shared**: 4 OS processes x 50 tasks each read records (``crm.records("Leads").get(id)``,
+``--reads`` in all, 20,000 by default) from one fake served in its own process with an org
+concurrency limit of 10 (429 ``TOO_MANY_REQUESTS`` beyond it, as Zoho) and 20 ms latency.
+Side by side in the same run: the workers sharing one :class:`~zcrm_async.RedisLimiter`
+(``limiter="redis"``) and the same workers each with its own local limiter of 10. The bound
+set by the limit is ``reads / 10 x 20 ms`` (40 s for 20,000); the targets for the shared
+limiter are a wall <= 1.15x that bound and 429s <= 1% of the calls. Tokens come from a Redis
+token store the workers share; the workers start on one signal; wall time runs from the signal
+to the last worker done. The CPU seconds of the workers, the fake and the Redis server (whose
+figure includes any other client of that server) say how much of the machine the run needs:
+above the bound times the number of cores, the wall cannot meet the bound.
+
+**isolated**: one process, one client (local limiter of 10) reading ``--isolated-reads``
+records (2,000 by default: bound 4 s) from the same kind of fake, which refuses 0% or 10% of
+the calls at random with 429; the target is the 10% wall <= 1.4x the 0% wall. Side by side,
+the limiter's former decision (any 429 of the current epoch halves the limit) at 10%. Rounds
+rotate the order of the sides; medians.
+
+Both retry 429s after 20 ms (jittered, doubling up to 1 s), up to 10 times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+
+import zcrm_async as zc
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _fakeserver import fake_config, fake_server
+from bench_sync import process_cpu
+
+PROCESSES = 4
+TASKS = 50
+LIMIT = 10
+LATENCY = 0.02
+RETRY = {"max_retries": 10, "initial_delay": 0.02, "max_delay": 1.0}
+
+
+class Count429(zc.Hooks):
+    """Counts the 429s this worker got."""
+
+    def __init__(self) -> None:
+        self.throttled = 0
+
+    def rate_limited(self, event: zc.RateLimited) -> None:
+        self.throttled += 1
+
+
+async def read_all(crm: zc.ZohoCRM, ids: list[str], tasks: int) -> int:
+    """Read every id with ``tasks`` tasks; the number that failed."""
+    leads = crm.records("Leads")
+    queue = iter(ids)
+    failed = 0
+
+    async def task() -> None:
+        nonlocal failed
+        for record_id in queue:
+            try:
+                await leads.get(record_id)
+            except zc.ZCRMError:
+                failed += 1
+
+    async with anyio.create_task_group() as group:
+        for _ in range(tasks):
+            group.start_soon(task)
+    return failed
+
+
+# -- one worker process -------------------------------------------------------------------------
+
+
+async def worker(spec: dict[str, Any]) -> None:
+    """Warm up, say ready, wait for "go" on stdin, read, print the result as JSON."""
+    hooks = Count429()
+    config = zc.Config(**spec["config"])
+    async with zc.ZohoCRM(config, hooks=hooks, retry=zc.RetryPolicy(**RETRY)) as crm:
+        await crm.records("Leads").get(spec["ids"][0])  # token loaded, connection open
+        hooks.throttled = 0
+        print("ready", flush=True)
+        await anyio.to_thread.run_sync(sys.stdin.readline)
+        started, cpu = time.time(), time.process_time()
+        failed = await read_all(crm, spec["ids"], spec["tasks"])
+        done, cpu = time.time(), time.process_time() - cpu
+    print(
+        json.dumps(
+            {
+                "started": started,
+                "done": done,
+                "cpu": cpu,
+                "failed": failed,
+                "throttled": hooks.throttled,
+                "cuts": crm.limiter.cuts,  # type: ignore[attr-defined]
+            }
+        ),
+        flush=True,
+    )
+
+
+def run_workers(config: dict[str, Any], ids: list[str], processes: int) -> dict[str, Any]:
+    """Start the workers, wait until all are ready, signal go; their results and the wall."""
+    share = len(ids) // processes
+    children = []
+    for n in range(processes):
+        spec = {"config": config, "ids": ids[n * share : (n + 1) * share], "tasks": TASKS}
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--worker", json.dumps(spec)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        children.append(child)
+    for child in children:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        if line.strip() != "ready":
+            raise RuntimeError(f"a worker did not start: {line!r}")
+    go = time.time()
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    results = []
+    for child in children:
+        out, _ = child.communicate(timeout=3600)
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return {
+        "wall": max(r["done"] for r in results) - go,
+        "failed": sum(r["failed"] for r in results),
+        "throttled": sum(r["throttled"] for r in results),
+        "cuts": sum(r["cuts"] for r in results),
+        "cpu": sum(r["cpu"] for r in results),
+    }
+
+
+# -- the parts ----------------------------------------------------------------------------------
+
+
+def fake_stats(url: str) -> dict[str, Any]:
+    """The fake's counters."""
+    return dict(httpx.get(f"{url}/__fake__/stats", timeout=30).json())
+
+
+def reset_stats(url: str) -> None:
+    """Zero the fake's counters."""
+    httpx.delete(f"{url}/__fake__/stats", timeout=30).raise_for_status()
+
+
+def set_knobs(url: str, **knobs: Any) -> None:
+    httpx.patch(f"{url}/__fake__/knobs", json=knobs, timeout=30).raise_for_status()
+
+
+async def prepare(url: str, grant: str, config: zc.Config, count: int) -> list[str]:
+    """Mint the token into the shared store; the ids of ``count`` reads (cycling the Leads)."""
+    async with zc.ZohoCRM(config) as crm:
+        await crm.oauth.generate_access_token(grant)
+        ids = [record.id async for record in crm.records("Leads").list(fields=["Last_Name"])]
+    return [ids[n % len(ids)] for n in range(count)]
+
+
+def part_shared(args: argparse.Namespace) -> list[dict[str, Any]]:
+    prefix = f"zcrm_bench_limits:{os.getpid()}_{secrets.token_hex(3)}:"
+    rows = []
+    options = ("--latency", str(LATENCY), "--concurrency-limit", str(LIMIT), "--seed", "Leads=500")
+    with fake_server(*options) as server:
+        base = fake_config(server.url, allow_untrusted_hosts=True)
+        values = {
+            **{k: getattr(base, k) for k in ("client_id", "client_secret", "redirect_uri")},
+            "accounts_url": server.url,
+            "current_user_email": base.current_user_email,
+            "allow_untrusted_hosts": True,
+            "persistence": "redis",
+            "redis_url": args.redis_url,
+            "redis_key_prefix": prefix,
+            "max_concurrency": LIMIT,
+        }
+        ids = asyncio.run(prepare(server.url, server.grant, zc.Config(**values), args.reads))
+        bound = args.reads / LIMIT * LATENCY
+        order = ["redis", "local"]
+        for round_no in range(args.rounds):
+            for kind in order if round_no % 2 == 0 else order[::-1]:
+                config = {**values, "limiter": kind, "limiter_key": f"bench{round_no}"}
+                reset_stats(server.url)
+                fake_cpu, redis_cpu = process_cpu(server.pid), redis_cpu_seconds(args.redis_url)
+                result = run_workers(config, ids, PROCESSES)
+                fake_cpu = process_cpu(server.pid) - fake_cpu
+                redis_cpu = redis_cpu_seconds(args.redis_url) - redis_cpu
+                stats = fake_stats(server.url)
+                row = {
+                    "limiter": "shared (Redis)" if kind == "redis" else "local, per process",
+                    "round": round_no,
+                    "wall": result["wall"],
+                    "bound": bound,
+                    "ratio": result["wall"] / bound,
+                    "calls": stats["api_requests"],
+                    "429s": stats["throttled"],
+                    "429 share": stats["throttled"] / max(1, stats["api_requests"]),
+                    "failed": result["failed"],
+                    "cuts": result["cuts"],
+                    "workers' CPU s": result["cpu"],
+                    "fake's CPU s": fake_cpu,
+                    "Redis CPU s": redis_cpu,
+                }
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    forget(args.redis_url, prefix)
+    return rows
+
+
+def redis_cpu_seconds(url: str) -> float:
+    """The Redis server's CPU seconds so far (other clients of the server included)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        info = client.info("cpu")
+    finally:
+        client.close()
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def forget(url: str, prefix: str) -> None:
+    """Delete the run's keys (tokens, the limiter's state)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        for key in client.scan_iter(match=f"{prefix}*"):
+            client.delete(key)
+    finally:
+        client.close()
+
+
+class CutsOnEveryBurst(zc.AdaptiveLimiter):
+    """The decision the limiter had before: any 429 of the current epoch halves the limit."""
+
+    def on_throttled(self, epoch: int) -> None:
+        if epoch != self.epoch:
+            return
+        self.epoch += 1
+        self._every_success = 0
+        new = max(self.minimum, self.current // 2)
+        if new != self.current:
+            self.limiter.total_tokens = new
+            self.cuts += 1
+
+    def on_success(self) -> None:
+        if self.current >= self.maximum:
+            return
+        self._every_success = getattr(self, "_every_success", 0) + 1
+        if self._every_success >= self.current:
+            self._every_success = 0
+            self.limiter.total_tokens = self.current + 1
+
+
+#: The isolated part's sides: (name, 429 rate, the limiter's decision).
+SIDES = (
+    ("clustered 429s cut (now)", 0.0, zc.AdaptiveLimiter),
+    ("clustered 429s cut (now)", 0.1, zc.AdaptiveLimiter),
+    ("every burst cuts (before)", 0.1, CutsOnEveryBurst),
+)
+
+
+def part_isolated(args: argparse.Namespace) -> list[dict[str, Any]]:
+    options = ("--latency", str(LATENCY), "--concurrency-limit", str(LIMIT), "--seed", "Leads=500")
+    walls: dict[int, list[float]] = {n: [] for n in range(len(SIDES))}
+    throttled: dict[int, list[int]] = {n: [] for n in range(len(SIDES))}
+    with fake_server(*options) as server:
+        config = fake_config(server.url, max_concurrency=LIMIT, allow_untrusted_hosts=True)
+        store = zc.MemoryStore()
+
+        async def mint() -> list[str]:
+            async with zc.ZohoCRM(config, store=store) as crm:
+                await crm.oauth.generate_access_token(server.grant)
+                leads = crm.records("Leads")
+                ids = [record.id async for record in leads.list(fields=["Last_Name"])]
+            return [ids[n % len(ids)] for n in range(args.isolated_reads)]
+
+        ids = asyncio.run(mint())
+
+        async def one(side: int) -> float:
+            limiter = SIDES[side][2](anyio.CapacityLimiter(LIMIT))
+            retry = zc.RetryPolicy(**RETRY)
+            async with zc.ZohoCRM(config, store=store, retry=retry, limiter=limiter) as crm:
+                await crm.records("Leads").get(ids[0])
+                started = time.perf_counter()
+                failed = await read_all(crm, ids, TASKS)
+                wall = time.perf_counter() - started
+            if failed:
+                raise RuntimeError(f"{failed} reads failed ({SIDES[side][:2]})")
+            return wall
+
+        order = list(range(len(SIDES)))
+        for round_no in range(args.isolated_rounds):
+            shift = round_no % len(order)
+            for side in order[shift:] + order[:shift]:  # the order rotates each round
+                set_knobs(server.url, fail_429_rate=SIDES[side][1])
+                reset_stats(server.url)
+                walls[side].append(asyncio.run(one(side)))
+                throttled[side].append(fake_stats(server.url)["throttled"])
+                print(json.dumps({"side": SIDES[side][:2], "wall": walls[side][-1]}), flush=True)
+    bound = args.isolated_reads / LIMIT * LATENCY
+    base = statistics.median(walls[0])
+    return [
+        {
+            "limiter": name,
+            "429 rate": f"{rate:.0%}",
+            "wall (median)": statistics.median(walls[n]),
+            "bound": bound,
+            "x bound": statistics.median(walls[n]) / bound,
+            "x 0% wall": statistics.median(walls[n]) / base,
+            "429s (median)": statistics.median(throttled[n]),
+        }
+        for n, (name, rate, _) in enumerate(SIDES)
+    ]
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    keys = list(rows[0])
+
+    def cell(value: Any) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join(cell(row[k]) for k in keys) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=("shared", "isolated", "both"), default="both")
+    parser.add_argument("--reads", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of the shared part")
+    parser.add_argument("--isolated-reads", type=int, default=2000)
+    parser.add_argument("--isolated-rounds", type=int, default=5)
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("ZCRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    )
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        asyncio.run(worker(json.loads(args.worker)))
+        return
+    print(f"load average before: {os.getloadavg()}")
+    if args.part in ("shared", "both"):
+        print(table(part_shared(args)))
+    if args.part in ("isolated", "both"):
+        print(table(part_isolated(args)))
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
