@@ -111,8 +111,9 @@ class TokenRefreshed:
 
 @attrs.frozen
 class LimiterChanged:
-    """The adaptive limiter changed how many calls run at once: ``cut`` after a 429,
-    ``regrow`` after a full window of successes."""
+    """The adaptive limiter changed how many calls run at once: ``cut`` when 429s cluster,
+    ``regrow`` after a full window of successes (with the shared limiter, whichever worker
+    moved the org's limit)."""
 
     kind: Literal["cut", "regrow"]
     before: int

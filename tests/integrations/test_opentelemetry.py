@@ -176,6 +176,10 @@ async def test_a_429_is_counted_and_noted_on_the_span(
     }
     assert telemetry.count("zoho.call.rate_limited", **{"http.request.method": "GET"}) == 1
     assert telemetry.count("zoho.call.retries", **{"zoho.retry.reason": "HTTP 429"}) == 1
+    # One 429 alone is no congestion: the limit stays; three more in a row cut it.
+    assert telemetry.count("zoho.limiter.changes", **{"zoho.limiter.change": "cut"}) == 0
+    fake.fail_next(429, retry_after=0.01, times=3)
+    await observed.users.current()
     assert telemetry.count("zoho.limiter.changes", **{"zoho.limiter.change": "cut"}) == 1
 
 
