@@ -8,7 +8,9 @@
 ``--reads`` in all, 20,000 by default) from one fake served in its own process with an org
 concurrency limit of 10 (429 ``TOO_MANY_REQUESTS`` beyond it, as Zoho) and 20 ms latency.
 Side by side in the same run: the workers sharing one :class:`~zcrm_async.RedisLimiter`
-(``limiter="redis"``) and the same workers each with its own local limiter of 10. The bound
+(``limiter="redis"``), the same workers each with its own local limiter of 10, and a static
+partition of the limit (local limiters of 3, 3, 2 and 2, the reads split in proportion): no
+coordination, no 429s, the floor a coordinated limiter can hope for here. The bound
 set by the limit is ``reads / 10 x 20 ms`` (40 s for 20,000); the targets for the shared
 limiter are a wall <= 1.15x that bound and 429s <= 1% of the calls. Tokens come from a Redis
 token store the workers share; the workers start on one signal; wall time runs from the signal
@@ -115,12 +117,16 @@ async def worker(spec: dict[str, Any]) -> None:
     )
 
 
-def run_workers(config: dict[str, Any], ids: list[str], processes: int) -> dict[str, Any]:
-    """Start the workers, wait until all are ready, signal go; their results and the wall."""
-    share = len(ids) // processes
+def run_workers(configs: list[dict[str, Any]], ids: list[str]) -> dict[str, Any]:
+    """Start one worker per config, wait until all are ready, signal go; results and the wall.
+
+    The reads are split in proportion to each worker's ``weight`` (equal shares by default).
+    """
+    weights = [config.pop("weight", 1) for config in configs]
+    cuts = [round(len(ids) * sum(weights[:n]) / sum(weights)) for n in range(len(configs) + 1)]
     children = []
-    for n in range(processes):
-        spec = {"config": config, "ids": ids[n * share : (n + 1) * share], "tasks": TASKS}
+    for n, config in enumerate(configs):
+        spec = {"config": config, "ids": ids[cuts[n] : cuts[n + 1]], "tasks": TASKS}
         child = subprocess.Popen(
             [sys.executable, __file__, "--worker", json.dumps(spec)],
             stdin=subprocess.PIPE,
@@ -176,6 +182,26 @@ async def prepare(url: str, grant: str, config: zc.Config, count: int) -> list[s
     return [ids[n % len(ids)] for n in range(count)]
 
 
+#: The shared part's sides: each worker's limiter. The static partition splits the org's limit
+#: between the workers once (3+3+2+2 = 10) and the reads in proportion (so its bound is the
+#: same): no coordination and no 429s, the floor a coordinated limiter can hope for with this
+#: client and this fake on this machine.
+SHARED_SIDES: dict[str, dict[str, Any]] = {
+    "redis": {"name": "shared (Redis)", "workers": [{"limiter": "redis"}] * PROCESSES},
+    "local": {
+        "name": "local, per process (10 each)",
+        "workers": [{"limiter": "local"}] * PROCESSES,
+    },
+    "static": {
+        "name": "static partition (3+3+2+2)",
+        "workers": [
+            {"limiter": "local", "max_concurrency": share, "weight": share}
+            for share in (LIMIT // PROCESSES + (n < LIMIT % PROCESSES) for n in range(PROCESSES))
+        ],
+    },
+}
+
+
 def part_shared(args: argparse.Namespace) -> list[dict[str, Any]]:
     prefix = f"zcrm_bench_limits:{os.getpid()}_{secrets.token_hex(3)}:"
     rows = []
@@ -194,18 +220,21 @@ def part_shared(args: argparse.Namespace) -> list[dict[str, Any]]:
         }
         ids = asyncio.run(prepare(server.url, server.grant, zc.Config(**values), args.reads))
         bound = args.reads / LIMIT * LATENCY
-        order = ["redis", "local"]
+        order = list(SHARED_SIDES)
         for round_no in range(args.rounds):
             for kind in order if round_no % 2 == 0 else order[::-1]:
-                config = {**values, "limiter": kind, "limiter_key": f"bench{round_no}"}
+                kind_values = {**values, "limiter_key": f"bench{round_no}"}
+                configs = [
+                    {**kind_values, **overrides} for overrides in SHARED_SIDES[kind]["workers"]
+                ]
                 reset_stats(server.url)
                 fake_cpu, redis_cpu = process_cpu(server.pid), redis_cpu_seconds(args.redis_url)
-                result = run_workers(config, ids, PROCESSES)
+                result = run_workers(configs, ids)
                 fake_cpu = process_cpu(server.pid) - fake_cpu
                 redis_cpu = redis_cpu_seconds(args.redis_url) - redis_cpu
                 stats = fake_stats(server.url)
                 row = {
-                    "limiter": "shared (Redis)" if kind == "redis" else "local, per process",
+                    "limiter": SHARED_SIDES[kind]["name"],
                     "round": round_no,
                     "wall": result["wall"],
                     "bound": bound,
