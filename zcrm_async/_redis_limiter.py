@@ -10,19 +10,29 @@ on 429s. This limiter keeps the org's slots in Redis:
   seconds later (5 s by default), handed out by whichever worker touches the limiter next
   (a waiting one does so at least once a second).
 * **Waiting without polling.** A call that finds no free slot queues a ticket (a sorted set
-  ordered by arrival, so the oldest waiter is served first, from any worker) and blocks in
-  ``BLPOP`` on its own grant list. A worker giving a slot back hands it straight to the head of
-  the queue and pushes to that ticket's list, which wakes exactly that waiter: one command per
-  hand-off, no herd of retries. ``BLPOP`` returns at least once a second so a waiter also
+  ordered by arrival, so the oldest ticket is served first, from any worker) and waits in its
+  worker's local queue; the worker's one tender blocks in ``BLPOP`` on the worker's grant
+  list. A worker giving a slot back hands it straight to the head of the queue and pushes to
+  that ticket's worker's list, which wakes exactly that worker: one command per hand-off, no
+  herd of retries. A ticket serves whichever of its worker's calls waits longest, so a call
+  that finds one of its worker's tickets still queued with nobody left to serve waits on that
+  ticket without a round trip.
+* **Slots reused in the worker.** A call that ends while another call of the same worker waits
+  hands its slot straight to that call (no round trip, no hand-off between processes), at most
+  ``handoffs`` times in a row; then the slot goes back to the org's queue, whose oldest ticket
+  gets it, whichever worker queued it. So a worker keeps a slot for at most ``handoffs + 1``
+  calls while others wait, and nobody starves. A call that got 429 gives its slot back at once
+  (its 429 is counted with it), and so does every call while this worker holds more slots than
+  the limit it last saw. ``BLPOP`` returns at least once a second so a waiter also
   reaps dead workers' slots; the whole wait is bounded by ``wait_timeout``. Pub/sub was the
   other candidate: it wakes every subscriber for every free slot, and a message sent while
   nobody listens is lost; a polling loop costs a round trip per waiter per tick.
-* **AIMD, shared.** Every call's outcome is counted in the org's state (in the same script
-  that gives the slot back); the decision of ``_aimd.verdict`` — the one the local limiter
-  uses — is taken by the worker that read the counts, and applied only if nobody moved the
-  state meanwhile. So a 429 cluster seen by one worker lowers the limit for all, and successes
-  anywhere grow it back. Each worker's ``limiter_changed`` hooks fire when it sees the limit
-  move, whoever moved it.
+* **AIMD, shared.** Every call's outcome is counted in the org's state (in the script that
+  next gives a slot back: successes are counted in batches); the decision of
+  ``_aimd.verdict`` — the one the local limiter uses — is taken by the worker that read the
+  counts, and applied only if nobody moved the state meanwhile. So a 429 cluster seen by one
+  worker lowers the limit for all, and successes anywhere grow it back. Each worker's
+  ``limiter_changed`` hooks fire when it sees the limit move, whoever moved it.
 * **Heavy calls** take a slot of the org's heavy sub-limit (10) first, then an ordinary slot.
 
 Every step is one Lua script (atomic, on the server's clock). Waiting blocks one pooled
@@ -42,6 +52,7 @@ import itertools
 import os
 import secrets
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Literal
@@ -87,6 +98,9 @@ class RedisLimiter:
         wait_timeout: The longest a call waits for a slot before
             :class:`~zcrm_async.LimiterUnavailableError`.
         timeout: Seconds each Redis command may take.
+        handoffs: How many times in a row a slot may go from a call that ends straight to a
+            call of the same worker that waits, before it goes back to the org's queue (0:
+            every slot goes back, strictly first come, first served across workers).
         hooks: Hooks that receive ``limiter_changed`` (a client attaches its own when it has
             some and this is None).
 
@@ -106,6 +120,7 @@ class RedisLimiter:
         lease: float = 5.0,
         wait_timeout: float = 300.0,
         timeout: float = 5.0,
+        handoffs: int = 4,
         hooks: Hooks | Sequence[Hooks] | None = None,
     ) -> None:
         if not isinstance(key, str) or not key.strip():
@@ -116,6 +131,8 @@ class RedisLimiter:
             raise InvalidArgumentError(f"maximum must be a whole number 1..1000, got {maximum!r}")
         if not lease >= 1.0:
             raise InvalidArgumentError(f"lease must be at least 1 second, got {lease!r}")
+        if not (isinstance(handoffs, int) and 0 <= handoffs <= 1000):
+            raise InvalidArgumentError(f"handoffs must be a whole number 0..1000, got {handoffs!r}")
         if not wait_timeout > 0:
             raise InvalidArgumentError(
                 f"wait_timeout must be a number of seconds > 0, got {wait_timeout!r}"
@@ -135,10 +152,11 @@ class RedisLimiter:
         self.heavy_limit = max(1, min(heavy_limit, maximum))
         self.lease = float(lease)
         self.wait_timeout = float(wait_timeout)
+        self.handoffs = handoffs
         self.hooks: HookSet | None = HookSet.of(hooks)
         #: This worker's id in Redis (no secret: the process id and a random tag).
         self.worker = f"{os.getpid()}-{secrets.token_hex(6)}"
-        self._tickets = itertools.count(1)
+        self._ticket_ids = itertools.count(1)
         #: How long the tender blocks for a grant before it renews the lease and looks around.
         self._poll = min(1.0, self.lease / 3)
         self._current = maximum
@@ -148,15 +166,20 @@ class RedisLimiter:
         self._to_release: dict[_Sem, int] = {"all": 0, "heavy": 0}
         self._successes = 0
         self._throttled: list[int] = []
-        self._waiters: dict[str, _Waiter] = {}
+        #: Calls waiting for a slot, oldest first, and this worker's tickets in the org's
+        #: queue (as many as the waiters or more: a ticket serves the oldest waiter).
+        self._queue: dict[_Sem, deque[_Waiter]] = {"all": deque(), "heavy": deque()}
+        self._tickets: dict[_Sem, dict[str, None]] = {"all": {}, "heavy": {}}
         self._commands = anyio.Semaphore(_COMMANDS)
         self._looked = 0.0
         self._tender: asyncio.Task[None] | None = None
         self._nudge: asyncio.Event | None = None
         self._used = False
-        #: Cuts and regrowths this worker applied (for tests and benchmarks).
+        #: Cuts and regrowths this worker applied, and the scripts it ran (for tests and
+        #: benchmarks).
         self.cuts = 0
         self.raises = 0
+        self.scripts = 0
 
     @classmethod
     def from_config(cls, config: Config, hooks: HookSet | None = None) -> RedisLimiter:
@@ -215,25 +238,25 @@ class RedisLimiter:
             UnsupportedBackendError: Under trio.
         """
         sems: tuple[_Sem, ...] = ("heavy", "all") if heavy else ("all",)
-        taken: list[_Sem] = []
+        taken: list[tuple[_Sem, int]] = []
         try:
             epoch = self.epoch
             for sem in sems:
-                epoch = await self._acquire(sem)
-                taken.append(sem)
+                epoch, uses = await self._acquire(sem)
+                taken.append((sem, uses))
                 self._held[sem] += 1
             self._tend()
             yield epoch
         finally:
-            for sem in taken:
+            for sem, uses in reversed(taken):
                 self._held[sem] -= 1
-                self._to_release[sem] += 1
-            if taken or self._successes or self._throttled:
+                self._free(sem, uses)
+            if self._pending() or self._throttled:
                 with anyio.CancelScope(shield=True):
                     await self._flush()
 
     def on_success(self) -> None:
-        """A call was not throttled (counted in Redis when its slot is given back)."""
+        """A call was not throttled (counted in Redis when a slot is next given back)."""
         self._successes += 1
 
     def on_throttled(self, epoch: int) -> None:
@@ -265,67 +288,106 @@ class RedisLimiter:
 
     async def _script(self, doing: str, source: str, *args: Any) -> Any:
         async with self._commands:
+            self.scripts += 1
             call = self._redis.script(source)(
                 keys=[f"{self.prefix}state"], args=[self.prefix, self.worker, *args]
             )
             return await self._redis.run(doing, call)
 
-    async def _acquire(self, sem: _Sem) -> int:
-        """Take a slot of ``sem``, waiting in the queue if none is free; the epoch."""
-        ticket = f"{self.worker}|{sem}|{next(self._tickets)}"
-        # Listed before it may queue: another call's reply can carry its grant before this
-        # reply is read.
-        waiter = self._waiters[ticket] = _Waiter(sem)
-        try:
-            granted, epoch, limit = await self._script(
-                "taking a slot",
-                ACQUIRE,
-                sem,
-                ticket,
-                self._lease_ms(),
-                self._maximum,
-                self.heavy_limit,
-            )
-        except BaseException:
-            await self._leave_queue(ticket, waiter)
-            raise
-        self._used = True
-        self._observe(int(limit), int(epoch))
-        if granted:
-            self._waiters.pop(ticket, None)
-            return int(epoch)
-        self._tend()
-        try:
-            with anyio.fail_after(self.wait_timeout):
-                await waiter.event.wait()
-        except BaseException as exc:
-            await self._leave_queue(ticket, waiter)
-            if isinstance(exc, TimeoutError):
-                raise LimiterUnavailableError(
-                    f"the shared limiter at {self._redis.where} (key {self.key!r}) gave no slot "
-                    f"within {self.wait_timeout:g}s: other workers hold the org's "
-                    f"{self._current} slots; raise wait_timeout or lower the load"
-                ) from None
-            raise
+    async def _acquire(self, sem: _Sem) -> tuple[int, int]:
+        """Take a slot of ``sem``, waiting if none is free: the epoch, and the slot's hand-offs."""
+        queue, tickets = self._queue[sem], self._tickets[sem]
+        # Queued before any await: a slot freed meanwhile in this worker may serve it.
+        waiter = _Waiter(sem)
+        queue.append(waiter)
+        if len(queue) > len(tickets):  # no ticket of this worker left to serve it: queue one
+            ticket = f"{self.worker}|{sem}|{next(self._ticket_ids)}"
+            # Listed before the script: another call's reply can carry its grant first.
+            tickets[ticket] = None
+            try:
+                granted, epoch, limit = await self._script(
+                    "taking a slot",
+                    ACQUIRE,
+                    sem,
+                    ticket,
+                    self._lease_ms(),
+                    self._maximum,
+                    self.heavy_limit,
+                )
+            except BaseException:
+                tickets.pop(ticket, None)
+                await self._leave_queue(waiter)
+                raise
+            self._used = True
+            self._observe(int(limit), int(epoch))
+            if granted:  # taken at once: the ticket never queued
+                tickets.pop(ticket, None)
+                if waiter.epoch is None:
+                    queue.remove(waiter)
+                    return int(epoch), 0
+                self._free(sem, 0)  # served meanwhile: the slot just taken is spare
+        if waiter.epoch is None and waiter.error is None:
+            self._tend()
+            try:
+                with anyio.fail_after(self.wait_timeout):
+                    await waiter.event.wait()
+            except BaseException as exc:
+                await self._leave_queue(waiter)
+                if isinstance(exc, TimeoutError):
+                    raise LimiterUnavailableError(
+                        f"the shared limiter at {self._redis.where} (key {self.key!r}) gave no "
+                        f"slot within {self.wait_timeout:g}s: other workers hold the org's "
+                        f"{self._current} slots; raise wait_timeout or lower the load"
+                    ) from None
+                raise
         if waiter.error is not None:
             raise waiter.error
         assert waiter.epoch is not None
-        return waiter.epoch
+        return waiter.epoch, waiter.uses
 
-    async def _leave_queue(self, ticket: str, waiter: _Waiter) -> None:
-        """A waiter gives up: its ticket leaves the queue, or its granted slot goes back."""
-        self._waiters.pop(ticket, None)
+    async def _leave_queue(self, waiter: _Waiter) -> None:
+        """A waiter gives up: a slot it got meanwhile is free again, and a ticket more than
+        this worker's waiters leaves the org's queue (or, granted just now, comes back)."""
+        sem = waiter.sem
+        queue, tickets = self._queue[sem], self._tickets[sem]
+        if waiter in queue:
+            queue.remove(waiter)
+        if waiter.epoch is not None:  # served just now
+            self._free(sem, waiter.uses)
         with anyio.CancelScope(shield=True), anyio.move_on_after(self._redis.timeout):
-            if waiter.epoch is not None:  # granted just now
-                self._to_release[waiter.sem] += 1
+            if len(tickets) > len(queue):
+                ticket = next(reversed(tickets))
+                del tickets[ticket]
+                try:
+                    await self._script("leaving the queue", CANCEL, sem, ticket, self._lease_ms())
+                except Exception as error:  # a slot granted to it comes back with the lease
+                    logger.warning("%s", error)
+            if self._pending():
                 await self._flush()
-                return
-            try:
-                await self._script(
-                    "leaving the queue", CANCEL, waiter.sem, ticket, self._lease_ms()
-                )
-            except Exception as error:  # a slot granted to it comes back with the lease
-                logger.warning("%s", error)
+
+    def _free(self, sem: _Sem, uses: int) -> None:
+        """A slot this worker holds is free: to its longest waiting call, or back to Redis.
+
+        It stays in the worker only while it has gone from call to call fewer than
+        ``handoffs`` times, no 429 waits to be counted, and the worker holds fewer slots than
+        the shared limit it last saw.
+        """
+        queue = self._queue[sem]
+        if (
+            queue
+            and uses < self.handoffs
+            and not self._throttled
+            and self._held["all"] < self._current
+        ):
+            self._hand(queue.popleft(), self.epoch, uses + 1)
+        else:
+            self._to_release[sem] += 1
+
+    @staticmethod
+    def _hand(waiter: _Waiter, epoch: int, uses: int) -> None:
+        waiter.epoch = epoch
+        waiter.uses = uses
+        waiter.event.set()
 
     async def _flush(self) -> None:
         """Give back released slots and count outcomes in one script; then settle the AIMD."""
@@ -398,9 +460,9 @@ class RedisLimiter:
         waiters, it renews the lease every third of it while slots are held.
         """
         wake = f"{self.prefix}grant:{self.worker}"
-        while self._waiters or self._held["all"] or self._held["heavy"] or self._pending():
+        while self._waiting() or self._held["all"] or self._held["heavy"] or self._pending():
             try:
-                if self._waiters:
+                if self._waiting():
                     await self._read_grant(wake)
                     continue
                 nudge = self._nudge
@@ -408,7 +470,7 @@ class RedisLimiter:
                     nudge.clear()
                     with anyio.move_on_after(self.lease / 3):
                         await nudge.wait()
-                if self._waiters:
+                if self._waiting():
                     continue
                 if self._pending():
                     await self._flush()
@@ -422,13 +484,17 @@ class RedisLimiter:
                     if isinstance(exc, LimiterUnavailableError)
                     else LimiterUnavailableError(str(exc))
                 )
-                for waiter in self._waiters.values():
-                    waiter.error = error
-                    waiter.event.set()
-                self._waiters.clear()
+                for sem in ("all", "heavy"):
+                    for waiter in self._queue[sem]:
+                        waiter.error = error
+                        waiter.event.set()
+                    self._queue[sem].clear()
+                    self._tickets[sem].clear()
                 await anyio.sleep(self._poll)
 
     async def _read_grant(self, wake: str) -> None:
+        if self._pending():
+            await self._flush()
         client = self._redis.client()
         popped = await self._redis.run(
             "waiting for a slot", client.blpop([wake], timeout=self._poll)
@@ -440,19 +506,25 @@ class RedisLimiter:
         if not popped or time.monotonic() - self._looked >= self._poll:
             # Once a second however busy: renew, reap, and queue again a dropped ticket.
             self._looked = time.monotonic()
-            pending = [part for ticket, w in self._waiters.items() for part in (w.sem, ticket)]
+            pending = [
+                part for sem, tickets in self._tickets.items() for t in tickets for part in (sem, t)
+            ]
             await self._script("waiting for a slot", WAIT, self._lease_ms(), *pending)
 
     def _deliver(self, granted: str) -> None:
-        """Hand a grant (``"<ticket> <epoch>"``) to its waiter, or back if it gave up."""
+        """A grant (``"<ticket> <epoch>"``) to the worker's longest waiting call, or back."""
         ticket, _, epoch = granted.partition(" ")
-        waiter = self._waiters.pop(ticket, None)
-        if waiter is None:  # its call gave up meanwhile: the slot goes back
-            self._to_release["heavy" if "|heavy|" in ticket else "all"] += 1
+        sem: _Sem = "heavy" if "|heavy|" in ticket else "all"
+        self._tickets[sem].pop(ticket, None)
+        queue = self._queue[sem]
+        if queue:
+            self._hand(queue.popleft(), int(epoch), 0)
+        else:  # its call gave up, or was served by a slot of this worker: it goes back
+            self._to_release[sem] += 1
             self._tend()
-            return
-        waiter.epoch = int(epoch)
-        waiter.event.set()
+
+    def _waiting(self) -> bool:
+        return any(self._tickets.values()) or any(self._queue.values())
 
     def _pending(self) -> bool:
         return bool(self._to_release["all"] or self._to_release["heavy"])
@@ -460,9 +532,11 @@ class RedisLimiter:
 
 @attrs.define(slots=True, eq=False)
 class _Waiter:
-    """A call waiting for a slot of ``sem``: the tender sets ``epoch`` (or ``error``)."""
+    """A call waiting for a slot of ``sem``: whoever serves it sets ``epoch`` (or ``error``)
+    and how many times the slot went from call to call in this worker."""
 
     sem: _Sem
     event: anyio.Event = attrs.field(factory=anyio.Event)
     epoch: int | None = None
+    uses: int = 0
     error: LimiterUnavailableError | None = None

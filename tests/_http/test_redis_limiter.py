@@ -91,10 +91,21 @@ async def test_a_wait_for_a_slot_is_bounded_and_leaves_the_queue_clean() -> None
 
 
 @asyncio_only
-async def test_waiters_are_served_in_arrival_order_across_workers() -> None:
-    first = shared(maximum=1)
+@pytest.mark.parametrize(
+    ("handoffs", "expected"),
+    [
+        (0, ["w0", "w1", "w2", "w3"]),  # every slot goes back: strictly first come
+        # A slot serves at most two calls of a worker in a row, then the oldest ticket's
+        # worker gets it: first's slot goes to w1 (first's), then to w0 (second's), and so on.
+        (1, ["w1", "w0", "w2", "w3"]),
+    ],
+)
+async def test_waiters_are_served_in_arrival_order_across_workers(
+    handoffs: int, expected: list[str]
+) -> None:
+    first = shared(maximum=1, handoffs=handoffs)
     prefix = first.prefix.split("limiter:")[0]
-    second = shared(maximum=1, key_prefix=prefix)
+    second = shared(maximum=1, key_prefix=prefix, handoffs=handoffs)
     order: list[str] = []
     try:
 
@@ -107,10 +118,74 @@ async def test_waiters_are_served_in_arrival_order_across_workers() -> None:
             for n, limiter in enumerate([second, first, second, first]):
                 group.start_soon(use, limiter, f"w{n}")
                 await anyio.sleep(0.05)  # each queues behind the one before
-        assert order == ["w0", "w1", "w2", "w3"]
+        assert order == expected
     finally:
         await first.aclose()
         await second.aclose()
+
+
+@asyncio_only
+async def test_a_busy_worker_reusing_its_slots_does_not_starve_another() -> None:
+    """A worker whose 10 tasks keep both slots busy reuses each slot at most ``handoffs``
+    times, then gives it back to the queue: a worker arriving later gets its turns."""
+    busy = shared(maximum=2, handoffs=4)
+    late = shared(maximum=2, handoffs=4, key_prefix=busy.prefix.split("limiter:")[0])
+    late_calls = 0
+    try:
+
+        async def call(limiter: zc.RedisLimiter) -> None:
+            async with limiter.slot():
+                await anyio.sleep(0.02)
+
+        async def keep_busy() -> None:
+            while True:
+                await call(busy)
+
+        async with anyio.create_task_group() as group:
+            for _ in range(10):
+                group.start_soon(keep_busy)
+            await anyio.sleep(0.3)  # both slots taken, 8 of busy's tickets queued
+            with anyio.fail_after(10):
+                for _ in range(5):
+                    await call(late)
+                    late_calls += 1
+            group.cancel_scope.cancel()
+        assert late_calls == 5
+    finally:
+        await busy.aclose()
+        await late.aclose()
+
+
+@asyncio_only
+async def test_slots_reused_in_a_worker_save_round_trips() -> None:
+    """20 tasks x 10 calls on 2 slots: with hand-offs in the worker, a fraction of the
+    scripts each call runs when every slot goes back to Redis."""
+    scripts = {}
+    for handoffs in (0, 4):
+        limiter = shared(maximum=2, handoffs=handoffs)
+        in_flight = peak = 0
+        try:
+
+            async def task(limiter: zc.RedisLimiter = limiter) -> None:
+                nonlocal in_flight, peak
+                for _ in range(10):
+                    async with limiter.slot():
+                        in_flight += 1
+                        peak = max(peak, in_flight)
+                        await anyio.sleep(0.002)
+                        in_flight -= 1
+                    limiter.on_success()
+
+            with anyio.fail_after(30):
+                async with anyio.create_task_group() as group:
+                    for _ in range(20):
+                        group.start_soon(task)
+        finally:
+            await limiter.aclose()
+        assert peak == 2
+        scripts[handoffs] = limiter.scripts
+    assert scripts[0] >= 2 * 200  # a slot taken and given back in Redis for every call
+    assert scripts[4] <= scripts[0] / 2
 
 
 @asyncio_only
