@@ -10,7 +10,9 @@ concurrency limit of 10 (429 ``TOO_MANY_REQUESTS`` beyond it, as Zoho) and 20 ms
 Side by side in the same run: the workers sharing one :class:`~zcrm_async.RedisLimiter`
 (``limiter="redis"``), the same workers each with its own local limiter of 10, and a static
 partition of the limit (local limiters of 3, 3, 2 and 2, the reads split in proportion): no
-coordination, no 429s, the floor a coordinated limiter can hope for here. The bound
+coordination, no 429s, the floor a coordinated limiter can hope for here; and that partition
+again with the thinnest client (raw asyncio sockets, HTTP/1.1 keep-alive, one connection per
+slot, no SDK), the fake's and the machine's share of the wall. The bound
 set by the limit is ``reads / 10 x 20 ms`` (40 s for 20,000); the targets for the shared
 limiter are a wall <= 1.15x that bound and 429s <= 1% of the calls. Tokens come from a Redis
 token store the workers share; the workers start on one signal; wall time runs from the signal
@@ -48,6 +50,7 @@ import zcrm_async as zc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _fakeserver import fake_config, fake_server
+from _report import Report, rotated
 from bench_sync import process_cpu
 
 PROCESSES = 4
@@ -87,20 +90,61 @@ async def read_all(crm: zc.ZohoCRM, ids: list[str], tasks: int) -> int:
     return failed
 
 
+async def thin_read_all(leads_url: str, token: str, ids: list[str], connections: int) -> int:
+    """The thinnest client: ``connections`` keep-alive HTTP/1.1 sockets, each reading in turn
+    (its own limit, no SDK); the number of reads that failed (not 200)."""
+    url = httpx.URL(leads_url)
+    host, port = url.host, url.port or 80
+    head = f"Host: {host}:{port}\r\nAuthorization: Zoho-oauthtoken {token}\r\n\r\n"
+    queue = iter(ids)
+    failed = 0
+
+    async def connection() -> None:
+        nonlocal failed
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            for record_id in queue:
+                writer.write(f"GET {url.path}{record_id} HTTP/1.1\r\n{head}".encode())
+                answer = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in answer.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                json.loads(await reader.readexactly(length))
+                failed += not answer.startswith(b"HTTP/1.1 200")
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    async with anyio.create_task_group() as group:
+        for _ in range(connections):
+            group.start_soon(connection)
+    return failed
+
+
 # -- one worker process -------------------------------------------------------------------------
 
 
 async def worker(spec: dict[str, Any]) -> None:
     """Warm up, say ready, wait for "go" on stdin, read, print the result as JSON."""
     hooks = Count429()
+    thin = spec["config"].pop("thin", False)
     config = zc.Config(**spec["config"])
     async with zc.ZohoCRM(config, hooks=hooks, retry=zc.RetryPolicy(**RETRY)) as crm:
         await crm.records("Leads").get(spec["ids"][0])  # token loaded, connection open
+        tokens = await crm.store.load(config.current_user_email or "")
+        assert tokens is not None
+        leads_url = f"{tokens.api_domain}/crm/{config.api_version}/Leads/"
         hooks.throttled = 0
         print("ready", flush=True)
         await anyio.to_thread.run_sync(sys.stdin.readline)
         started, cpu = time.time(), time.process_time()
-        failed = await read_all(crm, spec["ids"], spec["tasks"])
+        if thin:
+            failed = await thin_read_all(
+                leads_url, tokens.access_token, spec["ids"], config.max_concurrency
+            )
+        else:
+            failed = await read_all(crm, spec["ids"], spec["tasks"])
         done, cpu = time.time(), time.process_time() - cpu
     print(
         json.dumps(
@@ -187,22 +231,28 @@ async def prepare(url: str, grant: str, config: zc.Config, count: int) -> list[s
     return [ids[n % len(ids)] for n in range(count)]
 
 
+#: Each worker's share of the org's limit, and of the reads: 3, 3, 2, 2.
+PARTITION: list[dict[str, Any]] = [
+    {"limiter": "local", "max_concurrency": share, "weight": share}
+    for share in (LIMIT // PROCESSES + (n < LIMIT % PROCESSES) for n in range(PROCESSES))
+]
+
 #: The shared part's sides: each worker's limiter. The static partition splits the org's limit
 #: between the workers once (3+3+2+2 = 10) and the reads in proportion (so its bound is the
 #: same): no coordination and no 429s, the floor a coordinated limiter can hope for with this
-#: client and this fake on this machine.
+#: client and this fake on this machine. The thinnest client does the same reads on raw
+#: asyncio sockets (HTTP/1.1 keep-alive, one connection per slot): the fake's and the
+#: machine's share of the wall, without the SDK's.
 SHARED_SIDES: dict[str, dict[str, Any]] = {
     "redis": {"name": "shared (Redis)", "workers": [{"limiter": "redis"}] * PROCESSES},
     "local": {
         "name": "local, per process (10 each)",
         "workers": [{"limiter": "local"}] * PROCESSES,
     },
-    "static": {
-        "name": "static partition (3+3+2+2)",
-        "workers": [
-            {"limiter": "local", "max_concurrency": share, "weight": share}
-            for share in (LIMIT // PROCESSES + (n < LIMIT % PROCESSES) for n in range(PROCESSES))
-        ],
+    "static": {"name": "static partition (3+3+2+2)", "workers": PARTITION},
+    "thin": {
+        "name": "thinnest client, static partition (3+3+2+2)",
+        "workers": [{**worker, "thin": True} for worker in PARTITION],
     },
 }
 
@@ -225,9 +275,8 @@ def part_shared(args: argparse.Namespace) -> list[dict[str, Any]]:
         }
         ids = asyncio.run(prepare(server.url, server.grant, zc.Config(**values), args.reads))
         bound = args.reads / LIMIT * LATENCY
-        order = list(SHARED_SIDES)
         for round_no in range(args.rounds):
-            for kind in order if round_no % 2 == 0 else order[::-1]:
+            for kind in rotated(list(SHARED_SIDES), round_no):
                 kind_values = {**values, "limiter_key": f"bench{round_no}"}
                 configs = [
                     {**kind_values, **overrides} for overrides in SHARED_SIDES[kind]["workers"]
@@ -343,10 +392,8 @@ def part_isolated(args: argparse.Namespace) -> list[dict[str, Any]]:
                 raise RuntimeError(f"{failed} reads failed ({SIDES[side][:2]})")
             return wall
 
-        order = list(range(len(SIDES)))
         for round_no in range(args.isolated_rounds):
-            shift = round_no % len(order)
-            for side in order[shift:] + order[:shift]:  # the order rotates each round
+            for side in rotated(list(range(len(SIDES))), round_no):
                 set_knobs(server.url, fail_429_rate=SIDES[side][1])
                 reset_stats(server.url)
                 walls[side].append(asyncio.run(one(side)))
@@ -398,11 +445,51 @@ def main() -> None:
         asyncio.run(worker(json.loads(sys.stdin.readline())))
         return
     print(f"load average before: {os.getloadavg()}")
+    report = Report("bench_limits")
     if args.part in ("shared", "both"):
-        print(table(part_shared(args)))
+        rows = part_shared(args)
+        print(table(rows))
+        report_shared(report, rows)
     if args.part in ("isolated", "both"):
-        print(table(part_isolated(args)))
+        rows = part_isolated(args)
+        print(table(rows))
+        report_isolated(report, rows)
     print(f"load average after: {os.getloadavg()}")
+    print(f"results written to {report.write()}")
+
+
+def report_shared(report: Report, rows: list[dict[str, Any]]) -> None:
+    """Each side's median wall over the rounds, as a ratio of the bound (target 1.15x)."""
+    bound = report.row(
+        f"{PROCESSES} processes x {TASKS} tasks: the bound (reads / limit x latency)",
+        rows[0]["bound"],
+    )
+    for name in dict.fromkeys(row["limiter"] for row in rows):
+        mine = [row for row in rows if row["limiter"] == name]
+        report.row(
+            f"{PROCESSES} processes x {TASKS} tasks: {name}",
+            [row["wall"] for row in mine],
+            baseline=bound,
+            target=1.15 if name == SHARED_SIDES["redis"]["name"] else None,
+            calls=statistics.median(row["calls"] for row in mine),
+            throttled=statistics.median(row["429s"] for row in mine),
+            throttled_share=statistics.median(row["429 share"] for row in mine),
+            scripts_per_call=statistics.median(row["Redis scripts/call"] for row in mine),
+            workers_cpu_s=statistics.median(row["workers' CPU s"] for row in mine),
+        )
+
+
+def report_isolated(report: Report, rows: list[dict[str, Any]]) -> None:
+    """The walls at 10% random 429s as a ratio of the 0% wall (target 1.4x)."""
+    base = report.row(f"isolated 429s: {rows[0]['limiter']}, 0%", rows[0]["wall (median)"])
+    for row in rows[1:]:
+        report.row(
+            f"isolated 429s: {row['limiter']}, {row['429 rate']}",
+            row["wall (median)"],
+            baseline=base,
+            target=1.4 if row["limiter"] == rows[0]["limiter"] else None,
+            throttled=row["429s (median)"],
+        )
 
 
 if __name__ == "__main__":
