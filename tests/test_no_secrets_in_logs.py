@@ -2,7 +2,7 @@
 
 The root logger is set to DEBUG (as ``logging.basicConfig(level=logging.DEBUG)`` does) and every
 record of every logger is captured across a grant, API calls, a refresh after a 401, a refresh
-after expiry and a revoke, against the fake on a real socket (so httpx and httpcore log too).
+after expiry and a revoke, against the fake on a real socket (so httpx logs too).
 Records of the fake's own server (uvicorn) are not the SDK's and are left out.
 """
 

@@ -119,7 +119,7 @@ class ZohoCRM:
         configure_logging(config.application_log_file_path, config.log_in_console)
         self.config = config
         self._owns_http = http_client is None
-        from ._http._transport import default_transport  # imports httpcore, as httpx does here
+        from ._http._transport import default_transport  # imports h11, on first client only
 
         limits = httpx.Limits(
             max_connections=max(config.max_concurrency, 10) + 5,

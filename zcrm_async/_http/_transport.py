@@ -1,129 +1,192 @@
-"""The default transport: httpcore's connection pool on a network backend with a cheap
-idle-connection check, plugged into httpx through its public transport interface.
+"""The default transport: HTTP/1.1 on anyio streams, framed by h11, with a keep-alive pool.
 
-Before each request and after each response httpcore's pool asks every idle connection whether
-its socket is readable (a readable idle socket means the server closed it). httpcore's anyio
-stream answers by looking the socket up through anyio's typed attributes, which rebuilds a
-dict and calls ``getpeername()`` on every lookup: with ten pooled connections that was ~7% of
-the client's CPU in a concurrent sync (benchmarks/README.md). :class:`_Stream` looks the socket
-up once. httpx's own transport takes no network backend, so :class:`PoolTransport` is the
-small ``httpx.AsyncBaseTransport`` that hands requests to such a pool (TLS verified, HTTP/1.1).
+httpx hands every request to a transport (its public ``AsyncBaseTransport`` interface). Its
+default one, httpcore's connection pool, spent ~0.6 ms of CPU per request here beyond the
+socket work (a 28 KB write answered with 36 KB, benchmarks/README.md): a lock and a cancel
+scope around every step, several event-loop turns per request, and a scan of every pooled
+connection before and after each one. This transport keeps per request only what HTTP/1.1
+needs: take an idle connection to the origin (or open one, within ``max_connections``), write
+the request in one send, read the answer's head, and hand the body to httpx as a stream; the
+connection returns to the pool when its body has been read to the end, and is closed if the
+body is abandoned, the exchange fails or is cancelled, or the server asked to close.
+
+h11 does the HTTP/1.1 framing both ways (header validation, ``Content-Length`` and chunked
+bodies, a server's ``Connection: close``); anyio runs it on asyncio and trio alike. TLS is
+verified with httpx's CA bundle, the server name checked, ALPN offering ``http/1.1`` only.
 """
 
-# httpcore's stream and backend interfaces take timeouts as arguments.
+# Every step takes its timeout from the request (httpx's per-request timeout extension).
 # ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
+import collections
 import select
 import socket
 import ssl
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from contextlib import contextmanager
-from typing import Any, Final
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager, suppress
+from typing import Final, NamedTuple
 
-import httpcore
+import anyio
+import anyio.abc
+import h11
 import httpx
 
 __all__ = ["PoolTransport", "default_transport"]
 
+#: Bytes asked of the socket per read.
+_READ_SIZE: Final = 64 * 1024
+#: How long closing a connection may take, even when the caller was cancelled.
+_CLOSE_TIMEOUT: Final = 2.0
+_DEFAULT_PORTS: Final = {b"http": 80, b"https": 443}
+
 
 def default_transport(limits: httpx.Limits) -> PoolTransport:
-    """A pooled transport (TLS verified with httpx's CA bundle, HTTP/1.1) on the cheaper backend."""
-    pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+    """A pooled HTTP/1.1 transport with ``limits``, TLS verified with httpx's CA bundle."""
+    context = httpx.create_ssl_context()
+    context.set_alpn_protocols(["http/1.1"])
+    return PoolTransport(
+        ssl_context=context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
-        network_backend=_Backend(),
     )
-    return PoolTransport(pool)
 
 
-#: httpcore's exceptions and httpx's, most specific first: the retry policy reads httpx's.
-_ERRORS: Final[tuple[tuple[type[Exception], type[httpx.TransportError]], ...]] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.ProxyError, httpx.ProxyError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-)
+class _Origin(NamedTuple):
+    scheme: bytes
+    host: str
+    port: int
 
-_SOURCES: Final = tuple(source for source, _ in _ERRORS)
+
+class _Timeouts(NamedTuple):
+    connect: float | None
+    read: float | None
+    write: float | None
+    pool: float | None
+
+    @classmethod
+    def of(cls, request: httpx.Request) -> _Timeouts:
+        given = request.extensions.get("timeout", {})
+        return cls(given.get("connect"), given.get("read"), given.get("write"), given.get("pool"))
+
+
+def _deadline(timeout: float | None) -> float:
+    return anyio.current_time() + timeout if timeout is not None else float("inf")
 
 
 @contextmanager
-def _httpx_errors() -> Iterator[None]:
-    """Raise httpcore's errors as the httpx errors they stand for."""
+def _errors(
+    timeout: type[httpx.TimeoutException], failure: type[httpx.TransportError]
+) -> Iterator[None]:
+    """Raise a step's failures as the httpx errors the retry policy reads."""
     try:
         yield
-    except _SOURCES as exc:
-        mapped = next(target for source, target in _ERRORS if isinstance(exc, source))
-        raise mapped(str(exc)) from exc
+    except TimeoutError as exc:
+        raise timeout(str(exc) or "timed out") from exc
+    except h11.RemoteProtocolError as exc:
+        raise httpx.RemoteProtocolError(str(exc)) from exc
+    except h11.LocalProtocolError as exc:
+        raise httpx.LocalProtocolError(str(exc)) from exc
+    except (OSError, anyio.BrokenResourceError, anyio.EndOfStream) as exc:
+        raise failure(str(exc) or type(exc).__name__) from exc
 
 
-class PoolTransport(httpx.AsyncBaseTransport):
-    """Sends httpx requests through an ``httpcore.AsyncConnectionPool``."""
+class _Connection:
+    """One socket to one origin and the h11 state of its exchanges."""
 
-    def __init__(self, pool: httpcore.AsyncConnectionPool) -> None:
-        self.pool = pool
+    __slots__ = ("idle_since", "origin", "protocol", "socket", "stream")
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` on a pooled connection; the response body is streamed."""
-        assert isinstance(request.stream, httpx.AsyncByteStream)
-        url = request.url
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
+    def __init__(self, origin: _Origin, stream: anyio.abc.ByteStream) -> None:
+        self.origin = origin
+        self.stream = stream
+        self.protocol = h11.Connection(h11.CLIENT)
+        self.socket: socket.socket | None = stream.extra(  # noqa: S610 - anyio's typed attributes
+            anyio.abc.SocketAttribute.raw_socket, None
         )
-        with _httpx_errors():
-            answer = await self.pool.handle_async_request(core_request)
-        assert isinstance(answer.stream, AsyncIterable)
-        return httpx.Response(
-            status_code=answer.status,
-            headers=answer.headers,
-            stream=_ResponseStream(answer.stream),
-            extensions=answer.extensions,
-        )
+        self.idle_since = 0.0
 
-    async def aclose(self) -> None:
-        """Close every pooled connection."""
-        await self.pool.aclose()
-
-
-class _ResponseStream(httpx.AsyncByteStream):
-    def __init__(self, stream: AsyncIterable[bytes]) -> None:
-        self._stream = stream
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        parts = aiter(self._stream)
+    async def send(self, request: httpx.Request, timeout: float | None) -> None:
+        """Write ``request``: head and in-memory body in one send, a streamed body as it comes."""
         try:
-            with _httpx_errors():
-                async for part in parts:
-                    yield part
-        finally:
-            close = getattr(parts, "aclose", None)
-            if close is not None:  # a reader that stops early leaves no generator open
-                await close()
+            content: bytes | None = request.content
+        except httpx.RequestNotRead:
+            content = None
+        with _errors(httpx.WriteTimeout, httpx.WriteError):
+            head = self.protocol.send(
+                h11.Request(
+                    method=request.method, target=request.url.raw_path, headers=request.headers.raw
+                )
+            )
+            assert head is not None
+            with anyio.fail_after(timeout):
+                if content is None:
+                    await self.stream.send(head)
+                    assert isinstance(request.stream, httpx.AsyncByteStream)
+                    async for part in request.stream:
+                        if part:
+                            await self.stream.send(self._frame(h11.Data(data=part)))
+                    await self.stream.send(self._frame(h11.EndOfMessage()))
+                else:
+                    if content:
+                        head += self._frame(h11.Data(data=content))
+                    await self.stream.send(head + self._frame(h11.EndOfMessage()))
+
+    def _frame(self, event: h11.Data | h11.EndOfMessage) -> bytes:
+        data = self.protocol.send(event)
+        assert data is not None
+        return data
+
+    async def receive(self, timeout: float | None) -> h11.Event:
+        """The next event of the answer, reading from the socket as h11 needs."""
+        protocol = self.protocol
+        event = protocol.next_event()
+        if event is not h11.NEED_DATA:
+            return event  # type: ignore[return-value]
+        with _errors(httpx.ReadTimeout, httpx.ReadError):
+            with anyio.fail_after(timeout) as scope:
+                while event is h11.NEED_DATA:
+                    try:
+                        data = await self.stream.receive(_READ_SIZE)
+                    except anyio.EndOfStream:
+                        data = b""
+                    protocol.receive_data(data)
+                    event = protocol.next_event()
+                    scope.deadline = _deadline(timeout)
+        if type(event) is h11.ConnectionClosed:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a complete response."
+            )
+        return event  # type: ignore[return-value]
+
+    async def receive_head(self, timeout: float | None) -> h11.Response:
+        """The answer's status line and headers (informational 1xx answers skipped)."""
+        while True:
+            event = await self.receive(timeout)
+            if type(event) is h11.Response:
+                return event
+            if type(event) is not h11.InformationalResponse:
+                raise httpx.RemoteProtocolError(
+                    f"unexpected {type(event).__name__} before the answer"
+                )
+
+    @property
+    def reusable(self) -> bool:
+        """Whether both sides finished the exchange and the connection may carry another."""
+        return self.protocol.our_state is h11.DONE and self.protocol.their_state is h11.DONE
+
+    def gone(self, now: float, expiry: float | None) -> bool:
+        """Whether an idle connection expired or its server closed it (a readable idle socket)."""
+        if expiry is not None and now - self.idle_since > expiry:
+            return True
+        return _is_readable(self.socket)
 
     async def aclose(self) -> None:
-        close = getattr(self._stream, "aclose", None)
-        if close is not None:
-            await close()
+        """Close the socket, in bounded time even when the caller is being cancelled."""
+        with anyio.CancelScope(shield=True, deadline=anyio.current_time() + _CLOSE_TIMEOUT):
+            with suppress(OSError, anyio.BrokenResourceError):
+                await self.stream.aclose()
 
 
 def _is_readable(sock: socket.socket | None) -> bool:
@@ -138,61 +201,232 @@ def _is_readable(sock: socket.socket | None) -> bool:
     return bool(poller.poll(0))
 
 
-class _Stream(httpcore.AsyncNetworkStream):
-    """httpcore's stream with the raw socket remembered for ``is_readable``."""
+class _Waiter:
+    """A request waiting for room in a full pool: handed a connection, or leave to open one."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-        self._socket: socket.socket | None = inner.get_extra_info("socket")
+    __slots__ = ("connection", "event", "granted", "origin")
 
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, timeout)
+    def __init__(self, origin: _Origin) -> None:
+        self.origin = origin
+        self.event = anyio.Event()
+        self.granted = False
+        self.connection: _Connection | None = None
 
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
+
+class PoolTransport(httpx.AsyncBaseTransport):
+    """Sends httpx requests over pooled HTTP/1.1 keep-alive connections.
+
+    Args:
+        ssl_context: The TLS settings of ``https`` connections.
+        max_connections: Connections open at once, idle or busy, across all origins.
+        max_keepalive_connections: Idle connections kept for reuse.
+        keepalive_expiry: Seconds an idle connection is kept (``None``: until the server
+            closes it).
+    """
+
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext,
+        max_connections: int | None = 100,
+        max_keepalive_connections: int | None = 20,
+        keepalive_expiry: float | None = 5.0,
+    ) -> None:
+        self._ssl_context = ssl_context
+        self._max_connections = max_connections if max_connections is not None else 2**31
+        self._max_idle = (
+            max_keepalive_connections if max_keepalive_connections is not None else 2**31
+        )
+        self._keepalive_expiry = keepalive_expiry
+        self._idle: dict[_Origin, list[_Connection]] = {}
+        self._idle_count = 0
+        self._open = 0  # connections open or being opened, idle or busy
+        self._waiters: collections.deque[_Waiter] = collections.deque()
+        self._closed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` on a pooled connection; the answer's body is streamed."""
+        url = request.url
+        scheme = url.raw_scheme
+        if scheme not in _DEFAULT_PORTS:
+            raise httpx.UnsupportedProtocol(
+                f"the URL's scheme must be http or https, not {scheme!r}"
+            )
+        origin = _Origin(scheme, url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS[scheme])
+        timeouts = _Timeouts.of(request)
+        connection = await self._checkout(origin, timeouts)
+        try:
+            await connection.send(request, timeouts.write)
+            head = await connection.receive_head(timeouts.read)
+        except BaseException:
+            await self._discard(connection)
+            raise
+        return httpx.Response(
+            status_code=head.status_code,
+            headers=head.headers.raw_items(),
+            stream=_Body(self, connection, timeouts.read),
+            extensions={"http_version": b"HTTP/" + head.http_version, "reason_phrase": head.reason},
+        )
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        """Close every idle connection; busy ones close when their answer is done."""
+        self._closed = True
+        idle = [connection for connections in self._idle.values() for connection in connections]
+        self._idle.clear()
+        self._idle_count = 0
+        for connection in idle:
+            self._open -= 1
+            await connection.aclose()
 
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+    # -- the pool ------------------------------------------------------------------------------
 
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
-            return _is_readable(self._socket)
-        return self._inner.get_extra_info(info)
+    async def _checkout(self, origin: _Origin, timeouts: _Timeouts) -> _Connection:
+        """An idle connection to ``origin`` that is still good, or a new one."""
+        if self._closed:
+            raise RuntimeError("the transport is closed")
+        connection = await self._take_idle(origin)
+        if connection is not None:
+            return connection
+        if self._open >= self._max_connections and self._idle_count:
+            await self._close_oldest_idle()  # another origin's idle connection makes room
+        if self._open >= self._max_connections:
+            connection = await self._wait_for_room(origin, timeouts.pool)
+            if connection is not None:
+                return connection
+        else:
+            self._open += 1
+        try:
+            return await self._connect(origin, timeouts.connect)
+        except BaseException:
+            self._release_room()
+            raise
+
+    async def _take_idle(self, origin: _Origin) -> _Connection | None:
+        idle = self._idle.get(origin)
+        now = anyio.current_time()
+        while idle:
+            connection = idle.pop()
+            self._idle_count -= 1
+            if not connection.gone(now, self._keepalive_expiry):
+                return connection
+            await self._discard(connection)
+        return None
+
+    async def _close_oldest_idle(self) -> None:
+        oldest = min(
+            (connections[0] for connections in self._idle.values() if connections),
+            key=lambda connection: connection.idle_since,
+        )
+        self._idle[oldest.origin].remove(oldest)
+        self._idle_count -= 1
+        await self._discard(oldest)
+
+    async def _wait_for_room(self, origin: _Origin, timeout: float | None) -> _Connection | None:
+        """Wait until a connection is handed over (returned) or room is made (``None``)."""
+        waiter = _Waiter(origin)
+        self._waiters.append(waiter)
+        try:
+            with anyio.fail_after(timeout):
+                await waiter.event.wait()
+        except BaseException as exc:
+            if not waiter.granted:
+                self._waiters.remove(waiter)
+            elif waiter.connection is not None:
+                await self._hand_over(waiter.connection)
+            else:
+                self._release_room()
+            if isinstance(exc, TimeoutError):
+                raise httpx.PoolTimeout("no connection became free in time") from exc
+            raise
+        return waiter.connection
+
+    def _release_room(self) -> None:
+        """A connection closed (or was never opened): its room goes to a waiter, if any."""
+        if self._waiters:
+            self._grant(self._waiters.popleft(), None)  # the waiter opens a connection
+        else:
+            self._open -= 1
+
+    @staticmethod
+    def _grant(waiter: _Waiter, connection: _Connection | None) -> None:
+        waiter.granted = True
+        waiter.connection = connection
+        waiter.event.set()
+
+    async def _connect(self, origin: _Origin, timeout: float | None) -> _Connection:
+        with _errors(httpx.ConnectTimeout, httpx.ConnectError):
+            with anyio.fail_after(timeout):
+                if origin.scheme == b"https":
+                    stream: anyio.abc.ByteStream = await anyio.connect_tcp(
+                        origin.host,
+                        origin.port,
+                        ssl_context=self._ssl_context,
+                        tls_hostname=origin.host,
+                        tls_standard_compatible=False,
+                    )
+                else:
+                    stream = await anyio.connect_tcp(origin.host, origin.port)
+        return _Connection(origin, stream)
+
+    async def _checkin(self, connection: _Connection) -> None:
+        """A connection whose answer was read to its end: reused if both sides allow it."""
+        if not connection.reusable or self._closed:
+            await self._discard(connection)
+            return
+        connection.protocol.start_next_cycle()
+        await self._hand_over(connection)
+
+    async def _hand_over(self, connection: _Connection) -> None:
+        """A connection ready for a new exchange: to a waiter for its origin, idle, or closed."""
+        for waiter in self._waiters:
+            if waiter.origin == connection.origin:
+                self._waiters.remove(waiter)
+                self._grant(waiter, connection)
+                return
+        if self._waiters or self._idle_count >= self._max_idle:
+            await self._discard(connection)  # its room serves a waiter for another origin
+            return
+        connection.idle_since = anyio.current_time()
+        self._idle.setdefault(connection.origin, []).append(connection)
+        self._idle_count += 1
+
+    async def _discard(self, connection: _Connection) -> None:
+        self._release_room()
+        await connection.aclose()
 
 
-class _Backend(httpcore.AsyncNetworkBackend):
-    """httpcore's anyio backend (asyncio and trio), handing out :class:`_Stream` s."""
+class _Body(httpx.AsyncByteStream):
+    """An answer's body read from its connection; the connection goes back when it ends."""
 
-    def __init__(self) -> None:
-        self._inner = httpcore.AnyIOBackend()
+    def __init__(self, pool: PoolTransport, connection: _Connection, timeout: float | None) -> None:
+        self._pool = pool
+        self._connection: _Connection | None = connection
+        self._timeout = timeout
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        return _Stream(stream)
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        stream = await self._inner.connect_unix_socket(path, timeout, socket_options)
-        return _Stream(stream)
+    async def __anext__(self) -> bytes:
+        connection = self._connection
+        if connection is None:
+            raise StopAsyncIteration
+        try:
+            event = await connection.receive(self._timeout)
+        except BaseException:
+            self._connection = None
+            await self._pool._discard(connection)
+            raise
+        if type(event) is h11.Data:
+            return bytes(event.data)
+        self._connection = None
+        if type(event) is h11.EndOfMessage:
+            await self._pool._checkin(connection)
+            raise StopAsyncIteration
+        await self._pool._discard(connection)
+        raise httpx.RemoteProtocolError(f"unexpected {type(event).__name__} in the answer's body")
 
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    async def aclose(self) -> None:
+        """Close the connection if the body was not read to its end."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await self._pool._discard(connection)
