@@ -90,7 +90,8 @@ def self_signed(tmp_path: Path) -> ssl.SSLContext:
     subprocess.run(
         [
             *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
-            *("-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert)),
         ],
         check=True,
         capture_output=True,
@@ -112,6 +113,25 @@ async def test_tls_is_verified_a_self_signed_server_is_refused(
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             await http.get(f"https://127.0.0.1:{server.port}/")
     assert server.connections == 0  # the request never reached the server
+
+
+def trusting(certificate: Path) -> httpx.AsyncClient:
+    """A client whose transport trusts ``certificate`` (and nothing else)."""
+    context = ssl.create_default_context(cafile=str(certificate))
+    context.set_alpn_protocols(["http/1.1"])
+    return httpx.AsyncClient(transport=_transport.PoolTransport(ssl_context=context))
+
+
+@pytest.mark.anyio
+async def test_tls_with_a_trusted_certificate_works_and_the_host_name_is_checked(
+    self_signed: ssl.SSLContext, tmp_path: Path
+) -> None:
+    async with raw_server(OK, tls=self_signed) as server, trusting(tmp_path / "cert.pem") as http:
+        answer = await http.get(f"https://127.0.0.1:{server.port}/")
+        assert (answer.status_code, answer.text) == (200, "ok")
+        with pytest.raises(httpx.ConnectError, match="match"):
+            await http.get(f"https://localhost:{server.port}/")  # the certificate names 127.0.0.1
+    assert server.connections == 1
 
 
 @pytest.mark.anyio
