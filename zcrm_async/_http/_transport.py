@@ -146,14 +146,16 @@ class _Connection:
             return event  # type: ignore[return-value]
         with _errors(httpx.ReadTimeout, httpx.ReadError):
             with anyio.fail_after(timeout) as scope:
-                while event is h11.NEED_DATA:
+                while True:
                     try:
                         data = await self.stream.receive(_READ_SIZE)
                     except anyio.EndOfStream:
                         data = b""
                     protocol.receive_data(data)
                     event = protocol.next_event()
-                    scope.deadline = _deadline(timeout)
+                    if event is not h11.NEED_DATA:
+                        break
+                    scope.deadline = _deadline(timeout)  # the timeout is per read
         if type(event) is h11.ConnectionClosed:
             raise httpx.RemoteProtocolError(
                 "Server disconnected without sending a complete response."
