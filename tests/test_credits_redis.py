@@ -4,8 +4,9 @@ server."""
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from tests._tcp_proxy import TcpProxy
 from tests.credit_scenarios import SCENARIOS, MakeBudget
 from tests.stores.server_support import fresh_key_prefix, redis_url, run_redis
 from tests.stores.test_redis import free_port
+from zcrm_async._credits import BLOCK
 from zcrm_async.testing import FakeZohoCRM
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
@@ -29,12 +31,13 @@ def on_redis(budget: int | None, **options: Any) -> zc.RedisCreditBudget:
 
 
 @asyncio_only
+@pytest.mark.parametrize("block", [BLOCK, 1], ids=["blocks", "a script per call"])
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
-async def test_redis_budget(scenario: Callable[[MakeBudget], Any]) -> None:
+async def test_redis_budget(scenario: Callable[[MakeBudget], Any], block: int) -> None:
     made: list[zc.RedisCreditBudget] = []
 
     def make(budget: int | None, **options: Any) -> zc.CreditBudget:
-        made.append(on_redis(budget, **options))
+        made.append(on_redis(budget, block=block, **options))
         return made[-1]
 
     try:
@@ -81,12 +84,20 @@ async def test_two_clients_on_one_prefix_share_the_count(fake: FakeZohoCRM) -> N
         assert isinstance(one.credits, zc.RedisCreditBudget)
         await one.oauth.generate_access_token(fake.issue_grant_code())
         await two.oauth.generate_access_token(fake.issue_grant_code())
-        await one.org.get()
-        await two.records("Leads").create([{"Last_Name": "R"}] * 20)
+        await one.org.get()  # 1 credit, from a block of BLOCK
+        await two.records("Leads").create([{"Last_Name": "R"}] * 20)  # 2, from its own block
+        # usage() gives this client's unused credits back; the other's block stays counted
+        # (as spent) until that client gives it back too.
         usage = await one.usage()
-        assert (usage.spent, usage.remaining, usage.store) == (3, 997, "redis")
+        assert (usage.spent, usage.remaining, usage.store) == (
+            3 + BLOCK - 2,
+            997 - BLOCK + 2,
+            "redis",
+        )
         assert (await two.usage()).spent == 3
         assert run_redis("HGET", f"{prefix}credits", "total") == "3"
+        usage = await one.usage()
+        assert (usage.spent, usage.remaining) == (3, 997)
 
 
 @asyncio_only
@@ -164,19 +175,21 @@ def test_the_repr_hides_the_password() -> None:
     assert "s3cret" not in repr(budget) and "key='app:credits'" in repr(budget)
 
 
+@contextlib.contextmanager
+def behind_a_proxy(block: int) -> Iterator[tuple[TcpProxy, zc.RedisCreditBudget]]:
+    """A budget of 100 reaching Redis through a proxy that can go silent (timeout 0.5 s)."""
+    server = urlsplit(redis_url())
+    with TcpProxy(server.hostname or "127.0.0.1", server.port or 6379) as proxy:
+        url = f"redis://127.0.0.1:{proxy.port}{server.path}"
+        prefix = fresh_key_prefix()
+        yield proxy, zc.RedisCreditBudget(url, 100, key_prefix=prefix, timeout=0.5, block=block)
+
+
 @asyncio_only
 async def test_redis_going_silent_fails_calls_within_the_timeout_then_recovers(
     fake: FakeZohoCRM, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server = urlsplit(redis_url())
-    with TcpProxy(server.hostname or "127.0.0.1", server.port or 6379) as proxy:
-        budget = zc.RedisCreditBudget(
-            f"redis://127.0.0.1:{proxy.port}{server.path}",
-            100,
-            key_prefix=fresh_key_prefix(),
-            timeout=0.5,
-        )
-
+    with behind_a_proxy(block=1) as (proxy, budget):  # one script per call: each needs Redis
         armed: list[bool] = []
 
         def silence_after_charge(request: Any) -> None:
@@ -205,3 +218,36 @@ async def test_redis_going_silent_fails_calls_within_the_timeout_then_recovers(
             proxy.resume()
             await crm.org.get()
             assert (await crm.usage()).spent == 3
+
+
+@asyncio_only
+async def test_with_redis_silent_a_block_serves_its_calls_then_calls_fail_within_the_timeout(
+    fake: FakeZohoCRM, caplog: pytest.LogCaptureFixture
+) -> None:
+    with behind_a_proxy(block=4) as (proxy, budget):
+        async with zc.ZohoCRM(
+            fake.config(max_retries=0), transport=fake.transport(), credits=budget
+        ) as crm:
+            await crm.oauth.generate_access_token(fake.issue_grant_code())
+            await crm.org.get()  # takes a block of 4 (100 / 16 = 6 left to a block; at most 4)
+            proxy.mode = "silent"
+            for _ in range(3):  # counted in Redis already: no round trip
+                await crm.org.get()
+            fake.stats.reset()
+            started = time.monotonic()
+            with pytest.raises(zc.CreditStoreError, match="counting API credits failed"):
+                await crm.org.get()
+            assert time.monotonic() - started < 5
+            assert fake.stats.api_requests == 0
+            proxy.resume()
+            await crm.org.get()  # a new block of 4, one used
+            with caplog.at_level("WARNING", logger="zcrm_async"):
+                proxy.mode = "silent"
+                await crm.aclose()  # cannot give the 3 unused back: they stay counted
+            assert "could not give back 3 API credit(s)" in caplog.text
+            proxy.resume()
+        check = zc.RedisCreditBudget(redis_url(), key_prefix=budget.key.removesuffix("credits"))
+        try:
+            assert (await check.usage()).spent == 4 + 4  # two blocks, 5 calls made
+        finally:
+            await check.aclose()

@@ -28,12 +28,18 @@ Two stores keep the buckets:
 
 * :class:`LocalCreditBudget`: a dictionary in the process (one worker);
 * :class:`RedisCreditBudget`: one Redis hash, shared by every process and host using the same
-  server and key prefix. Each charge is one Lua script (one round trip): it drops the buckets
-  that left the window, checks the budget and adds the cost atomically, so concurrent workers
-  can never overspend it together. The script reads the Redis server's clock, so hosts whose
-  clocks disagree still share one window. The key expires by itself one window after the last
-  charge. When Redis cannot be reached, calls raise :class:`CreditStoreError` and are not sent:
-  a budget is never silently skipped.
+  server and key prefix. One Lua script (one round trip) drops the buckets that left the
+  window, checks the budget and takes credits atomically, so concurrent workers can never
+  overspend it together. A process takes them in **blocks** (up to 32 credits, at most 1/16
+  of what the budget has left, so a block shrinks to the call's cost near the end) and spends
+  them locally on its next calls: a round trip per block, not per call. A block's credits are
+  counted in the minute it was taken, as spent, from that moment (other processes see them as
+  spent), and serve calls in that minute only: when it ends, the next block's script gives the
+  unused ones back to it; :meth:`~CreditBudget.usage` and :meth:`~CreditBudget.aclose` give
+  them back too. The script reads the Redis server's clock, so hosts whose clocks disagree
+  still share one window. The key expires by itself one window after the last charge. When
+  Redis cannot be reached, calls raise :class:`CreditStoreError` and are not sent: a budget is
+  never silently skipped.
 
 A call is charged before it is sent and given back when Zoho surely did not count it: it was
 never sent (no connection), or Zoho refused it before processing it (``401``, ``429``). Other
@@ -55,7 +61,8 @@ import anyio
 import attrs
 
 from ._credit_costs import CreditCosts
-from ._exceptions import CreditBudgetError, CreditStoreError, InvalidArgumentError
+from ._exceptions import CreditBudgetError, CreditStoreError, InvalidArgumentError, ZCRMError
+from ._logging import logger
 from ._redis import RedisConnection
 from ._urls import REDIS_URL_EXAMPLE
 
@@ -132,6 +139,7 @@ class _Taken(NamedTuple):
     """What one attempt to take credits found (``next_free`` only when it was refused or read)."""
 
     charge: Charge | None
+    #: What the store counts (-1 for a charge from a block, which asks no store).
     spent: int
     #: When enough credits for the call free up (None: never, the call costs too much).
     frees_at: float | None
@@ -419,11 +427,20 @@ class LocalCreditBudget(CreditBudget):
             del self._counts[charge.bucket]
 
 
+#: The most credits a Redis budget takes in one block by default: one round trip per 32 calls.
+BLOCK: Final = 32
+#: A block is at most this fraction (1/16) of what the budget has left, so it shrinks to the
+#: call's own cost near the end of the budget.
+BLOCK_SHARE: Final = 16
+
 #: One script for every operation on the shared counter (one round trip each).
 #: KEYS[1] is the hash: a field per bucket, ``total`` and ``oldest`` (the oldest bucket kept).
 #: ARGV: now in ms ('' for the server's clock), bucket width in ms, buckets counted besides the
-#: current one, cost, limit (-1: none), key lifetime in ms, mode ('take' | 'refund'), bucket
-#: of the charge to refund. Returns {taken, spent, bucket, frees_at_ms, next_free_ms, now_ms}.
+#: current one, key lifetime in ms; credits to give back and their bucket (0: none); the least
+#: and the most to take (0 and 0: only read), the limit (-1: none) and the share of what is
+#: left that one block may take. It drops the buckets that left the window, gives back, then
+#: takes ``least + 0..`` up to ``most`` in the current bucket if ``least`` fits the limit.
+#: Returns {taken, spent, bucket, frees_at_ms, next_free_ms, now_ms, took}.
 _SCRIPT = """
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
@@ -433,8 +450,10 @@ if not now then
 end
 local g = tonumber(ARGV[2])
 local n = tonumber(ARGV[3])
-local cost = tonumber(ARGV[4])
-local limit = tonumber(ARGV[5])
+local back = tonumber(ARGV[5])
+local least = tonumber(ARGV[7])
+local most = tonumber(ARGV[8])
+local limit = tonumber(ARGV[9])
 local current = math.floor(now / g)
 local first = current - n
 local state = redis.call('HMGET', key, 'total', 'oldest')
@@ -457,6 +476,16 @@ if oldest < first then
     redis.call('HSET', key, 'total', total, 'oldest', oldest)
   end
 end
+if back > 0 then
+  local b = tonumber(ARGV[6])
+  local v = tonumber(redis.call('HGET', key, b) or 0)
+  if b >= first and v > 0 then
+    local give = math.min(v, back)
+    total = total - give
+    if v > give then redis.call('HINCRBY', key, b, -give) else redis.call('HDEL', key, b) end
+    redis.call('HSET', key, 'total', total)
+  end
+end
 local function freed_at(b) return (b + n + 1) * g end
 local function next_free()
   if total <= 0 then return -1 end
@@ -465,28 +494,21 @@ local function next_free()
   end
   return -1
 end
-if ARGV[7] == 'refund' then
-  local b = tonumber(ARGV[8])
-  local v = tonumber(redis.call('HGET', key, b) or 0)
-  if b >= first and v > 0 then
-    local back = math.min(v, cost)
-    total = total - back
-    if v > back then redis.call('HINCRBY', key, b, -back) else redis.call('HDEL', key, b) end
-    redis.call('HSET', key, 'total', total)
+if most == 0 then return {1, total, current, -1, next_free(), now, 0} end
+if limit < 0 or total + least <= limit then
+  local took = most
+  if limit >= 0 then
+    took = math.max(least, math.min(most, math.floor((limit - total) / tonumber(ARGV[10]))))
   end
-  return {1, total, b, -1, -1, now}
-end
-if limit < 0 or total + cost <= limit then
-  if cost == 0 then return {1, total, current, -1, next_free(), now} end
-  redis.call('HINCRBY', key, current, cost)
-  total = total + cost
+  redis.call('HINCRBY', key, current, took)
+  total = total + took
   redis.call('HSET', key, 'total', total, 'oldest', math.min(oldest, current))
-  redis.call('PEXPIRE', key, ARGV[6])
-  return {1, total, current, -1, -1, now}
+  redis.call('PEXPIRE', key, ARGV[4])
+  return {1, total, current, -1, -1, now, took}
 end
 local frees = -1
-if cost <= limit then
-  local need = total + cost - limit
+if least <= limit then
+  local need = total + least - limit
   local freed = 0
   for b = oldest, current do
     freed = freed + tonumber(redis.call('HGET', key, b) or 0)
@@ -496,13 +518,21 @@ if cost <= limit then
     end
   end
 end
-return {0, total, current, frees, next_free(), now}
+return {0, total, current, frees, next_free(), now, 0}
 """
 
 
 class RedisCreditBudget(CreditBudget):
     """A credit budget shared through Redis by every process and host using the same server
-    and key prefix (one hash, ``{key_prefix}credits``; one script per call).
+    and key prefix (one hash, ``{key_prefix}credits``), taken in blocks.
+
+    A process takes credits from Redis in **blocks** (one script: up to ``block`` credits, at
+    most 1/16 of what the budget has left, never less than the call's cost) and spends them
+    on its next calls without a round trip. A block's credits are counted in Redis, in the
+    minute it was taken, from the moment it is taken: other processes see them as spent. Its
+    unused credits are given back when the minute ends (with the next block, in the same
+    script), by :meth:`usage` and by :meth:`aclose`; a process that dies without closing
+    leaves them counted until they leave the window (too many, never too few).
 
     Args:
         url: ``redis://[[user]:password@]host:port/db`` (``rediss://`` for TLS).
@@ -512,6 +542,7 @@ class RedisCreditBudget(CreditBudget):
         timeout: Bounds every Redis command, in seconds.
         clock: Unix time in seconds; None (the default) uses the Redis server's clock, the
             same for every host.
+        block: The most credits taken from Redis at once (1: one round trip per call).
         **options: ``reserve``, ``policy``, ``max_wait``, ``costs``, ``window`` and
             ``granularity``, as for :class:`CreditBudget`.
 
@@ -533,9 +564,14 @@ class RedisCreditBudget(CreditBudget):
         key_prefix: str = "zcrm_async:",
         timeout: float = 10.0,
         clock: Callable[[], float] | None = None,
+        block: int = BLOCK,
         **options: Unpack[BudgetOptions],
     ) -> None:
         super().__init__(budget, **options)
+        if type(block) is not int or block < 1:
+            raise InvalidArgumentError(
+                f"block must be a whole number of credits >= 1, got {block!r}"
+            )
         self._redis = RedisConnection(
             url,
             component="Redis credit budget",
@@ -546,10 +582,22 @@ class RedisCreditBudget(CreditBudget):
         self._clock = clock
         #: The hash that holds the buckets.
         self.key = f"{key_prefix}credits"
+        #: The most credits taken from Redis at once.
+        self.block = block
         self._granularity_ms = max(1, round(self.granularity * 1000))
         self._lifetime_ms = (self.buckets + 2) * self._granularity_ms
         #: The Redis server's clock minus this host's, learnt from the last answer.
         self._offset = 0.0
+        #: The server's clock in ms minus this host's monotonic clock in ms, measured from
+        #: before the command was sent: an estimate of the server's time never behind it.
+        self._ahead_ms = 0
+        # This process's block: ``_left`` credits counted in Redis in ``_bucket``, not used
+        # yet, that serve calls while the window's clock (ms) is below ``_ends_ms``.
+        self._bucket = -1
+        self._left = 0
+        self._ends_ms = 0
+        #: Set while one task exchanges the block with Redis; the others wait for it.
+        self._exchanging: anyio.Event | None = None
 
     def __repr__(self) -> str:
         return (
@@ -560,28 +608,70 @@ class RedisCreditBudget(CreditBudget):
     def _now(self) -> float:
         return self._clock() if self._clock is not None else time.time() + self._offset
 
-    async def _run(
-        self, doing: str, cost: int, limit: int | None, mode: str = "take", bucket: int = 0
-    ) -> _Taken:
-        now = "" if self._clock is None else str(round(self._clock() * 1000))
-        script = self._redis.script(_SCRIPT)
-        argv = [now, self._granularity_ms, self.buckets, cost, -1 if limit is None else limit]
-        argv += [self._lifetime_ms, mode, bucket]
-        answer = await self._redis.run(doing, script(keys=[self.key], args=argv))
-        taken, spent, current, frees, next_free, server_ms = (int(value) for value in answer)
-        if self._clock is None:  # the server's clock: keep this host's notion of it
-            self._offset = server_ms / 1000 - time.time()
-        charge = Charge(current, cost) if taken else None
-        return _Taken(charge, spent, _seconds(frees), _seconds(next_free))
+    def _now_ms(self) -> int:
+        """The window's clock in ms: the given clock's, or the server's as estimated here."""
+        if self._clock is not None:
+            return round(self._clock() * 1000)
+        return math.ceil(time.monotonic() * 1000) + self._ahead_ms
 
     async def _take(self, cost: int, limit: int | None) -> _Taken:
-        return await self._run("counting API credits", cost, limit)
+        while True:
+            if cost and self._left >= cost and self._now_ms() < self._ends_ms:
+                self._left -= cost
+                return _Taken(Charge(self._bucket, cost), -1, None, None)
+            exchanging = self._exchanging
+            if exchanging is None:
+                break
+            await exchanging.wait()  # bounded: one script, bounded by the Redis timeout
+        self._exchanging = anyio.Event()
+        try:
+            # The block, if any, goes back in the same script; a read takes nothing more, a
+            # call forced past the budget by a hook only its cost.
+            forced = limit is None and self._limit is not None
+            most = 0 if not cost else cost if forced else max(cost, self.block)
+            doing = "counting API credits" if cost else "reading API credits"
+            back, self._left, self._ends_ms = self._left, 0, 0
+            # The block left this process before the script runs: if the answer is lost, its
+            # credits stay counted (too many, never too few), never spent twice.
+            return await self._run(doing, cost, most, limit, back, self._bucket)
+        finally:
+            exchanging, self._exchanging = self._exchanging, None
+            exchanging.set()
 
     async def _give_back(self, charge: Charge) -> None:
-        await self._run("giving API credits back", charge.cost, None, "refund", charge.bucket)
+        if charge.bucket == self._bucket and self._now_ms() < self._ends_ms:
+            self._left += charge.cost  # still the block's minute: it serves a later call
+            return
+        await self._run("giving API credits back", 0, 0, None, charge.cost, charge.bucket)
+
+    async def _run(
+        self, doing: str, least: int, most: int, limit: int | None, back: int, bucket: int
+    ) -> _Taken:
+        script = self._redis.script(_SCRIPT)
+        now = "" if self._clock is None else self._now_ms()
+        argv = [now, self._granularity_ms, self.buckets, self._lifetime_ms, back, bucket]
+        argv += [least, most, -1 if limit is None else limit, BLOCK_SHARE]
+        sent_at = time.monotonic()
+        with anyio.CancelScope(shield=True):  # bounded by the timeout; the answer is the block
+            answer = await self._redis.run(doing, script(keys=[self.key], args=argv))
+        taken, spent, current, frees, next_free, server_ms, took = (int(v) for v in answer)
+        if self._clock is None:  # the server's clock: keep this host's notion of it
+            self._offset = server_ms / 1000 - time.time()
+            self._ahead_ms = server_ms - math.floor(sent_at * 1000)
+        if took > least:
+            self._bucket, self._left = current, took - least
+            self._ends_ms = (current + 1) * self._granularity_ms
+        charge = Charge(current, least) if taken else None
+        return _Taken(charge, spent, _seconds(frees), _seconds(next_free))
 
     async def aclose(self) -> None:
-        """Close the Redis connections."""
+        """Give this process's unused credits back to Redis, then close the connections."""
+        held = self._left
+        if held or self._exchanging is not None:
+            try:
+                await self._take(0, None)  # a read: it gives the block back
+            except ZCRMError as error:  # they stay counted: too many, never too few
+                logger.warning("could not give back %d API credit(s): %s", held, error)
         await self._redis.aclose()
 
 

@@ -1,5 +1,6 @@
-"""4 OS processes x 25 tasks spend from one Redis credit budget: the count is exact, nothing lost
-to concurrency, and together they never spend more than the budget."""
+"""4 OS processes x 25 tasks spend from one Redis credit budget, in blocks: once every process
+has closed (giving back its unused credits) the count is exact, nothing lost to concurrency, and
+together they never spend more than the budget."""
 
 from __future__ import annotations
 
@@ -25,13 +26,15 @@ TASKS = 25
 CHARGES = 20  # per task: 2,000 charges in all
 
 
-def run_workers(tmp_path: Path, budget: int | None, refund_every: int) -> list[dict[str, Any]]:
+def run_workers(
+    tmp_path: Path, budget: int | None, refund_every: int, charges: int = CHARGES
+) -> list[dict[str, Any]]:
     spec = {
         "url": redis_url(),
         "key_prefix": fresh_key_prefix(),
         "budget": budget,
         "tasks": TASKS,
-        "charges": CHARGES,
+        "charges": charges,
         "refund_every": refund_every,
         "ready_dir": str(tmp_path),
     }
@@ -89,8 +92,10 @@ def test_every_charge_and_refund_of_every_process_is_counted_exactly(tmp_path: P
 
 @pytest.mark.timeout(120)
 def test_processes_together_spend_exactly_the_budget_and_no_more(tmp_path: Path) -> None:
-    *reports, final = run_workers(tmp_path, budget=1234, refund_every=0)
+    # Each process asks for more than the whole budget (25 x 50 = 1,250 charges), so none
+    # stops while another still holds credits in a block: they spend exactly the budget.
+    *reports, final = run_workers(tmp_path, budget=1234, refund_every=0, charges=50)
     assert sum(r["taken"] for r in reports) == 1234
-    assert sum(r["refused"] for r in reports) == PROCESSES * TASKS * CHARGES - 1234
+    assert sum(r["refused"] for r in reports) == PROCESSES * TASKS * 50 - 1234
     assert final["usage"] == 1234
     assert all(r["taken"] > 0 for r in reports)  # every process got a share
