@@ -48,8 +48,9 @@ async def test_redis_budget(scenario: Callable[[MakeBudget], Any], block: int) -
 
 
 @asyncio_only
-async def test_concurrent_charges_never_overspend_the_budget() -> None:
-    budget = on_redis(150)
+@pytest.mark.parametrize("block", [BLOCK, 1], ids=["blocks", "a script per call"])
+async def test_concurrent_charges_never_overspend_the_budget(block: int) -> None:
+    budget = on_redis(150, block=block)
     taken: list[int] = []
     refused: list[int] = []
 

@@ -623,17 +623,22 @@ class RedisCreditBudget(CreditBudget):
             if exchanging is None:
                 break
             await exchanging.wait()  # bounded: one script, bounded by the Redis timeout
+        # A read takes nothing, a call forced past the budget by a hook only its cost.
+        forced = limit is None and self._limit is not None
+        most = 0 if not cost else cost if forced else max(cost, self.block)
+        doing = "counting API credits" if cost else "reading API credits"
+        if most == cost and not self._left:
+            # No block comes or goes (block=1, a read, a forced call): nothing of this
+            # process's state to protect, so such scripts run side by side, as calls do.
+            return await self._run(doing, cost, most, limit, 0, self._bucket, shield=False)
+        # The block's script runs alone (the others wait for its block), shielded from
+        # cancellation (bounded by the timeout) so that its answer is never lost. The unused
+        # credits leave this process before it runs: if it fails, they stay counted (too
+        # many, never too few), never spent twice.
         self._exchanging = anyio.Event()
         try:
-            # The block, if any, goes back in the same script; a read takes nothing more, a
-            # call forced past the budget by a hook only its cost.
-            forced = limit is None and self._limit is not None
-            most = 0 if not cost else cost if forced else max(cost, self.block)
-            doing = "counting API credits" if cost else "reading API credits"
             back, self._left, self._ends_ms = self._left, 0, 0
-            # The block left this process before the script runs: if the answer is lost, its
-            # credits stay counted (too many, never too few), never spent twice.
-            return await self._run(doing, cost, most, limit, back, self._bucket)
+            return await self._run(doing, cost, most, limit, back, self._bucket, shield=True)
         finally:
             exchanging, self._exchanging = self._exchanging, None
             exchanging.set()
@@ -642,17 +647,26 @@ class RedisCreditBudget(CreditBudget):
         if charge.bucket == self._bucket and self._now_ms() < self._ends_ms:
             self._left += charge.cost  # still the block's minute: it serves a later call
             return
-        await self._run("giving API credits back", 0, 0, None, charge.cost, charge.bucket)
+        doing = "giving API credits back"
+        await self._run(doing, 0, 0, None, charge.cost, charge.bucket, shield=False)
 
     async def _run(
-        self, doing: str, least: int, most: int, limit: int | None, back: int, bucket: int
+        self,
+        doing: str,
+        least: int,
+        most: int,
+        limit: int | None,
+        back: int,
+        bucket: int,
+        *,
+        shield: bool,
     ) -> _Taken:
         script = self._redis.script(_SCRIPT)
         now = "" if self._clock is None else self._now_ms()
         argv = [now, self._granularity_ms, self.buckets, self._lifetime_ms, back, bucket]
         argv += [least, most, -1 if limit is None else limit, BLOCK_SHARE]
         sent_at = time.monotonic()
-        with anyio.CancelScope(shield=True):  # bounded by the timeout; the answer is the block
+        with anyio.CancelScope(shield=shield):
             answer = await self._redis.run(doing, script(keys=[self.key], args=argv))
         taken, spent, current, frees, next_free, server_ms, took = (int(v) for v in answer)
         if self._clock is None:  # the server's clock: keep this host's notion of it
