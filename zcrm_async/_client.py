@@ -217,7 +217,9 @@ class ZohoCRM:
         Without a budget (no ``credit_budget``) spending is still counted, in this process (or
         in Redis with ``credit_store="redis"``) and ``budget``/``remaining`` are None. Only
         calls made through this client (and the clients sharing its counter) are counted, not
-        other integrations of the org.
+        other integrations of the org. With ``credit_store="redis"``, credits are taken from
+        Redis in blocks: this gives this client's unused ones back first, and counts those
+        that other workers hold as spent (see :class:`RedisCreditBudget`).
 
         Returns:
             The spent credits, the budget, what remains and when credits free up.

@@ -110,6 +110,9 @@ class CreditUsage:
 
     Attributes:
         spent: Credits the client (every process sharing the budget) spent in the window.
+            With a Redis budget this includes the unused credits of the blocks that other
+            processes hold (a block counts as spent when taken; ``usage()`` gives this
+            process's own back first).
         budget: The budget, or None when none is set (spending is then only counted).
         remaining: ``budget - spent`` (never below 0), or None without a budget.
         reserve: Credits kept back: the policy applies once fewer would remain.
@@ -274,7 +277,8 @@ class CreditBudget(abc.ABC):
             await self._give_back(charge)
 
     async def usage(self) -> CreditUsage:
-        """What was spent in the window and what is left.
+        """What was spent in the window and what is left (a Redis budget gives its unused
+        block back first: see :class:`RedisCreditBudget`).
 
         Returns:
             The credits spent in the window (Zoho's rolling 24 hours), the budget, what remains
