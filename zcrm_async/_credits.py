@@ -442,8 +442,8 @@ BLOCK_SHARE: Final = 16
 #: ARGV: now in ms ('' for the server's clock), bucket width in ms, buckets counted besides the
 #: current one, key lifetime in ms; credits to give back and their bucket (0: none); the least
 #: and the most to take (0 and 0: only read), the limit (-1: none) and the share of what is
-#: left that one block may take. It drops the buckets that left the window, gives back, then
-#: takes ``least + 0..`` up to ``most`` in the current bucket if ``least`` fits the limit.
+#: left that one block may take. It drops the buckets that left the window, gives back, then,
+#: if ``least`` fits the limit, takes between ``least`` and ``most`` in the current bucket.
 #: Returns {taken, spent, bucket, frees_at_ms, next_free_ms, now_ms, took}.
 _SCRIPT = """
 local key = KEYS[1]
