@@ -12,7 +12,9 @@ Side by side in the same run: the workers sharing one :class:`~zcrm_async.RedisL
 partition of the limit (local limiters of 3, 3, 2 and 2, the reads split in proportion): no
 coordination, no 429s, the floor a coordinated limiter can hope for here; and that partition
 again with the thinnest client (raw asyncio sockets, HTTP/1.1 keep-alive, one connection per
-slot, no SDK), the fake's and the machine's share of the wall. The bound
+slot, no SDK), the fake's and the machine's share of the wall. ``--burn-us 400,800`` adds that
+thinnest client once per figure, spending that many µs of CPU after each read (a busy loop):
+what a client's own work per call costs the wall on this machine. The bound
 set by the limit is ``reads / 10 x 20 ms`` (40 s for 20,000); the targets for the shared
 limiter are a wall <= 1.15x that bound and 429s <= 1% of the calls. Tokens come from a Redis
 token store the workers share; the workers start on one signal; wall time runs from the signal
@@ -90,9 +92,12 @@ async def read_all(crm: zc.ZohoCRM, ids: list[str], tasks: int) -> int:
     return failed
 
 
-async def thin_read_all(leads_url: str, token: str, ids: list[str], connections: int) -> int:
+async def thin_read_all(
+    leads_url: str, token: str, ids: list[str], connections: int, burn: float = 0.0
+) -> int:
     """The thinnest client: ``connections`` keep-alive HTTP/1.1 sockets, each reading in turn
-    (its own limit, no SDK); the number of reads that failed (not 200)."""
+    (its own limit, no SDK), spending ``burn`` seconds of CPU after each read; the number of
+    reads that failed (not 200)."""
     url = httpx.URL(leads_url)
     host, port = url.host, url.port or 80
     head = f"Host: {host}:{port}\r\nAuthorization: Zoho-oauthtoken {token}\r\n\r\n"
@@ -111,6 +116,9 @@ async def thin_read_all(leads_url: str, token: str, ids: list[str], connections:
                     if line[:15].lower() == b"content-length:":
                         length = int(line[15:])
                 json.loads(await reader.readexactly(length))
+                busy_until = time.perf_counter() + burn
+                while time.perf_counter() < busy_until:
+                    pass
                 failed += not answer.startswith(b"HTTP/1.1 200")
         finally:
             writer.close()
@@ -129,6 +137,7 @@ async def worker(spec: dict[str, Any]) -> None:
     """Warm up, say ready, wait for "go" on stdin, read, print the result as JSON."""
     hooks = Count429()
     thin = spec["config"].pop("thin", False)
+    burn = spec["config"].pop("burn_us", 0) / 1e6
     config = zc.Config(**spec["config"])
     async with zc.ZohoCRM(config, hooks=hooks, retry=zc.RetryPolicy(**RETRY)) as crm:
         await crm.records("Leads").get(spec["ids"][0])  # token loaded, connection open
@@ -141,7 +150,7 @@ async def worker(spec: dict[str, Any]) -> None:
         started, cpu = time.time(), time.process_time()
         if thin:
             failed = await thin_read_all(
-                leads_url, tokens.access_token, spec["ids"], config.max_concurrency
+                leads_url, tokens.access_token, spec["ids"], config.max_concurrency, burn
             )
         else:
             failed = await read_all(crm, spec["ids"], spec["tasks"])
@@ -257,6 +266,17 @@ SHARED_SIDES: dict[str, dict[str, Any]] = {
 }
 
 
+def burning_sides(figures: str) -> dict[str, dict[str, Any]]:
+    """The thinnest client again for each of ``figures`` (µs, comma-separated), spending
+    that much CPU after each read."""
+    sides = {}
+    for figure in filter(None, figures.split(",")):
+        workers = [{**worker, "burn_us": int(figure)} for worker in SHARED_SIDES["thin"]["workers"]]
+        name = f"thinnest client + {int(figure)} µs of CPU per read, same partition"
+        sides[f"burn{figure}"] = {"name": name, "workers": workers}
+    return sides
+
+
 def part_shared(args: argparse.Namespace) -> list[dict[str, Any]]:
     prefix = f"zcrm_bench_limits:{os.getpid()}_{secrets.token_hex(3)}:"
     rows = []
@@ -275,12 +295,11 @@ def part_shared(args: argparse.Namespace) -> list[dict[str, Any]]:
         }
         ids = asyncio.run(prepare(server.url, server.grant, zc.Config(**values), args.reads))
         bound = args.reads / LIMIT * LATENCY
+        sides = {**SHARED_SIDES, **burning_sides(args.burn_us)}
         for round_no in range(args.rounds):
-            for kind in rotated(list(SHARED_SIDES), round_no):
+            for kind in rotated(list(sides), round_no):
                 kind_values = {**values, "limiter_key": f"bench{round_no}"}
-                configs = [
-                    {**kind_values, **overrides} for overrides in SHARED_SIDES[kind]["workers"]
-                ]
+                configs = [{**kind_values, **overrides} for overrides in sides[kind]["workers"]]
                 reset_stats(server.url)
                 fake_cpu, redis_cpu = process_cpu(server.pid), redis_cpu_seconds(args.redis_url)
                 result = run_workers(configs, ids)
@@ -288,7 +307,7 @@ def part_shared(args: argparse.Namespace) -> list[dict[str, Any]]:
                 redis_cpu = redis_cpu_seconds(args.redis_url) - redis_cpu
                 stats = fake_stats(server.url)
                 row = {
-                    "limiter": SHARED_SIDES[kind]["name"],
+                    "limiter": sides[kind]["name"],
                     "round": round_no,
                     "wall": result["wall"],
                     "bound": bound,
@@ -433,6 +452,9 @@ def main() -> None:
     parser.add_argument("--part", choices=("shared", "isolated", "both"), default="both")
     parser.add_argument("--reads", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=1, help="rounds of the shared part")
+    parser.add_argument(
+        "--burn-us", default="", help="comma-separated µs of CPU per read for thin sides"
+    )
     parser.add_argument("--isolated-reads", type=int, default=2000)
     parser.add_argument("--isolated-rounds", type=int, default=5)
     parser.add_argument(
