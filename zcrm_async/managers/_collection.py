@@ -5,6 +5,20 @@ Zoho's set-up APIs (currencies, pipelines, territories, user groups...) share on
 ``GET {path}/{id}`` answers one, ``POST``/``PUT {path}`` write any number of them as
 ``{key: [...]}`` with a result per item, and ``PUT``/``DELETE {path}/{id}`` address one. The
 managers of those APIs subclass this and name their operations; the requests are built here.
+
+Where one of Zoho's collections differs, a class attribute or a keyword says how:
+
+- ``item_writes = False``: every write goes to ``{path}`` (``PUT {path}`` with the items,
+  ``DELETE {path}?ids=`` even for one id). Org taxes: none of the published OpenAPI files
+  describes ``org/taxes``; the SDK writes them where Zoho's v2 SDKs did, at ``org/taxes``
+  alone, answered ``{"taxes": [...]}`` like the other collections (no envelope of its own).
+  Variables: the OpenAPI file takes both forms; the SDK keeps to the collection's.
+- ``argument``: the write methods' argument named in errors about its items when it is not
+  ``key`` (contact roles take ``roles``, answered under ``contact_roles``).
+- ``_all(path=, key=, model=)`` and ``_first``: a second list at another path, such as the
+  variable groups (``settings/variable_groups``, under ``variable_groups``) beside the
+  variables, and items addressed by something other than an id (a variable's API name, with
+  Zoho's ``group`` parameter).
 """
 
 from __future__ import annotations
@@ -46,16 +60,27 @@ class Collection(Manager):
     key: ClassVar[str] = ""
     model: ClassVar[type[Entity]] = Entity
     what: ClassVar[str] = "item"
+    #: The write methods' argument, as errors about its items name it (default: ``key``).
+    argument: ClassVar[str] = ""
+    #: One item's update or delete at ``{path}/{id}``; False: at ``{path}`` like many.
+    item_writes: ClassVar[bool] = True
 
     def _item_path(self, item_id: str | int) -> str:
         return f"{self.path}/{check_id(item_id, f'{self.what} id')}"
 
     async def _all(
-        self, options: RequestOptionsDict, params: Mapping[str, Any] | None = None
+        self,
+        options: RequestOptionsDict,
+        params: Mapping[str, Any] | None = None,
+        *,
+        path: str | None = None,
+        key: str | None = None,
+        model: type[Entity] | None = None,
     ) -> list[Any]:
-        """Every item of an unpaged list (204: none)."""
-        body = await self._session.call("GET", self.path, options, params=params)
-        return parse_items(body, self.key, self.model)
+        """Every item of an unpaged list (204: none); the collection's unless ``path``,
+        ``key`` and ``model`` name another."""
+        body = await self._session.call("GET", path or self.path, options, params=params)
+        return parse_items(body, key or self.key, model or self.model)
 
     def _pages(
         self,
@@ -84,9 +109,10 @@ class Collection(Manager):
         params: Mapping[str, Any] | None = None,
     ) -> Any:
         """One item by id; :class:`EmptyResultError` when Zoho has none (204)."""
-        missing = f"no {self.what} with id {item_id}"
+        iid = check_id(item_id, f"{self.what} id")
+        missing = f"no {self.what} with id {iid}"
         return await self._first(
-            self._item_path(item_id), self.key, self.model, missing, options, params
+            f"{self.path}/{iid}", self.key, self.model, missing, options, params
         )
 
     async def _first(
@@ -110,7 +136,7 @@ class Collection(Manager):
         params: Mapping[str, Any] | None = None,
     ) -> WriteResults:
         """``POST {path}`` with ``{key: [...]}``, 100 items per call; results in input order."""
-        listed = entity_items(items, self.key)
+        listed = entity_items(items, self.argument or self.key)
         return await self._write("POST", self.path, listed, params, options)
 
     async def _update(
@@ -119,10 +145,12 @@ class Collection(Manager):
         options: RequestOptionsDict,
         params: Mapping[str, Any] | None = None,
     ) -> WriteResults:
-        """``PUT {path}``; one item goes to ``PUT {path}/{id}``. Each item names its ``id``."""
-        listed = entity_items(items, self.key)
-        require_ids(listed, self.key)
-        path = self._item_path(listed[0]["id"]) if len(listed) == 1 else self.path
+        """``PUT {path}``; one item goes to ``PUT {path}/{id}`` (unless not ``item_writes``).
+        Each item names its ``id``."""
+        listed = entity_items(items, self.argument or self.key)
+        require_ids(listed, self.argument or self.key)
+        one = len(listed) == 1 and self.item_writes
+        path = self._item_path(listed[0]["id"]) if one else self.path
         return await self._write("PUT", path, listed, params, options)
 
     async def _update_one(
@@ -143,8 +171,11 @@ class Collection(Manager):
         options: RequestOptionsDict,
         params: Mapping[str, Any] | None = None,
     ) -> WriteResults:
-        """``DELETE {path}?ids=``, 100 per call; one id goes to ``DELETE {path}/{id}``."""
-        return await self._delete_at(self.path, self.key, ids, f"{self.what} id", options, params)
+        """``DELETE {path}?ids=``, 100 per call; one id goes to ``DELETE {path}/{id}`` (unless
+        not ``item_writes``)."""
+        return await self._delete_at(
+            self.path, self.key, ids, f"{self.what} id", options, params, self.item_writes
+        )
 
     async def _delete_at(
         self,
@@ -154,12 +185,13 @@ class Collection(Manager):
         what: str,
         options: RequestOptionsDict,
         params: Mapping[str, Any] | None = None,
+        item_path: bool = True,
     ) -> WriteResults:
-        """``DELETE {path}/{id}`` for one id, ``DELETE {path}?ids=`` (100 per call) for more;
-        a result per id (under ``key``) in input order."""
+        """``DELETE {path}/{id}`` for one id (if ``item_path``), ``DELETE {path}?ids=`` (100 per
+        call) for more; a result per id (under ``key``) in input order."""
         checked = check_ids(ids, what)
         extra = dict(params or {})
-        if len(checked) == 1:
+        if len(checked) == 1 and item_path:
             return await self._write_chunks(
                 "DELETE",
                 f"{path}/{checked[0]}",

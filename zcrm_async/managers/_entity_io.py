@@ -16,7 +16,6 @@ from ._checks import require_ids
 __all__ = [
     "entity_items",
     "first_item",
-    "ids_query",
     "json_body",
     "parse_items",
     "require_ids",
@@ -43,11 +42,6 @@ def entity_items(items: Iterable[Mapping[str, Any] | Entity], what: str) -> list
 def json_body(key: str) -> Callable[[Sequence[Any]], dict[str, Any]]:
     """The request of one write chunk: ``{key: [...]}`` as JSON."""
     return lambda chunk: {"json": {key: [dict(item) for item in chunk]}}
-
-
-def ids_query(chunk: Sequence[Any]) -> dict[str, Any]:
-    """The request of one delete chunk: ``?ids=a,b``."""
-    return {"params": {"ids": ",".join(chunk)}}
 
 
 def parse_items(body: Any, key: str, model: type[E]) -> list[E]:

@@ -5,23 +5,21 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, TypeVar, Unpack
+from typing import Any, Final, Unpack
 
-from .._entities import Entity, Profile, Role, Variable, VariableGroup
+from .._entities import Profile, Role, Variable, VariableGroup
 from .._exceptions import InvalidArgumentError
 from .._http._options import RequestOptionsDict
 from .._models import WriteResults
-from ._base import Manager
-from ._checks import check_id, check_ids
-from ._entity_io import entity_items, first_item, ids_query, json_body, parse_items, require_ids
+from ._checks import check_id
+from ._collection import Collection
 
 __all__ = ["ProfilesManager", "RolesManager", "VariablesManager"]
-
-E = TypeVar("E", bound=Entity)
 
 _API_NAME: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 #: Zoho takes at most 100 items per settings write and 100 ids per delete.
 MAX_ITEMS_PER_CALL: Final = 100
+_GROUPS: Final = "settings/variable_groups"
 
 
 def id_or_api_name(value: str | int, what: str) -> str:
@@ -34,27 +32,13 @@ def id_or_api_name(value: str | int, what: str) -> str:
     return text
 
 
-class _ReadOnlySettings(Manager):
-    """``GET settings/{key}`` and ``GET settings/{key}/{id}``."""
-
-    key: str = ""
-    model: type[Entity] = Entity
-
-    async def _list(self, options: RequestOptionsDict) -> builtins.list[Any]:
-        body = await self._session.call("GET", f"settings/{self.key}", options)
-        return parse_items(body, self.key, self.model)
-
-    async def _get(self, item_id: str | int, what: str, options: RequestOptionsDict) -> Any:
-        iid = check_id(item_id, f"{what} id")
-        answer = await self._session.answer("GET", f"settings/{self.key}/{iid}", options)
-        return first_item(answer, self.key, self.model, f"no {what} with id {iid}")
-
-
-class RolesManager(_ReadOnlySettings):
+class RolesManager(Collection):
     """The org's roles (``/settings/roles``)."""
 
+    path = "settings/roles"
     key = "roles"
     model = Role
+    what = "role"
 
     async def list(self, **options: Unpack[RequestOptionsDict]) -> builtins.list[Role]:
         """Every role.
@@ -66,7 +50,7 @@ class RolesManager(_ReadOnlySettings):
         Returns:
             The org's roles.
         """
-        return await self._list(options)
+        return await self._all(options)
 
     async def get(self, role_id: str | int, **options: Unpack[RequestOptionsDict]) -> Role:
         """One role by id.
@@ -83,15 +67,17 @@ class RolesManager(_ReadOnlySettings):
             InvalidArgumentError: A bad id, before any request.
             EmptyResultError: Zoho has no such role.
         """
-        role: Role = await self._get(role_id, "role", options)
+        role: Role = await self._one(role_id, options)
         return role
 
 
-class ProfilesManager(_ReadOnlySettings):
+class ProfilesManager(Collection):
     """The org's profiles (``/settings/profiles``)."""
 
+    path = "settings/profiles"
     key = "profiles"
     model = Profile
+    what = "profile"
 
     async def list(self, **options: Unpack[RequestOptionsDict]) -> builtins.list[Profile]:
         """Every profile.
@@ -103,7 +89,7 @@ class ProfilesManager(_ReadOnlySettings):
         Returns:
             The org's profiles.
         """
-        return await self._list(options)
+        return await self._all(options)
 
     async def get(self, profile_id: str | int, **options: Unpack[RequestOptionsDict]) -> Profile:
         """One profile by id (with its permissions).
@@ -120,15 +106,22 @@ class ProfilesManager(_ReadOnlySettings):
             InvalidArgumentError: A bad id, before any request.
             EmptyResultError: Zoho has no such profile.
         """
-        profile: Profile = await self._get(profile_id, "profile", options)
+        profile: Profile = await self._one(profile_id, options)
         return profile
 
 
-class VariablesManager(Manager):
+class VariablesManager(Collection):
     """Org variables (``/settings/variables``) and their groups (``/settings/variable_groups``).
 
     Writes take any number of variables (100 per call) and return per-item results in order.
     """
+
+    path = "settings/variables"
+    key = "variables"
+    model = Variable
+    what = "variable"
+    # Every write at settings/variables (the OpenAPI file also has settings/variables/{id}).
+    item_writes = False
 
     async def list(
         self, *, group: str | int | None = None, **options: Unpack[RequestOptionsDict]
@@ -143,9 +136,7 @@ class VariablesManager(Manager):
         Returns:
             The variables.
         """
-        params = {"group": id_or_api_name(group, "group")} if group is not None else None
-        body = await self._session.call("GET", "settings/variables", options, params=params)
-        return parse_items(body, "variables", Variable)
+        return await self._all(options, _group_param(group))
 
     async def get(
         self,
@@ -171,11 +162,9 @@ class VariablesManager(Manager):
             EmptyResultError: Zoho has no such variable.
         """
         name = id_or_api_name(variable, "variable")
-        params = {"group": id_or_api_name(group, "group")} if group is not None else None
-        answer = await self._session.answer(
-            "GET", f"settings/variables/{name}", options, params=params
-        )
-        return first_item(answer, "variables", Variable, f"no variable {name!r}")
+        missing = f"no variable {name!r}"
+        path = f"{self.path}/{name}"
+        return await self._first(path, self.key, Variable, missing, options, _group_param(group))
 
     async def create(
         self,
@@ -197,15 +186,7 @@ class VariablesManager(Manager):
             InvalidArgumentError: No variables, or an item that is not a dict or a
                 :class:`Variable`.
         """
-        items = entity_items(variables, "variables")
-        return await self._write_chunks(
-            "POST",
-            "settings/variables",
-            items,
-            json_body("variables"),
-            key="variables",
-            options=options,
-        )
+        return await self._create(variables, options)
 
     async def update(
         self,
@@ -226,16 +207,7 @@ class VariablesManager(Manager):
         Raises:
             InvalidArgumentError: No variables, or one without a usable ``id``.
         """
-        items = entity_items(variables, "variables")
-        require_ids(items, "variables")
-        return await self._write_chunks(
-            "PUT",
-            "settings/variables",
-            items,
-            json_body("variables"),
-            key="variables",
-            options=options,
-        )
+        return await self._update(variables, options)
 
     async def delete(
         self, ids: Iterable[str | int], **options: Unpack[RequestOptionsDict]
@@ -253,10 +225,7 @@ class VariablesManager(Manager):
         Raises:
             InvalidArgumentError: A bad id, before any request.
         """
-        checked = check_ids(ids, "variable id")
-        return await self._write_chunks(
-            "DELETE", "settings/variables", checked, ids_query, key="variables", options=options
-        )
+        return await self._delete(ids, options)
 
     async def groups(self, **options: Unpack[RequestOptionsDict]) -> builtins.list[VariableGroup]:
         """Every variable group.
@@ -268,8 +237,7 @@ class VariablesManager(Manager):
         Returns:
             The org's variable groups.
         """
-        body = await self._session.call("GET", "settings/variable_groups", options)
-        return parse_items(body, "variable_groups", VariableGroup)
+        return await self._all(options, path=_GROUPS, key="variable_groups", model=VariableGroup)
 
     async def group(self, group: str | int, **options: Unpack[RequestOptionsDict]) -> VariableGroup:
         """One variable group by id or API name.
@@ -287,5 +255,11 @@ class VariablesManager(Manager):
             EmptyResultError: Zoho has no such group.
         """
         name = id_or_api_name(group, "group")
-        answer = await self._session.answer("GET", f"settings/variable_groups/{name}", options)
-        return first_item(answer, "variable_groups", VariableGroup, f"no variable group {name!r}")
+        missing = f"no variable group {name!r}"
+        path = f"{_GROUPS}/{name}"
+        return await self._first(path, "variable_groups", VariableGroup, missing, options)
+
+
+def _group_param(group: str | int | None) -> dict[str, str] | None:
+    """Zoho's ``group`` parameter of the variable calls (an id or API name), None if not given."""
+    return None if group is None else {"group": id_or_api_name(group, "group")}

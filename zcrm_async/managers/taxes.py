@@ -9,15 +9,22 @@ from typing import Any, Unpack
 from .._entities import Tax
 from .._http._options import RequestOptionsDict
 from .._models import WriteResults
-from ._base import Manager
-from ._checks import check_id, check_ids
-from ._entity_io import entity_items, first_item, ids_query, json_body, parse_items, require_ids
+from ._collection import Collection
 
 __all__ = ["TaxesManager"]
 
 
-class TaxesManager(Manager):
-    """Org taxes: list, get, create, update, delete (100 per call; results in input order)."""
+class TaxesManager(Collection):
+    """Org taxes: list, get, create, update, delete (100 per call; results in input order).
+
+    Every write goes to ``org/taxes`` itself, for one tax as for many.
+    """
+
+    path = "org/taxes"
+    key = "taxes"
+    model = Tax
+    what = "tax"
+    item_writes = False
 
     async def list(self, **options: Unpack[RequestOptionsDict]) -> builtins.list[Tax]:
         """Every tax.
@@ -29,7 +36,7 @@ class TaxesManager(Manager):
         Returns:
             The org's taxes.
         """
-        return parse_items(await self._session.call("GET", "org/taxes", options), "taxes", Tax)
+        return await self._all(options)
 
     async def get(self, tax_id: str | int, **options: Unpack[RequestOptionsDict]) -> Tax:
         """One tax by id.
@@ -46,9 +53,8 @@ class TaxesManager(Manager):
             InvalidArgumentError: A bad id, before any request.
             EmptyResultError: Zoho has no such tax.
         """
-        tid = check_id(tax_id, "tax id")
-        answer = await self._session.answer("GET", f"org/taxes/{tid}", options)
-        return first_item(answer, "taxes", Tax, f"no tax with id {tid}")
+        tax: Tax = await self._one(tax_id, options)
+        return tax
 
     async def create(
         self, taxes: Iterable[Mapping[str, Any] | Tax], **options: Unpack[RequestOptionsDict]
@@ -66,10 +72,7 @@ class TaxesManager(Manager):
         Raises:
             InvalidArgumentError: No taxes, or an item that is not a dict or a :class:`Tax`.
         """
-        items = entity_items(taxes, "taxes")
-        return await self._write_chunks(
-            "POST", "org/taxes", items, json_body("taxes"), key="taxes", options=options
-        )
+        return await self._create(taxes, options)
 
     async def update(
         self, taxes: Iterable[Mapping[str, Any] | Tax], **options: Unpack[RequestOptionsDict]
@@ -87,11 +90,7 @@ class TaxesManager(Manager):
         Raises:
             InvalidArgumentError: No taxes, or one without a usable ``id``.
         """
-        items = entity_items(taxes, "taxes")
-        require_ids(items, "taxes")
-        return await self._write_chunks(
-            "PUT", "org/taxes", items, json_body("taxes"), key="taxes", options=options
-        )
+        return await self._update(taxes, options)
 
     async def delete(
         self, ids: Iterable[str | int], **options: Unpack[RequestOptionsDict]
@@ -109,7 +108,4 @@ class TaxesManager(Manager):
         Raises:
             InvalidArgumentError: A bad id, before any request.
         """
-        checked = check_ids(ids, "tax id")
-        return await self._write_chunks(
-            "DELETE", "org/taxes", checked, ids_query, key="taxes", options=options
-        )
+        return await self._delete(ids, options)
