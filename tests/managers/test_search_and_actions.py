@@ -72,6 +72,16 @@ async def test_mass_update_by_custom_view_is_a_job(crm: zc.ZohoCRM, fake: FakeZo
         await leads.mass_update({"City": "x"})
 
 
+async def test_an_unknown_or_bad_mass_update_job(crm: zc.ZohoCRM) -> None:
+    leads = crm.records("Leads")
+    unknown = "5725767000000999999"
+    with pytest.raises(zc.APIError) as refused:  # Zoho refuses a job id it never gave
+        await leads.mass_update_status(unknown)
+    assert refused.value.details == {"param": "job_id"}
+    with pytest.raises(zc.InvalidArgumentError, match="mass update job id 'latest'"):
+        await leads.mass_update_status("latest")
+
+
 async def test_convert_lead_creates_contact_account_and_deal(
     any_crm: zc.ZohoCRM, fake: FakeZohoCRM
 ) -> None:

@@ -14,7 +14,7 @@ from .._models import Record, WriteResult, WriteResults
 from .._pagination import Pager
 from ._base import Manager, empty_result, unexpected
 from ._checks import check_id, check_ids, check_module
-from ._common import modified_since_header, single_result
+from ._common import job_status, modified_since_header, schedule_job, single_result
 from ._fields import select_fields
 
 if TYPE_CHECKING:  # imported on first use: a plain `import zcrm_async` skips them
@@ -161,13 +161,9 @@ class RecordActions(Manager):
             if include_child is not None:
                 territory["include_child"] = include_child
             body["territory"] = territory
-        answer = await self._session.answer(
-            "POST", f"{self.module}/actions/mass_update", options, json=body, heavy=True
+        return await schedule_job(
+            self._session, f"{self.module}/actions/mass_update", body, options
         )
-        job_id = single_result(answer).details.get("job_id")
-        if job_id is None:
-            raise unexpected(answer, f"Zoho returned no job id: {answer.json()!r}")
-        return str(job_id)
 
     async def mass_update_status(
         self, job_id: str | int, **options: Unpack[RequestOptionsDict]
@@ -186,19 +182,12 @@ class RecordActions(Manager):
             InvalidArgumentError: A job id that is not a Zoho id.
             EmptyResultError: Zoho knows no such job.
         """
-        job = check_id(job_id, "mass update job id")
-        answer = await self._session.answer(
-            "GET", f"{self.module}/actions/mass_update", options, params={"job_id": job}
-        )
-        body = answer.json()
-        data = body.get("data") if isinstance(body, dict) else None
-        if isinstance(data, dict):
-            data = [data]
-        if not data:
-            raise empty_result(answer, "NO_CONTENT", f"no mass update job {job}", {"job_id": job})
         from .._entities import MassUpdateStatus
 
-        return MassUpdateStatus.from_api(data[0])
+        path = f"{self.module}/actions/mass_update"
+        return await job_status(
+            self._session, path, job_id, "mass update", MassUpdateStatus.from_api, options
+        )
 
     async def convert(
         self,

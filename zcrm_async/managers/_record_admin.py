@@ -4,15 +4,15 @@ convert leads, and waiting for the jobs those schedule."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal, Unpack, overload
 
 from .._exceptions import InvalidArgumentError
 from .._http._options import RequestOptionsDict
 from .._models import Record, WriteResult, WriteResults
-from ._base import Manager, empty_result, unexpected
+from ._base import Manager, empty_result
 from ._checks import check_id, check_ids, check_module
-from ._common import single_result
+from ._common import job_status, schedule_job, single_result
 
 if TYPE_CHECKING:  # imported on first use: a plain `import zcrm_async` skips them
     from .._org_entities import MassJobStatus, MergeStatus
@@ -457,10 +457,7 @@ class RecordAdministration(Manager):
                 body[key] = value
         if apply_assignment_threshold is not None:
             body["apply_assignment_threshold"] = bool(apply_assignment_threshold)
-        answer = await self._session.answer(
-            "POST", "Leads/actions/mass_convert", options, json=body, heavy=True
-        )
-        return _job_id(answer, single_result(answer))
+        return await schedule_job(self._session, "Leads/actions/mass_convert", body, options)
 
     async def mass_convert_status(
         self, job_id: str | int, **options: Unpack[RequestOptionsDict]
@@ -524,31 +521,14 @@ class RecordAdministration(Manager):
         self, action: str, body: dict[str, Any], options: RequestOptionsDict
     ) -> str:
         """POST a job-scheduling mass action; its job id."""
-        answer = await self._session.answer(
-            "POST", f"{self.module}/actions/{action}", options, json=body, heavy=True
-        )
-        return _job_id(answer, single_result(answer))
+        return await schedule_job(self._session, f"{self.module}/actions/{action}", body, options)
 
     async def _job_status(
         self, action: str, job_id: str | int, options: RequestOptionsDict
     ) -> MassJobStatus:
-        job = check_id(job_id, f"{action} job id")
-        answer = await self._session.answer(
-            "GET", f"{self.module}/actions/{action}", options, params={"job_id": job}
-        )
-        body = answer.json()
-        data = body.get("data") if isinstance(body, dict) else None
-        if isinstance(data, dict):
-            data = [data]
-        if not isinstance(data, Sequence) or not data or not isinstance(data[0], Mapping):
-            raise empty_result(answer, "NO_CONTENT", f"no {action} job {job}", {"job_id": job})
         from .._org_entities import MassJobStatus
 
-        return MassJobStatus.from_api(data[0])
-
-
-def _job_id(answer: Any, result: WriteResult) -> str:
-    job_id = result.details.get("job_id")
-    if job_id is None:
-        raise unexpected(answer, f"Zoho scheduled no job: {result.to_dict()!r}")
-    return str(job_id)
+        path = f"{self.module}/actions/{action}"
+        return await job_status(
+            self._session, path, job_id, action, MassJobStatus.from_api, options
+        )
