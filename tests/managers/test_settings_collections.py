@@ -1,5 +1,5 @@
-"""Org taxes, contact roles, variables, roles and profiles on the shared ``Collection``: the
-paths one item's writes take, misses and bad ids (what the CRUD tests leave out)."""
+"""Org taxes, contact roles, variables, roles, profiles and users on the shared ``Collection``:
+the paths one item's writes take, misses and bad input (what the CRUD tests leave out)."""
 
 from __future__ import annotations
 
@@ -98,3 +98,27 @@ async def test_roles_and_profiles_misses_and_bad_ids(any_crm: zc.ZohoCRM) -> Non
         await any_crm.roles.get("CEO")
     with pytest.raises(zc.InvalidArgumentError, match="profile id None"):
         await any_crm.profiles.get(None)  # type: ignore[arg-type]
+
+
+async def test_one_user_is_updated_at_the_users_path_and_deleted_at_its_own(
+    any_crm: zc.ZohoCRM, fake: FakeZohoCRM
+) -> None:
+    users = any_crm.users
+    role = next(r for r in await any_crm.roles.list() if r.name == "Manager")
+    profile = next(p for p in await any_crm.profiles.list() if p.name == "Standard")
+    item = {"last_name": "Lamarr", "email": "hedy@example.com", "role": role.id}
+    [made] = await users.create([{**item, "profile": profile.id}])
+    hedy = str(made.id)
+    assert (await users.update([{"id": hedy, "first_name": "Hedy"}]))[0].ok
+    routes = ("PUT /crm/{version}/users", "PUT /crm/{version}/users/{id}")
+    assert served(fake, *routes) == [1, 0]
+    assert (await users.delete(hedy)).ok
+    assert served(fake, "DELETE /crm/{version}/users/{id}") == [1]
+
+
+@pytest.mark.parametrize("per_page", [0, 201, True, 50.0])
+async def test_user_pages_check_per_page(crm: zc.ZohoCRM, per_page: object) -> None:
+    with pytest.raises(zc.InvalidArgumentError, match=f"per_page must be .*got {per_page!r}"):
+        crm.users.list(per_page=per_page)  # type: ignore[arg-type]
+    with pytest.raises(zc.InvalidArgumentError, match="per_page must be"):
+        crm.users.search("(email:starts_with:a)", per_page=per_page)  # type: ignore[arg-type]

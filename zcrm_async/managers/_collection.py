@@ -90,14 +90,17 @@ class Collection(Manager):
         path: str | None = None,
         key: str | None = None,
         parse: Callable[[Mapping[str, Any]], Any] | None = None,
+        heavy: bool = False,
     ) -> Pager[Any]:
         """A paged list (``page``/``per_page``, Zoho's ``info``) as a :class:`Pager`; items
-        parsed as the collection's model unless ``parse`` says otherwise."""
+        parsed as the collection's model unless ``parse`` says otherwise (``heavy``: each page
+        counts as one of Zoho's heavy calls, as searches do)."""
         fetch = partial(
             self._get_page,
             path or self.path,
             key or self.key,
             parse=parse or self.model.from_api,
+            heavy=heavy,
             options=options,
         )
         return Pager(fetch, dict(params))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import partial
 from typing import Any, Unpack
 
 from .._entities import User
@@ -11,9 +10,9 @@ from .._exceptions import InvalidArgumentError
 from .._http._options import RequestOptionsDict
 from .._models import WriteResult, WriteResults
 from .._pagination import Pager
-from ._base import Manager, empty_result
+from ._base import empty_result
 from ._checks import check_id
-from ._entity_io import entity_items, json_body, require_ids
+from ._collection import Collection, per_page_param
 
 __all__ = ["UsersManager"]
 
@@ -31,8 +30,17 @@ USER_TYPES = (
 )
 
 
-class UsersManager(Manager):
-    """Users of the organisation."""
+class UsersManager(Collection):
+    """Users of the organisation.
+
+    Updates go to ``users`` itself, for one user as for many; a deletion names one user.
+    """
+
+    path = "users"
+    key = "users"
+    model = User
+    what = "user"
+    item_writes = False
 
     async def current(self, **options: Unpack[RequestOptionsDict]) -> User:
         """The user the client acts as (``users?type=CurrentUser``).
@@ -74,8 +82,9 @@ class UsersManager(Manager):
         Raises:
             InvalidArgumentError: An unknown ``type`` or a bad ``per_page``, before any request.
         """
-        fetch = partial(self._get_page, "users", "users", parse=User.from_api, options=options)
-        return Pager(fetch, {"type": _check_type(type), "per_page": _per_page(per_page)})
+        return self._pages(
+            options, {"type": _check_type(type), "per_page": per_page_param(per_page)}
+        )
 
     def search(
         self,
@@ -108,17 +117,9 @@ class UsersManager(Manager):
         params = {
             "criteria": criteria,
             "type": None if type is None else _check_type(type),
-            "per_page": _per_page(per_page),
+            "per_page": per_page_param(per_page),
         }
-        fetch = partial(
-            self._get_page,
-            "users/search",
-            "users",
-            parse=User.from_api,
-            heavy=True,
-            options=options,
-        )
-        return Pager(fetch, params)
+        return self._pages(options, params, path="users/search", heavy=True)
 
     async def count(self, *, type: str | None = None, **options: Unpack[RequestOptionsDict]) -> int:
         """How many users (of a ``type``) the org has.
@@ -154,10 +155,7 @@ class UsersManager(Manager):
         Raises:
             InvalidArgumentError: No users, or an item that is not a dict or a :class:`User`.
         """
-        items = entity_items(users, "users")
-        return await self._write_chunks(
-            "POST", "users", items, json_body("users"), key="users", options=options
-        )
+        return await self._create(users, options)
 
     async def update(
         self, users: Iterable[Mapping[str, Any] | User], **options: Unpack[RequestOptionsDict]
@@ -175,11 +173,7 @@ class UsersManager(Manager):
         Raises:
             InvalidArgumentError: No users, or one without a usable ``id``.
         """
-        items = entity_items(users, "users")
-        require_ids(items, "users")
-        return await self._write_chunks(
-            "PUT", "users", items, json_body("users"), key="users", options=options
-        )
+        return await self._update(users, options)
 
     async def delete(
         self, user_id: str | int, **options: Unpack[RequestOptionsDict]
@@ -198,9 +192,7 @@ class UsersManager(Manager):
             InvalidArgumentError: A bad id, before any request.
         """
         uid = check_id(user_id, "user id")
-        results = await self._write_chunks(
-            "DELETE", f"users/{uid}", [uid], lambda _: {}, key="users", options=options
-        )
+        results = await self._delete_at(self.path, self.key, uid, "user id", options)
         return results.results[0]
 
     async def get(self, user_id: str | int, **options: Unpack[RequestOptionsDict]) -> User:
@@ -233,9 +225,3 @@ def _check_type(user_type: str) -> str:
             f"type must be one of {', '.join(USER_TYPES)}; got {user_type!r}"
         )
     return user_type
-
-
-def _per_page(per_page: int) -> int:
-    if not 1 <= per_page <= 200:
-        raise InvalidArgumentError(f"per_page must be 1..200, got {per_page}")
-    return per_page
