@@ -99,3 +99,16 @@ async def test_a_non_id_segment_is_no_url(crm: zc.ZohoCRM) -> None:
     with pytest.raises(zc.NotFoundError) as error:
         await crm.request("GET", "Leads/not-an-id/Contacts")
     assert error.value.code == "INVALID_URL_PATTERN"
+
+
+async def test_related_items_with_bad_ids_are_refused_before_sending(
+    crm: zc.ZohoCRM, fake: FakeZohoCRM
+) -> None:
+    accounts = crm.records("Accounts")
+    account = "5725767000000100001"
+    sent = fake.stats.api_requests
+    with pytest.raises(zc.InvalidArgumentError, match=r"items\[1\] 'bob' is not a Zoho id"):
+        await accounts.add_related(account, "Contacts", ["5725767000000100002", "bob"])
+    with pytest.raises(zc.InvalidArgumentError, match=r"items\[0\]\['id'\] None is not"):
+        await accounts.add_related(account, "Contacts", [{"Contact_Role": "x"}])
+    assert fake.stats.api_requests == sent

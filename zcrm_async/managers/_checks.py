@@ -14,6 +14,7 @@ __all__ = [
     "check_ids",
     "check_module",
     "fields_param",
+    "id_ref",
     "require_ids",
 ]
 
@@ -40,6 +41,18 @@ def check_id(record_id: Any, what: str = "record id") -> str:
     if not _ID.match(text):
         raise InvalidArgumentError(f"{what} {record_id!r} is not a Zoho id (a string of digits)")
     return text
+
+
+def id_ref(
+    value: str | int | Mapping[str, Any], what: str, key_what: str | None = None
+) -> dict[str, Any]:
+    """``{"id": ..}`` from an id, or a dict with a valid ``id`` (kept whole); a bad id is an
+    error naming ``what`` (a dict's as ``key_what``, when given)."""
+    if isinstance(value, Mapping):
+        item = dict(value)
+        item["id"] = check_id(item.get("id"), key_what or what)
+        return item
+    return {"id": check_id(value, what)}
 
 
 def check_ids(ids: Iterable[Any] | str | int, what: str, limit: int | None = None) -> list[str]:

@@ -13,7 +13,7 @@ from .._http._options import RequestOptionsDict
 from .._models import Record, WriteResult, WriteResults
 from .._pagination import Pager
 from ._base import Manager, empty_result, unexpected
-from ._checks import check_id, check_ids, check_module
+from ._checks import check_id, check_ids, check_module, id_ref
 from ._common import job_status, modified_since_header, schedule_job, single_result
 from ._fields import select_fields
 
@@ -325,7 +325,10 @@ class RecordActions(Manager):
             InvalidArgumentError: No items, or an item without a usable id.
         """
         path = self._related_path(record_id, related_list)
-        bodies = [_related_item(item, index) for index, item in enumerate(items)]
+        bodies = [
+            id_ref(item, f"items[{index}]", f"items[{index}]['id']")
+            for index, item in enumerate(items)
+        ]
         if not bodies:
             raise InvalidArgumentError("no related records given")
         return await self._write_chunks(
@@ -655,11 +658,3 @@ class RecordActions(Manager):
             "PUT", f"{self.module}/{rid}/actions/blueprint", options, json={"blueprint": [item]}
         )
         return single_result(answer)
-
-
-def _related_item(item: str | int | Mapping[str, Any], index: int) -> dict[str, Any]:
-    if isinstance(item, Mapping):
-        body = dict(item)
-        body["id"] = check_id(body.get("id"), f"items[{index}]['id']")
-        return body
-    return {"id": check_id(item, f"items[{index}]")}

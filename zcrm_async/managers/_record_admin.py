@@ -11,7 +11,7 @@ from .._exceptions import InvalidArgumentError
 from .._http._options import RequestOptionsDict
 from .._models import Record, WriteResult, WriteResults
 from ._base import Manager, empty_result
-from ._checks import check_id, check_ids, check_module
+from ._checks import check_id, check_ids, check_module, id_ref
 from ._common import job_status, schedule_job, single_result
 
 if TYPE_CHECKING:  # imported on first use: a plain `import zcrm_async` skips them
@@ -27,15 +27,6 @@ MAX_MERGE_DUPLICATES: Final = 2
 #: The mass actions that run as jobs, named as in their paths.
 MassJob = Literal["mass_update", "mass_change_owner", "mass_delete", "mass_convert"]
 _MASS_JOBS: Final = ("mass_update", "mass_change_owner", "mass_delete", "mass_convert")
-
-
-def _ref(value: str | int | Mapping[str, Any], what: str) -> dict[str, Any]:
-    """``{"id": ..}`` from an id, or a dict with ``id`` (kept whole)."""
-    if isinstance(value, Mapping):
-        item = dict(value)
-        item["id"] = check_id(item.get("id"), f"{what} id")
-        return item
-    return {"id": check_id(value, f"{what} id")}
 
 
 def _modules(values: Iterable[str | Mapping[str, Any]] | None, what: str) -> list[Any] | None:
@@ -101,7 +92,7 @@ class RecordAdministration(Manager):
             InvalidArgumentError: A bad record or owner id, or a bad module name.
         """
         id_list = check_ids(ids, "record id")
-        body: dict[str, Any] = {"owner": _ref(owner, "owner")}
+        body: dict[str, Any] = {"owner": id_ref(owner, "owner id")}
         if notify is not None:
             body["notify"] = bool(notify)
         related = _modules(related_modules, "related_modules")
@@ -150,7 +141,7 @@ class RecordAdministration(Manager):
         """
         body: dict[str, Any] = {
             "cvid": check_id(cvid, "cvid"),
-            "owner": _ref(owner, "owner"),
+            "owner": id_ref(owner, "owner id"),
             **_territory(territory_id, include_child),
         }
         if criteria is not None:
@@ -446,7 +437,7 @@ class RecordAdministration(Manager):
         if deal is not None:
             body["Deals"] = dict(deal.to_dict() if isinstance(deal, Record) else deal)
         if assign_to is not None:
-            body["assign_to"] = _ref(assign_to, "assign_to user")
+            body["assign_to"] = id_ref(assign_to, "assign_to user id")
         if move_attachments_to is not None:
             body["move_attachments_to"] = {"api_name": check_module(move_attachments_to)}
         for key, value in (
