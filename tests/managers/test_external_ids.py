@@ -201,3 +201,33 @@ async def test_bad_external_values_are_refused_before_any_request(
     with pytest.raises((zc.InvalidArgumentError, zc.InvalidArgumentTypeError), match=message):
         await leads.get(value)  # type: ignore[arg-type]
     assert fake.stats.api_requests == 0
+
+
+async def test_one_value_is_deleted_or_unrelated_at_its_own_path(
+    crm: zc.ZohoCRM, external: FakeZohoCRM
+) -> None:
+    external.add_records(
+        "Leads", [{"Last_Name": f"D{n}", "External_Lead_ID": f"D-{n}"} for n in range(3)]
+    )
+    p1, p2 = external.add_records(
+        "Products",
+        [
+            {"Product_Name": "Widget", "External_Product_ID": "P-1"},
+            {"Product_Name": "Gadget", "External_Product_ID": "P-2"},
+        ],
+    )
+    leads = crm.records("Leads").by_external("External_Lead_ID")
+    await leads.add_related("D-0", "Products", [p1, p2])
+    external.stats.reset()
+    [one] = await leads.remove_related(
+        "D-0", "Products", "P-1", related_field="External_Product_ID"
+    )
+    [deleted] = await leads.delete("D-1")
+    assert one.ok and deleted.ok
+    assert dict(external.stats.by_route) == {
+        "DELETE /crm/{version}/{module}/{id}/{related_list}/{related_id}": 1,
+        "DELETE /crm/{version}/{module}/{id}": 1,
+    }
+    external.stats.reset()
+    assert [r.ok for r in await leads.delete(["D-0", "D-2"], wf_trigger=False)] == [True, True]
+    assert dict(external.stats.by_route) == {"DELETE /crm/{version}/{module}": 1}

@@ -112,3 +112,22 @@ async def test_related_items_with_bad_ids_are_refused_before_sending(
     with pytest.raises(zc.InvalidArgumentError, match=r"items\[0\]\['id'\] None is not"):
         await accounts.add_related(account, "Contacts", [{"Contact_Role": "x"}])
     assert fake.stats.api_requests == sent
+
+
+async def test_one_related_record_is_removed_at_its_own_path(
+    crm: zc.ZohoCRM, fake: FakeZohoCRM
+) -> None:
+    big = {"Deal_Name": "Big", "Stage": "Qualification", "Closing_Date": "2030-01-01"}
+    (deal,) = fake.add_records("Deals", [big])
+    products = fake.add_records("Products", [{"Product_Name": f"P{i}"} for i in range(3)])
+    deals = crm.records("Deals")
+    await deals.add_related(deal, "Products", products)
+    fake.stats.reset()
+    [one] = await deals.remove_related(deal, "Products", products[0])
+    assert one.ok and one.id == products[0]
+    assert dict(fake.stats.by_route) == {
+        "DELETE /crm/{version}/{module}/{id}/{related_list}/{related_id}": 1
+    }
+    fake.stats.reset()
+    assert [r.ok for r in await deals.remove_related(deal, "Products", products[1:])] == [True] * 2
+    assert dict(fake.stats.by_route) == {"DELETE /crm/{version}/{module}/{id}/{related_list}": 1}

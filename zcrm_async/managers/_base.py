@@ -295,6 +295,32 @@ class Manager:
             for index, r in enumerate(results)
         )
 
+    async def _delete_ids(
+        self,
+        path: str,
+        ids: Sequence[str],
+        options: RequestOptionsDict | None,
+        *,
+        item: Callable[[str], str] | None = None,
+        key: str = "data",
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> WriteResults:
+        """Delete by ``ids`` (checked already): ``DELETE {path}?ids=a,b``, 100 per call, or
+        ``DELETE item(id)`` for one id where Zoho has a path for one. ``params`` and
+        ``headers`` go with every call; a result per id (under ``key``) in input order."""
+        extra = dict(params or {})
+        if item is not None and len(ids) == 1:
+            one = {"params": extra or None, "headers": headers}
+            return await self._write_chunks(
+                "DELETE", item(ids[0]), ids, lambda _: one, key=key, options=options
+            )
+
+        def query(chunk: Sequence[str]) -> dict[str, Any]:
+            return {"params": {"ids": ",".join(chunk), **extra}, "headers": headers}
+
+        return await self._write_chunks("DELETE", path, ids, query, key=key, options=options)
+
 
 _DICT: Final = frozenset({dict})
 #: What a chunk has before its answer.

@@ -193,24 +193,8 @@ class Collection(Manager):
         """``DELETE {path}/{id}`` for one id (if ``item_path``), ``DELETE {path}?ids=`` (100 per
         call) for more; a result per id (under ``key``) in input order."""
         checked = check_ids(ids, what)
-        extra = dict(params or {})
-        if len(checked) == 1 and item_path:
-            return await self._write_chunks(
-                "DELETE",
-                f"{path}/{checked[0]}",
-                checked,
-                lambda _: {"params": extra or None},
-                key=key,
-                options=options,
-            )
-        return await self._write_chunks(
-            "DELETE",
-            path,
-            checked,
-            lambda chunk: {"params": {"ids": ",".join(chunk), **extra}},
-            key=key,
-            options=options,
-        )
+        one = (lambda iid: f"{path}/{iid}") if item_path else None
+        return await self._delete_ids(path, checked, options, item=one, key=key, params=params)
 
     async def _write(
         self,

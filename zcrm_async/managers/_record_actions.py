@@ -390,17 +390,7 @@ class RecordActions(Manager):
         """
         path = self._related_path(record_id, related_list)
         id_list = check_ids(ids, "related record id")
-        if len(id_list) == 1:
-            return await self._write_chunks(
-                "DELETE", f"{path}/{id_list[0]}", id_list, lambda chunk: {}, options=options
-            )
-        return await self._write_chunks(
-            "DELETE",
-            path,
-            id_list,
-            lambda chunk: {"params": {"ids": ",".join(chunk)}},
-            options=options,
-        )
+        return await self._delete_ids(path, id_list, options, item=lambda i: f"{path}/{i}")
 
     def _related_path(self, record_id: str | int, related_list: str) -> str:
         rid = check_id(record_id)

@@ -254,24 +254,13 @@ class ExternalRecords(RecordWriter):
         checked = [external_value(v, f"values[{i}]") for i, v in enumerate(listed)]
         if not checked:
             raise InvalidArgumentError("no external values given")
-        flag = str(wf_trigger).lower()
-        if len(checked) == 1:
-            return await self._write_chunks(
-                "DELETE",
-                self._path(checked[0]),
-                checked,
-                lambda chunk: {"params": {"wf_trigger": flag}, "headers": self._headers},
-                options=options,
-            )
-        return await self._write_chunks(
-            "DELETE",
+        return await self._delete_ids(
             self.module,
             checked,
-            lambda chunk: {
-                "params": {"ids": ",".join(chunk), "wf_trigger": flag},
-                "headers": self._headers,
-            },
-            options=options,
+            options,
+            item=self._path,
+            params={"wf_trigger": str(wf_trigger).lower()},
+            headers=self._headers,
         )
 
     # -- related records ------------------------------------------------------------------------
@@ -385,21 +374,11 @@ class ExternalRecords(RecordWriter):
             raise InvalidArgumentError("no related records given")
         headers = self._with(related_list, related_field)
         path = f"{self._path(value)}/{check_module(related_list)}"
-        if len(checked) == 1:
-            return await self._write_chunks(
-                "DELETE",
-                f"{path}/{_segment(checked[0])}",
-                checked,
-                lambda chunk: {"headers": headers},
-                options=options,
-            )
-        return await self._write_chunks(
-            "DELETE",
-            path,
-            checked,
-            lambda chunk: {"params": {"ids": ",".join(chunk)}, "headers": headers},
-            options=options,
-        )
+
+        def one(related: str) -> str:
+            return f"{path}/{_segment(related)}"
+
+        return await self._delete_ids(path, checked, options, item=one, headers=headers)
 
 
 def _related_item(

@@ -249,13 +249,7 @@ class NotesManager(Manager):
             InvalidArgumentError: A bad id, before any request.
         """
         id_list = [check_id(i, "note id") for i in ([ids] if isinstance(ids, (str, int)) else ids)]
-        return await self._write_chunks(
-            "DELETE",
-            "Notes",
-            id_list,
-            lambda chunk: {"params": {"ids": ",".join(chunk)}},
-            options=options,
-        )
+        return await self._delete_ids("Notes", id_list, options)
 
 
 def _data(chunk: Sequence[Any]) -> dict[str, Any]:

@@ -441,10 +441,4 @@ class RecordsManager(
         """
         id_list = [check_id(i) for i in ids]
         flag = str(wf_trigger).lower()
-        return await self._write_chunks(
-            "DELETE",
-            self.module,
-            id_list,
-            lambda chunk: {"params": {"ids": ",".join(chunk), "wf_trigger": flag}},
-            options=options,
-        )
+        return await self._delete_ids(self.module, id_list, options, params={"wf_trigger": flag})
