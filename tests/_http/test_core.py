@@ -642,3 +642,55 @@ async def test_a_refresh_holds_no_crm_slot_while_other_users_call(
                 assert (await crm.as_user(other).users.current()).email == other
         finally:
             released.set()  # the refresh (shielded: a minted token is kept) may finish
+
+
+@pytest.mark.parametrize("client_params", [None, {"org": "7", "fields": "Email"}])
+async def test_the_query_sent_is_the_one_httpx_builds_from_the_params(
+    client_params: dict[str, str] | None,
+) -> None:
+    """Whatever the path holds (a query, a fragment, characters to escape) and whatever the
+    params (none, empty, None values, lists, booleans), the URL sent is the one httpx builds
+    from the URL and the params (params replace the path's query); a client of the caller's with
+    params of its own gets them merged in as httpx merges them."""
+    seen: list[httpx.URL] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(200, json={"data": []})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer), params=client_params)
+    config = zc.Config(
+        client_id="1000.q",
+        client_secret="q",
+        redirect_uri="https://example.com/callback",
+        current_user_email="ada@example.com",
+        persistence="memory",
+    )
+    store = zc.MemoryStore()
+    domain = "https://www.zohoapis.com"
+    await store.save(zc.OAuthTokens("ada@example.com", "1000.a.a", "1000.r.r", 2**45, domain))
+    crm = zc.ZohoCRM(config, store=store, http_client=http)
+    cases: list[tuple[str, dict[str, object] | None, str]] = [
+        ("Leads/1", {"fields": "Last_Name,Email", "cvid": None}, "/crm/v8/Leads/1"),
+        ("Leads/1", {}, "/crm/v8/Leads/1"),
+        ("Leads/1", {"cvid": None}, "/crm/v8/Leads/1"),
+        ("Leads/1", None, "/crm/v8/Leads/1"),
+        ("Leads/search", {"word": "Ünal & Söhne/1+1=2 #a?b"}, "/crm/v8/Leads/search"),
+        ("/crm/v8/Leads?page=2", {"per_page": 5, "flag": True}, "/crm/v8/Leads?page=2"),
+        ("/crm/v8/Leads?page=2", {}, "/crm/v8/Leads?page=2"),
+        ("/crm/v8/Leads?page=2", None, "/crm/v8/Leads?page=2"),
+        (f"{domain}/crm/v8/Leads?page=3#top", {"ids": ["1", "2"]}, "/crm/v8/Leads?page=3#top"),
+        (f"{domain}/crm/v8/Leads#top?x=1", {"a": "b c"}, "/crm/v8/Leads#top?x=1"),
+        (f"{domain}/crm/v8/Léads?page=3", None, "/crm/v8/Léads?page=3"),
+    ]
+    try:
+        for path, params, url in cases:
+            await crm.request("GET", path, params=params)  # type: ignore[typeddict-item]
+            # Empty params are no params; None values are left out (not sent as "name=").
+            filtered = {k: v for k, v in params.items() if v is not None} if params else None
+            expected = http.build_request("GET", domain + url, params=filtered).url
+            assert seen[-1] == expected, (path, params)
+            assert seen[-1].raw_path == expected.raw_path
+    finally:
+        await crm.aclose()
+        await http.aclose()

@@ -284,10 +284,15 @@ class HttpCore:
             # not wait encoded in memory for their turn); the bytes httpx's json= would send.
             call.content, call.encode = encode_json(options.json), False
         timeout = httpx.USE_CLIENT_DEFAULT if options.timeout is CLIENT_DEFAULT else options.timeout
+        url, params = self._url(options, tokens), call.params
+        if params is not None and not self.http.params:
+            # The query written into the URL as httpx would write it: httpx parses a URL string
+            # once, but a URL and params twice (even empty params, which drop the URL's query).
+            url, params = _with_query(url, params), None
         request = self.http.build_request(
             call.method,
-            self._url(options, tokens),
-            params=call.params,
+            url,
+            params=params,
             content=call.content,
             data=options.data,
             files=options.files,
@@ -481,6 +486,14 @@ class HttpCore:
         if call.options.target == "crm" and not path.startswith(("/", "https://", "http://")):
             path = self._api_root + path
         return path_template(path, httpx.Headers(call.headers).get("X-EXTERNAL"))
+
+
+def _with_query(url: str, params: dict[str, Any]) -> str:
+    """``url`` with its query replaced by ``params`` (none when empty), its fragment kept:
+    the URL ``httpx.Request(url, params=params)`` sends."""
+    rest, hash_mark, fragment = url.partition("#")
+    query = str(httpx.QueryParams(params)) if params else ""
+    return f"{rest.partition('?')[0]}{'?' if query else ''}{query}{hash_mark}{fragment}"
 
 
 def _request_template(request: httpx.Request) -> str:
