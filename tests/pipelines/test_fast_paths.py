@@ -45,6 +45,22 @@ async def test_a_full_limiter_makes_the_next_slot_wait() -> None:
     assert adaptive.limiter.borrowed_tokens == 0
 
 
+async def test_a_slot_is_given_back_on_an_error_and_when_its_wait_is_cancelled() -> None:
+    adaptive = AdaptiveLimiter(anyio.CapacityLimiter(1))
+    with pytest.raises(RuntimeError, match="boom"):
+        async with adaptive.slot(heavy=True) as epoch:
+            assert epoch == adaptive.epoch
+            raise RuntimeError("boom")
+    assert adaptive.limiter.borrowed_tokens == adaptive.heavy.borrowed_tokens == 0
+    async with adaptive.slot():  # the only slot taken: a heavy call waits holding a heavy slot
+        with anyio.move_on_after(0.05) as scope:
+            async with adaptive.slot(heavy=True):
+                pytest.fail("the slot was taken while the only one was held")
+        assert scope.cancelled_caught
+        assert adaptive.heavy.borrowed_tokens == 0  # the heavy slot it held was given back
+    assert adaptive.limiter.borrowed_tokens == 0
+
+
 @pytest.mark.parametrize(
     "value",
     [{"data": [{"Last_Name": "Müller", "Email": "m@example.com", "n": 1.5, "ok": True}]}, [], "é"],

@@ -7,8 +7,7 @@ processes and hosts. Both move their limit by the same decision (``_aimd.verdict
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Final, Literal, Protocol, runtime_checkable
 
 import anyio
@@ -133,8 +132,7 @@ class AdaptiveLimiter:
         """The most concurrent calls allowed (``max_concurrency``)."""
         return self._maximum
 
-    @asynccontextmanager
-    async def slot(self, *, heavy: bool = False) -> AsyncIterator[int]:
+    def slot(self, *, heavy: bool = False) -> AbstractAsyncContextManager[int]:
         """Hold a slot (and a heavy slot first, for heavy calls); yields the current epoch.
 
         The borrower is the call, not the task, so one task may hold several slots (e.g. a
@@ -143,21 +141,10 @@ class AdaptiveLimiter:
         Args:
             heavy: The call is one of Zoho's heavy APIs.
 
-        Yields:
-            The epoch the call starts in.
+        Returns:
+            An async context manager holding the slot; it yields the epoch the call starts in.
         """
-        borrower = object()
-        if heavy:
-            await _acquire(self.heavy, borrower)
-        try:
-            await _acquire(self.limiter, borrower)
-            try:
-                yield self.epoch
-            finally:
-                self.limiter.release_on_behalf_of(borrower)
-        finally:
-            if heavy:
-                self.heavy.release_on_behalf_of(borrower)
+        return _Slot(self, heavy)
 
     def on_success(self) -> None:
         """A call was not throttled: additive increase once a full window succeeded."""
@@ -204,6 +191,36 @@ class AdaptiveLimiter:
         else:
             self.raises += 1
         report_change(self.hooks, move.action, before, move.limit)
+
+
+class _Slot(AbstractAsyncContextManager[int]):
+    """One call's hold on a slot of an :class:`AdaptiveLimiter` (the call's own borrower)."""
+
+    __slots__ = ("_heavy", "_limiter")
+
+    def __init__(self, limiter: AdaptiveLimiter, heavy: bool) -> None:
+        self._limiter = limiter
+        self._heavy = heavy
+
+    async def __aenter__(self) -> int:
+        limiter = self._limiter
+        if self._heavy:
+            await _acquire(limiter.heavy, self)
+        try:
+            await _acquire(limiter.limiter, self)
+        except BaseException:
+            if self._heavy:
+                limiter.heavy.release_on_behalf_of(self)
+            raise
+        return limiter.epoch
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        limiter = self._limiter
+        try:
+            limiter.limiter.release_on_behalf_of(self)
+        finally:
+            if self._heavy:
+                limiter.heavy.release_on_behalf_of(self)
 
 
 async def _acquire(limiter: anyio.CapacityLimiter, borrower: object) -> None:
