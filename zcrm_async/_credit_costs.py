@@ -126,9 +126,10 @@ class CreditCosts:
             raise InvalidArgumentError(
                 f"default must be a whole number of credits >= 0, got {self.default!r}"
             )
-        index: dict[tuple[str, int], list[CreditRule]] = {}
+        index: dict[tuple[str, int], list[tuple[tuple[str, ...], CreditRule]]] = {}
         for rule in self.rules:
-            index.setdefault((rule.method, len(rule.segments)), []).append(rule)
+            segments = rule.segments
+            index.setdefault((rule.method, len(segments)), []).append((segments, rule))
         object.__setattr__(self, "_index", {key: tuple(rules) for key, rules in index.items()})
 
     def with_costs(self, costs: Mapping[str, int]) -> CreditCosts:
@@ -172,8 +173,8 @@ class CreditCosts:
             return given
         method = options.method.upper()
         segments = _segments(options.path)
-        for rule in self._index.get((method, len(segments)), ()):
-            if all(p == "*" or p == s for p, s in zip(rule.segments, segments, strict=True)):
+        for pattern, rule in self._index.get((method, len(segments)), ()):
+            if all(p == "*" or p == s for p, s in zip(pattern, segments, strict=True)):
                 cost = rule.credits
                 return cost if isinstance(cost, int) else cost(options)
         return self.default
