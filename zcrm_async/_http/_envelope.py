@@ -119,12 +119,15 @@ def _orjson_same(value: Any) -> bool:
     while stack:
         container = pop()
         for item in container.values() if type(container) is dict else container:
-            kind = type(item)
-            if kind in scalars:
+            if type(item) in scalars:  # most values: one lookup, nothing bound
                 continue
-            if kind is dict or kind is list or kind is tuple:
+            kind = type(item)
+            if kind is float:
+                if not (1e-4 <= abs(item) < _INF or item == 0.0):
+                    return False
+            elif kind is dict or kind is list or kind is tuple:
                 push(item)
-            elif kind is not float or not (1e-4 <= abs(item) < _INF or item == 0.0):
+            else:
                 return False
     return True
 
