@@ -28,6 +28,11 @@ _ITEM = (
 )
 
 
+def write_answer(ids: list[str]) -> bytes:
+    """The JSON body of a write's answer: one upsert result per record id."""
+    return ('{"data":[' + ",".join(_ITEM % i for i in ids) + "]}").encode()
+
+
 def next_request(buffer: bytes) -> tuple[str, str, bytes, bytes] | None:
     """The first complete request in ``buffer``: method, path, body and the bytes after it."""
     end = buffer.find(b"\r\n\r\n")
@@ -128,8 +133,8 @@ class _Server:
             key = record.get("id") or record.get("Email")
             counts.keys.add(str(key))
             counts.next_id += 1
-            ids.append(_ITEM % (record.get("id") or counts.next_id))
-        return _answer(('{"data":[' + ",".join(ids) + "]}").encode(), "201 Created")
+            ids.append(str(record.get("id") or counts.next_id))
+        return _answer(write_answer(ids), "201 Created")
 
 
 async def _serve(latency: float) -> None:

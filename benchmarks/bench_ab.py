@@ -13,8 +13,10 @@ prebuilt bodies, so only client work counts (httpx's included). Reported per ope
 
 The rows go to ``benchmarks/results/bench_ab.json``.
 
-Operations: ``records.get(id)``; ``records.list(per_page=200)`` (one page of 200); and
-``records.create(100 records)`` (one chunk, 100 per-record results).
+Operations: ``records.get(id)``; ``records.get(id, fields=[...])`` (a query string);
+``records.list(per_page=200)`` (one page of 200); ``records.create(100 records)`` (one chunk,
+100 per-record results); and ``records.upsert`` of the write benchmark's 100 records
+(``bench_upsert.make_rows``: non-ASCII text, a float and an int each).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any
 import anyio
 import httpx
 from _report import Report, ainterleave
+from bench_upsert import make_rows
 
 import zcrm_async as after
 
@@ -62,6 +65,7 @@ CREATED = json.dumps(
     }
 ).encode()
 ROWS = [{"Last_Name": f"L{i}", "Email": f"l{i}@example.com"} for i in range(100)]
+LEADS = make_rows("ab", 100, False)
 
 
 def answer(request: httpx.Request) -> httpx.Response:
@@ -99,8 +103,16 @@ async def leads_of(zc: Any) -> Any:
 
 OPERATIONS: dict[str, tuple[Callable[[Any], Awaitable[object]], int]] = {
     "get one record": (lambda leads: leads.get(RECORD["id"]), 300),
+    "get one record, two fields": (
+        lambda leads: leads.get(RECORD["id"], fields=["Last_Name", "Email"]),
+        300,
+    ),
     "list a page of 200": (lambda leads: leads.list(per_page=200), 40),
     "create 100 records": (lambda leads: leads.create(ROWS), 40),
+    "upsert 100 records (bench_upsert's)": (
+        lambda leads: leads.upsert(LEADS, duplicate_check_fields=["Email"]),
+        40,
+    ),
 }
 
 
