@@ -117,7 +117,8 @@ class CreditCosts:
 
     rules: tuple[CreditRule, ...] = DEFAULT_CREDIT_RULES
     default: int = 1
-    _index: dict[tuple[str, int], tuple[CreditRule, ...]] = attrs.field(
+    #: The rules by method and number of segments, each with its pattern split once.
+    _index: dict[tuple[str, int], tuple[tuple[tuple[str, ...], CreditRule], ...]] = attrs.field(
         init=False, repr=False, eq=False
     )
 
