@@ -19,6 +19,7 @@ stands for one segment; Bulk API paths read ``bulk/write``). Users add or replac
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -117,8 +118,8 @@ class CreditCosts:
 
     rules: tuple[CreditRule, ...] = DEFAULT_CREDIT_RULES
     default: int = 1
-    #: The rules by method and number of segments, each with its pattern split once.
-    _index: dict[tuple[str, int], tuple[tuple[tuple[str, ...], CreditRule], ...]] = attrs.field(
+    #: The rules by method and number of segments, each as what its pattern compares.
+    _index: dict[tuple[str, int], tuple[_Matcher, ...]] = attrs.field(
         init=False, repr=False, eq=False
     )
 
@@ -127,10 +128,9 @@ class CreditCosts:
             raise InvalidArgumentError(
                 f"default must be a whole number of credits >= 0, got {self.default!r}"
             )
-        index: dict[tuple[str, int], list[tuple[tuple[str, ...], CreditRule]]] = {}
+        index: dict[tuple[str, int], list[_Matcher]] = {}
         for rule in self.rules:
-            segments = rule.segments
-            index.setdefault((rule.method, len(segments)), []).append((segments, rule))
+            index.setdefault((rule.method, len(rule.segments)), []).append(_matcher(rule))
         object.__setattr__(self, "_index", {key: tuple(rules) for key, rules in index.items()})
 
     def with_costs(self, costs: Mapping[str, int]) -> CreditCosts:
@@ -174,11 +174,25 @@ class CreditCosts:
             return given
         method = options.method.upper()
         segments = _segments(options.path)
-        for pattern, rule in self._index.get((method, len(segments)), ()):
-            if all(p == "*" or p == s for p, s in zip(pattern, segments, strict=True)):
+        for pick, wanted, rule in self._index.get((method, len(segments)), ()):
+            if pick is None or pick(segments) == wanted:
                 cost = rule.credits
                 return cost if isinstance(cost, int) else cost(options)
         return self.default
+
+
+#: A rule as what its pattern compares: a getter of the path segments at its literal parts
+#: (None when every part is ``*``), what they must be, and the rule.
+_Matcher = tuple[Callable[[tuple[str, ...]], Any] | None, Any, CreditRule]
+
+
+def _matcher(rule: CreditRule) -> _Matcher:
+    literal = [(index, part) for index, part in enumerate(rule.segments) if part != "*"]
+    if not literal:
+        return None, None, rule
+    pick = operator.itemgetter(*(index for index, _ in literal))
+    wanted = tuple(part for _, part in literal) if len(literal) > 1 else literal[0][1]
+    return pick, wanted, rule
 
 
 def _rule(key: Any, value: Any) -> CreditRule:
