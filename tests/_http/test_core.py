@@ -674,6 +674,7 @@ async def test_the_query_sent_is_the_one_httpx_builds_from_the_params(
         ("Leads/1", {"fields": "Last_Name,Email", "cvid": None}, "/crm/v8/Leads/1"),
         ("Leads/1", {}, "/crm/v8/Leads/1"),
         ("Leads/1", {"cvid": None}, "/crm/v8/Leads/1"),
+        ("/crm/v8/Leads?page=2", {"ids": []}, "/crm/v8/Leads?page=2"),
         ("Leads/1", None, "/crm/v8/Leads/1"),
         ("Leads/search", {"word": "Ünal & Söhne/1+1=2 #a?b"}, "/crm/v8/Leads/search"),
         ("/crm/v8/Leads?page=2", {"per_page": 5, "flag": True}, "/crm/v8/Leads?page=2"),

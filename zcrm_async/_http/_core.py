@@ -489,11 +489,12 @@ class HttpCore:
 
 
 def _with_query(url: str, params: dict[str, Any]) -> str:
-    """``url`` with its query replaced by ``params`` (none when empty), its fragment kept:
-    the URL ``httpx.Request(url, params=params)`` sends."""
+    """``url`` with its query replaced by ``params`` (none when there are none; an empty one
+    when they encode to nothing, e.g. an empty list), its fragment kept: the URL
+    ``httpx.Request(url, params=params)`` sends."""
     rest, hash_mark, fragment = url.partition("#")
-    query = str(httpx.QueryParams(params)) if params else ""
-    return f"{rest.partition('?')[0]}{'?' if query else ''}{query}{hash_mark}{fragment}"
+    query = f"?{httpx.QueryParams(params)}" if params else ""
+    return f"{rest.partition('?')[0]}{query}{hash_mark}{fragment}"
 
 
 def _request_template(request: httpx.Request) -> str:
