@@ -1,5 +1,9 @@
 """Every token store, as a fixture, for the conformance suite.
 
+``LISTS_USERS`` names the stores that claim :class:`zcrm_async.stores.ListsUsers`; the suite
+checks every store's claim against it, and runs the listing cases on each of them through
+``listing_stores``, a factory of stores of one kind, each on a namespace of its own.
+
 A store that only works under asyncio declares it in ``ASYNCIO_ONLY``; the suite runs it under
 asyncio and skips nothing else. The MySQL store joins through ``mysql_store_factory``; the Redis
 and PostgreSQL stores always join, each on a namespace of its own, and skip (fail in CI) when
@@ -84,16 +88,50 @@ if os.environ.get("ZCRM_TEST_MYSQL_URL") or os.environ.get("CI"):
     STORE_FACTORIES["mysql"] = _mysql_factory
 
 ASYNCIO_ONLY = {"mysql", "redis"}
+#: The stores that can name the users whose tokens they hold (all but the custom ones).
+LISTS_USERS = {"memory", "file", "sqlite", "redis", "postgres", "mysql"} & set(STORE_FACTORIES)
 
 
 @pytest.fixture(params=sorted(STORE_FACTORIES))
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[zc.TokenStore]:
+def store_kind(request: pytest.FixtureRequest) -> str:
     """Each store kind in turn."""
-    created = STORE_FACTORIES[request.param](tmp_path)
+    return str(request.param)
+
+
+@pytest.fixture
+async def store(store_kind: str, tmp_path: Path) -> AsyncIterator[zc.TokenStore]:
+    """A store of each kind in turn."""
+    created = STORE_FACTORIES[store_kind](tmp_path)
     try:
         yield created
     finally:
         await created.aclose()
+
+
+@pytest.fixture(params=sorted(LISTS_USERS))
+def listing_kind(request: pytest.FixtureRequest) -> str:
+    """Each kind of store that lists its users, in turn."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def listing_stores(
+    listing_kind: str, tmp_path: Path
+) -> AsyncIterator[Callable[[], zc.TokenStore]]:
+    """Makes stores of one listing kind, each on a namespace of its own (closed at the end)."""
+    made: list[zc.TokenStore] = []
+
+    def make() -> zc.TokenStore:
+        folder = tmp_path / f"store{len(made)}"
+        folder.mkdir()
+        made.append(STORE_FACTORIES[listing_kind](folder))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for created in made:
+            await created.aclose()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -102,7 +140,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         params = getattr(item, "callspec", None)
         params = params.params if params else {}
-        if params.get("store") in ASYNCIO_ONLY and params.get("anyio_backend") == "trio":
+        kind = params.get("store_kind") or params.get("listing_kind")
+        if kind in ASYNCIO_ONLY and params.get("anyio_backend") == "trio":
             dropped.append(item)
         else:
             kept.append(item)

@@ -1,13 +1,18 @@
-"""The behaviour every token store must have (memory, file, SQLite, custom, MySQL)."""
+"""The behaviour every token store must have (memory, file, SQLite, custom, MySQL, PostgreSQL,
+Redis), and of every store that lists its users (:class:`zcrm_async.stores.ListsUsers`)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import anyio
 import pytest
 
 import zcrm_async as zc
+from tests.stores.conftest import LISTS_USERS
+from zcrm_async.stores import ListsUsers
+from zcrm_async.testing import FakeZohoCRM
 
 pytestmark = pytest.mark.anyio
 
@@ -111,3 +116,71 @@ async def test_aclose_twice_is_harmless(store: zc.TokenStore) -> None:
     await store.save(tokens())
     await store.aclose()
     await store.aclose()
+
+
+# -- listing users (ListsUsers) -------------------------------------------------------------
+
+
+async def test_a_store_lists_users_exactly_when_declared(
+    store: zc.TokenStore, store_kind: str
+) -> None:
+    assert isinstance(store, ListsUsers) is (store_kind in LISTS_USERS)
+
+
+async def _listed(store: zc.TokenStore) -> list[str]:
+    assert isinstance(store, ListsUsers)
+    return await store.user_emails()
+
+
+async def test_an_empty_store_lists_no_users(listing_stores: Callable[[], zc.TokenStore]) -> None:
+    assert await _listed(listing_stores()) == []
+
+
+async def test_users_are_listed_once_each_and_sorted(
+    listing_stores: Callable[[], zc.TokenStore],
+) -> None:
+    store = listing_stores()
+    await store.save(tokens("bob@example.com"))
+    assert await _listed(store) == ["bob@example.com"]
+    users = ["bob@example.com", "Zed@example.com", "ada@example.com", "a*[x]?@example.com"]
+    for user in users:
+        await store.save(tokens(user))
+    await store.save(tokens("bob@example.com", "1000.new.new"))  # replaced, still one user
+    assert await _listed(store) == sorted(users)
+
+
+async def test_a_deleted_user_is_no_longer_listed(
+    listing_stores: Callable[[], zc.TokenStore],
+) -> None:
+    store = listing_stores()
+    await store.save(tokens("ada@example.com"))
+    await store.save(tokens("bob@example.com"))
+    await store.delete("ada@example.com")
+    assert await _listed(store) == ["bob@example.com"]
+    await store.delete("bob@example.com")
+    assert await _listed(store) == []
+
+
+async def test_another_stores_users_are_not_listed(
+    listing_stores: Callable[[], zc.TokenStore],
+) -> None:
+    mine, theirs = listing_stores(), listing_stores()
+    await mine.save(tokens("ada@example.com"))
+    await theirs.save(tokens("bob@example.com"))
+    assert await _listed(mine) == ["ada@example.com"]
+    assert await _listed(theirs) == ["bob@example.com"]
+
+
+async def test_is_token_generated_without_a_user_picks_the_single_user(
+    listing_stores: Callable[[], zc.TokenStore], fake: FakeZohoCRM
+) -> None:
+    store = listing_stores()
+    config = fake.config(current_user_email=None)
+    async with zc.ZohoCRM(config, store=store, transport=fake.transport()) as crm:
+        assert await crm.oauth.is_token_generated() is False
+        await store.save(
+            zc.OAuthTokens.from_token_response(fake.issue_tokens(), user_email=fake.user_email)
+        )
+        assert await crm.oauth.is_token_generated() is True
+        assert crm.user_email == fake.user_email
+        assert (await crm.users.current()).email == fake.user_email

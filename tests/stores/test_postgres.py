@@ -290,6 +290,31 @@ async def test_every_statement_is_bounded_by_the_timeout() -> None:
         await store.aclose()
 
 
+# -- listing users (the contract cases are in test_conformance) ------------------------------
+
+
+async def test_only_complete_rows_are_listed(store: PostgresStore) -> None:
+    await store.save(tokens("ada@example.com"))
+    run_postgres(
+        [
+            "INSERT INTO oauthtokens (useridentifier, accesstoken, refreshtoken, expirytime) "
+            "VALUES ('half@example.com', '1000.a.b', NULL, 1)"
+        ],
+        database=store.database,
+    )
+    assert await store.user_emails() == ["ada@example.com"]
+    assert await store.load("half@example.com") is None  # as load sees it
+
+
+async def test_a_failed_listing_says_what_failed(store: PostgresStore) -> None:
+    await store.save(tokens("ada@example.com"))
+    run_postgres(
+        ["ALTER TABLE oauthtokens RENAME COLUMN accesstoken TO renamed"], database=store.database
+    )
+    with pytest.raises(zc.TokenStoreError, match=r"listing users failed: .*accesstoken"):
+        await store.user_emails()
+
+
 # -- the refresh lock ------------------------------------------------------------------------
 
 

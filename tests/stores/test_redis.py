@@ -96,6 +96,47 @@ async def test_a_corrupt_expiry_is_a_clear_error(store: RedisStore) -> None:
         await store.load("ada@example.com")
 
 
+# -- listing users (the contract cases are in test_conformance) ------------------------------
+
+
+@pytest.mark.anyio
+async def test_glob_characters_in_a_prefix_match_only_themselves(url: str) -> None:
+    base = fresh_key_prefix()
+    # Unescaped, "a*:" would match "ab:" and "a\\:"; "x[ab]:" "xa:"; "q?:" "qz:".
+    suffixes = ["a*:", "ab:", "a\\:", "x[ab]:", "xa:", "q?:", "qz:"]
+    stores = [RedisStore(url, key_prefix=base + suffix) for suffix in suffixes]
+    try:
+        for n, each in enumerate(stores):
+            await each.save(tokens(f"user{n}@example.com"))
+        assert [await each.user_emails() for each in stores] == [
+            [f"user{n}@example.com"] for n in range(len(stores))
+        ]
+    finally:
+        for each in stores:
+            await each.aclose()
+
+
+@pytest.mark.anyio
+async def test_only_complete_token_hashes_are_listed(store: RedisStore) -> None:
+    await store.save(tokens("ada@example.com"))
+    run_redis("SET", store.token_key("not-a-hash@example.com"), "x")
+    run_redis("HSET", store.token_key("half@example.com"), "accesstoken", "1000.a.b")
+    run_redis("HSET", store.lock_key("locked@example.com"), "accesstoken", "1000.a.b")
+    assert await store.user_emails() == ["ada@example.com"]
+    assert await store.load("half@example.com") is None  # as load sees it
+
+
+@pytest.mark.anyio
+async def test_users_are_found_across_many_scan_steps(store: RedisStore) -> None:
+    write = (
+        "for n = 1, tonumber(ARGV[2]) do redis.call('hset', ARGV[1] .. n .. '@example.com', "
+        "'accesstoken', 'a', 'refreshtoken', 'r', 'expirytime', '1') end"
+    )
+    run_redis("EVAL", write, 0, store.token_key("u"), 2500)
+    listed = await store.user_emails()
+    assert listed == sorted(f"u{n}@example.com" for n in range(1, 2501))
+
+
 # -- the refresh lock ------------------------------------------------------------------------
 
 
@@ -171,10 +212,14 @@ async def test_unreachable_server_is_a_clear_error_without_the_password() -> Non
     with anyio.fail_after(15):
         with pytest.raises(zc.TokenStoreError) as caught:
             await store.save(tokens())
+        with pytest.raises(zc.TokenStoreError) as listing:
+            await store.user_emails()
     await store.aclose()
     message = str(caught.value)
     assert f"127.0.0.1:{port}" in message and "is the server running" in message
     assert "Pw-hidden-1" not in message and "Pw-hidden-1" not in repr(store)
+    assert "listing users (SCAN) failed" in str(listing.value)
+    assert f"127.0.0.1:{port}" in str(listing.value) and "Pw-hidden-1" not in str(listing.value)
     assert repr(store) == f"RedisStore('redis://:***@127.0.0.1:{port}/0', key_prefix='zcrm_async:')"
 
 

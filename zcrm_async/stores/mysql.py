@@ -43,9 +43,10 @@ _UPSERT = (
     "api_domain = VALUES(api_domain)"
 )
 _DELETE = "DELETE FROM oauthtokens WHERE useridentifier = %s"
+# Sorted by the caller: the table's collation (often case-insensitive) is not code-point order.
 _USERS = (
     "SELECT useridentifier FROM oauthtokens WHERE accesstoken IS NOT NULL "
-    "AND refreshtoken IS NOT NULL AND expirytime IS NOT NULL ORDER BY 1"
+    "AND refreshtoken IS NOT NULL AND expirytime IS NOT NULL"
 )
 _TOKEN_WIDTH = 255  # the classic varchar(100) holds today's tokens, with little room to spare
 _USER_WIDTH = 255  # the classic varchar(100) is short: an e-mail address may have 254 characters
@@ -249,7 +250,7 @@ class MySQLStore(BaseTokenStore):
             TokenStoreError: MySQL cannot be reached, refuses the query, or does not answer in time.
         """
         rows = await self._execute(_USERS)
-        return [str(row[0]) for row in rows]
+        return sorted(str(row[0]) for row in rows)  # code-point order, whatever the collation
 
     @asynccontextmanager
     async def refresh_lock(self, user_email: str) -> AsyncIterator[None]:

@@ -65,6 +65,11 @@ _UPSERT = (
     "api_domain = EXCLUDED.api_domain"
 )
 _DELETE = "DELETE FROM oauthtokens WHERE useridentifier = %s"
+# Sorted by the caller: the database's collation may not be code-point order.
+_USERS = (
+    "SELECT useridentifier FROM oauthtokens WHERE accesstoken IS NOT NULL "
+    "AND refreshtoken IS NOT NULL AND expirytime IS NOT NULL"
+)
 _TABLE_DDL = (
     "CREATE TABLE IF NOT EXISTS oauthtokens (\n"
     "  useridentifier varchar(100) PRIMARY KEY,\n"
@@ -281,6 +286,19 @@ class PostgresStore(BaseTokenStore):
                 in time.
         """
         await self._execute(_DELETE, (user_email,), "deleting tokens")
+
+    async def user_emails(self) -> list[str]:
+        """The users with a complete row (one ``SELECT``; a half-written row is no tokens).
+
+        Returns:
+            The e-mail addresses, sorted.
+
+        Raises:
+            TokenStoreError: PostgreSQL cannot be reached, refuses the query, or does not answer
+                in time.
+        """
+        rows = await self._execute(_USERS, (), "listing users")
+        return sorted(str(row[0]) for row in rows)  # code-point order, whatever the collation
 
     @asynccontextmanager
     async def refresh_lock(self, user_email: str) -> AsyncIterator[None]:
