@@ -38,6 +38,13 @@ on 429s. This limiter keeps the org's slots in Redis:
 Every step is one Lua script (atomic, on the server's clock). Waiting blocks one pooled
 connection per waiting call.
 
+**Keys expire when idle.** Each script ends by setting every key of the limiter to expire
+``idle_expiry`` after it (a day, or three leases if that is longer). Every call, wait and
+heartbeat runs a script, and a worker holding slots runs one every third of a lease, so keys
+in use never get near it; the keys of a ``key`` nobody uses any more go away a day later, all
+at once. A limiter used again after that starts afresh at ``maximum``, as a new one does: a
+day-old AIMD state says little about today's load.
+
 **When Redis is unreachable**, taking a slot raises :class:`~zcrm_async.LimiterUnavailableError`
 and the call is not sent: never an unbounded fall-back. Giving a slot back that fails is logged
 and retried with the next step (or the slot's lease runs out). Runs on redis-py's asyncio
@@ -78,6 +85,8 @@ _Sem = Literal["all", "heavy"]
 #: Commands in flight per worker (each takes well under 1 ms); more wait for one to finish,
 #: so a worker uses at most this many connections, plus one for its tender's ``BLPOP``.
 _COMMANDS = 16
+#: Seconds the limiter's keys outlive their last use, at least (see the module's docstring).
+IDLE_EXPIRY = 86_400.0
 
 
 class RedisLimiter:
@@ -151,6 +160,8 @@ class RedisLimiter:
         self.minimum = max(1, min(minimum, maximum))
         self.heavy_limit = max(1, min(heavy_limit, maximum))
         self.lease = float(lease)
+        #: Seconds the keys outlive their last use: a day, or three leases if longer.
+        self.idle_expiry = max(IDLE_EXPIRY, 3 * self.lease)
         self.wait_timeout = float(wait_timeout)
         self.handoffs = handoffs
         self.hooks: HookSet | None = HookSet.of(hooks)
@@ -290,7 +301,8 @@ class RedisLimiter:
         async with self._commands:
             self.scripts += 1
             call = self._redis.script(source)(
-                keys=[f"{self.prefix}state"], args=[self.prefix, self.worker, *args]
+                keys=[f"{self.prefix}state"],
+                args=[self.prefix, self.worker, int(self.idle_expiry * 1000), *args],
             )
             return await self._redis.run(doing, call)
 

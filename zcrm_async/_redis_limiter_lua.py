@@ -1,10 +1,16 @@
 """The Lua scripts of the shared limiter: each one an atomic step on the org's keys in Redis.
 
-Every script gets the key prefix as ``ARGV[1]`` and the worker's id as ``ARGV[2]``; the keys
-(``{prefix}state``, ``alive``, ``held:<sem>``, ``queue:<sem>``, ``seq``, ``grant:<worker>``)
-share the prefix, which holds a ``{hash tag}`` so they live in one slot. Time is the server's
-(``TIME``), so the hosts' clocks do not matter. ``<sem>`` is ``all`` (every CRM call) or
-``heavy`` (Zoho's heavy APIs, which take a ``heavy`` slot first, then an ``all`` slot).
+Every script gets the key prefix as ``ARGV[1]``, the worker's id as ``ARGV[2]`` and the idle
+expiry (ms) as ``ARGV[3]``; the keys (``{prefix}state``, ``alive``, ``held:<sem>``,
+``queue:<sem>``, ``seq``, ``grant:<worker>``) share the prefix, which holds a ``{hash tag}`` so
+they live in one slot. Time is the server's (``TIME``), so the hosts' clocks do not matter.
+``<sem>`` is ``all`` (every CRM call) or ``heavy`` (Zoho's heavy APIs, which take a ``heavy``
+slot first, then an ``all`` slot).
+
+Every script ends by setting the idle expiry again on each of the limiter's keys (a worker's
+grant list keeps its shorter one, a lease): keys in use never expire, since every call, wait
+and heartbeat runs a script, and the keys of a limiter nobody uses any more go away by
+themselves, all at once.
 """
 
 from __future__ import annotations
@@ -17,7 +23,15 @@ __all__ = ["ACQUIRE", "CANCEL", "HEARTBEAT", "LEAVE", "RELEASE", "RESIZE", "WAIT
 _PRELUDE: Final = """
 local P = ARGV[1]
 local me = ARGV[2]
+local idle_ms = tonumber(ARGV[3])
 local S = P .. 'state'
+-- Run last by every script: the keys live idle_ms more (a grant list keeps its lease).
+local function touch()
+  for _, name in ipairs({'state', 'alive', 'held:all', 'held:heavy', 'queue:all',
+                         'queue:heavy', 'seq'}) do
+    redis.call('PEXPIRE', P .. name, idle_ms)
+  end
+end
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -89,14 +103,27 @@ local function state_reply()
 end
 """
 
-#: ARGV: prefix, worker, sem, ticket, lease ms, maximum, heavy limit.
+
+_EPILOGUE: Final = """
+end
+local reply = main()
+touch()
+return reply
+"""
+
+
+def _script(body: str) -> str:
+    """A script: the prelude, then ``body`` (which may return early), then ``touch()``."""
+    return f"{_PRELUDE}\nlocal function main()\n{body}{_EPILOGUE}"
+
+
+#: ARGV: prefix, worker, idle ms, sem, ticket, lease ms, maximum, heavy limit.
 #: The state is made (or its maximum updated); a free slot with nobody queued is taken at
 #: once, else the ticket queues. Returns {1 granted | 0 queued, epoch, limit}.
-ACQUIRE: Final = (
-    _PRELUDE
-    + """
-local sem, ticket, lease_ms = ARGV[3], ARGV[4], tonumber(ARGV[5])
-local maximum, heavy = tonumber(ARGV[6]), tonumber(ARGV[7])
+ACQUIRE: Final = _script(
+    """
+local sem, ticket, lease_ms = ARGV[4], ARGV[5], tonumber(ARGV[6])
+local maximum, heavy = tonumber(ARGV[7]), tonumber(ARGV[8])
 if redis.call('HSETNX', S, 'limit', maximum) == 1 then
   redis.call('HSET', S, 'epoch', 0, 'version', 0, 'successes', 0, 'calls', 0, 'throttles', 0)
 end
@@ -118,13 +145,12 @@ return {0, epoch, limit_of('all')}
 """
 )
 
-#: ARGV: prefix, worker, lease ms, then pairs of (sem, ticket) still waiting. After a second
-#: without a grant: renew, reap, hand out free slots, and queue again a ticket dropped as a
-#: dead worker's (neither queued nor granted). Returns how many were queued again.
-WAIT: Final = (
-    _PRELUDE
-    + """
-local lease_ms = tonumber(ARGV[3])
+#: ARGV: prefix, worker, idle ms, lease ms, then pairs of (sem, ticket) still waiting. After a
+#: second without a grant: renew, reap, hand out free slots, and queue again a ticket dropped
+#: as a dead worker's (neither queued nor granted). Returns how many were queued again.
+WAIT: Final = _script(
+    """
+local lease_ms = tonumber(ARGV[4])
 renew(lease_ms)
 reap()
 grant('heavy', lease_ms)
@@ -134,7 +160,7 @@ for _, entry in ipairs(redis.call('LRANGE', P .. 'grant:' .. me, 0, -1)) do
   granted[string.match(entry, '^(%S+)')] = true
 end
 local queued_again = 0
-for i = 4, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   local queue, ticket = P .. 'queue:' .. ARGV[i], ARGV[i + 1]
   if not granted[ticket] and not redis.call('ZSCORE', queue, ticket) then
     redis.call('ZADD', queue, redis.call('INCR', P .. 'seq'), ticket)
@@ -145,12 +171,11 @@ return queued_again
 """
 )
 
-#: ARGV: prefix, worker, sem, ticket, lease ms. A waiter gives up (cancelled, timed out):
+#: ARGV: prefix, worker, idle ms, sem, ticket, lease ms. A waiter gives up (cancelled, timed out):
 #: its ticket leaves the queue, or the slot granted to it, not yet read, goes back.
-CANCEL: Final = (
-    _PRELUDE
-    + """
-local sem, ticket, lease_ms = ARGV[3], ARGV[4], tonumber(ARGV[5])
+CANCEL: Final = _script(
+    """
+local sem, ticket, lease_ms = ARGV[4], ARGV[5], tonumber(ARGV[6])
 if redis.call('ZREM', P .. 'queue:' .. sem, ticket) == 1 then return 0 end
 local wake = P .. 'grant:' .. me
 for _, entry in ipairs(redis.call('LRANGE', wake, 0, -1)) do
@@ -165,18 +190,17 @@ return 0
 """
 )
 
-#: ARGV: prefix, worker, lease ms, all slots given back, heavy slots given back, successes,
+#: ARGV: prefix, worker, idle ms, lease ms, all slots given back, heavy slots given back, successes,
 #: then the epochs of the calls that got 429. Counts the outcomes (a 429 of an older epoch is
 #: not counted), frees the slots, hands them out. Returns the state: {limit, epoch, version,
 #: successes, calls, throttles}, then the slots granted to this worker's own tickets.
-RELEASE: Final = (
-    _PRELUDE
-    + """
-local lease_ms = tonumber(ARGV[3])
-local n_all, n_heavy, successes = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+RELEASE: Final = _script(
+    """
+local lease_ms = tonumber(ARGV[4])
+local n_all, n_heavy, successes = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local epoch = tonumber(redis.call('HGET', S, 'epoch'))
 local throttles = 0
-for i = 7, #ARGV do
+for i = 8, #ARGV do
   if tonumber(ARGV[i]) == epoch then throttles = throttles + 1 end
 end
 if successes + throttles > 0 then
@@ -197,14 +221,13 @@ return state_reply()
 """
 )
 
-#: ARGV: prefix, worker, lease ms, version read, action (cut, regrow, decay), new limit.
+#: ARGV: prefix, worker, idle ms, lease ms, version read, action (cut, regrow, decay), new limit.
 #: Applies a verdict if nobody moved the state since it was read. Returns {1 applied | 0,
 #: limit, epoch}.
-RESIZE: Final = (
-    _PRELUDE
-    + """
-local lease_ms, version = tonumber(ARGV[3]), tonumber(ARGV[4])
-local action, limit = ARGV[5], tonumber(ARGV[6])
+RESIZE: Final = _script(
+    """
+local lease_ms, version = tonumber(ARGV[4]), tonumber(ARGV[5])
+local action, limit = ARGV[6], tonumber(ARGV[7])
 if tonumber(redis.call('HGET', S, 'version')) ~= version then
   return {0, limit_of('all'), tonumber(redis.call('HGET', S, 'epoch'))}
 end
@@ -224,12 +247,11 @@ return {1, limit_of('all'), tonumber(redis.call('HGET', S, 'epoch'))}
 """
 )
 
-#: ARGV: prefix, worker, lease ms. A worker holding slots says it is alive; dead workers' slots
-#: are handed out. Returns the limit.
-HEARTBEAT: Final = (
-    _PRELUDE
-    + """
-local lease_ms = tonumber(ARGV[3])
+#: ARGV: prefix, worker, idle ms, lease ms. A worker holding slots says it is alive; dead
+#: workers' slots are handed out. Returns the limit.
+HEARTBEAT: Final = _script(
+    """
+local lease_ms = tonumber(ARGV[4])
 if redis.call('HEXISTS', S, 'limit') == 0 then return 0 end
 renew(lease_ms)
 reap()
@@ -239,11 +261,10 @@ return limit_of('all')
 """
 )
 
-#: ARGV: prefix, worker, lease ms. A worker closes: every slot it holds goes back at once.
-LEAVE: Final = (
-    _PRELUDE
-    + """
-local lease_ms = tonumber(ARGV[3])
+#: ARGV: prefix, worker, idle ms, lease ms. A worker closes: every slot it holds goes back at once.
+LEAVE: Final = _script(
+    """
+local lease_ms = tonumber(ARGV[4])
 redis.call('HDEL', P .. 'held:all', me)
 redis.call('HDEL', P .. 'held:heavy', me)
 redis.call('ZREM', P .. 'alive', me)

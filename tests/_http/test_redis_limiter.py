@@ -11,7 +11,7 @@ import anyio
 import pytest
 
 import zcrm_async as zc
-from tests.stores.server_support import fresh_key_prefix, redis_url
+from tests.stores.server_support import fresh_key_prefix, redis_url, run_redis
 from zcrm_async.testing import FakeZohoCRM
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
@@ -229,6 +229,61 @@ async def test_isolated_429s_keep_the_shared_limit_and_clusters_cut_it() -> None
         assert limiter.current == 4 and limiter.cuts == 1
     finally:
         await limiter.aclose()
+
+
+def expiries(limiter: zc.RedisLimiter) -> dict[str, int]:
+    """Every key of the limiter (its prefix cut off) and its ``PTTL`` in ms (-1: none)."""
+    keys = run_redis("KEYS", limiter.prefix + "*")  # no glob character in a test's prefix
+    assert isinstance(keys, list)
+    return {key[len(limiter.prefix) :]: int(str(run_redis("PTTL", key))) for key in keys}
+
+
+@asyncio_only
+async def test_every_key_expires_a_day_after_its_last_use_and_each_use_renews_it() -> None:
+    day_ms = 86_400_000
+    holder = shared(maximum=1)
+    waiter = shared(maximum=1, key_prefix=holder.prefix.split("limiter:")[0])
+    shared_keys = {"state", "alive", "held:all", "held:heavy", "queue:heavy", "seq"}
+    try:
+        async with anyio.create_task_group() as group, holder.slot(heavy=True):
+            group.start_soon(lambda: _use(waiter, heavy=True))
+            await anyio.sleep(0.3)  # queued behind the holder
+            waiting = expiries(holder)
+            assert shared_keys <= set(waiting)
+            for key, ttl in waiting.items():  # a grant list keeps its lease
+                lasting = holder.lease * 1000 if key.startswith("grant:") else day_ms
+                assert lasting - 60_000 < ttl <= lasting, key
+            for key in shared_keys:
+                run_redis("PEXPIRE", holder.prefix + key, 5000)
+            await anyio.sleep(1.5)  # the waiter looks around once a second: a use
+            assert all(expiries(holder)[key] > day_ms - 60_000 for key in shared_keys)
+        for key in expiries(holder):
+            run_redis("PEXPIRE", holder.prefix + key, 5000)
+        async with holder.slot():  # a call renews them
+            pass
+        assert all(ttl > day_ms - 60_000 for ttl in expiries(holder).values())
+    finally:
+        await holder.aclose()
+        await waiter.aclose()
+    left = expiries(holder)  # the last workers left: what stays still expires
+    assert "state" in left and all(0 < ttl <= day_ms for ttl in left.values())
+
+
+@asyncio_only
+async def test_keys_outlive_a_lease_longer_than_a_day_by_three_leases() -> None:
+    limiter = shared(lease=40_000.0)
+    try:
+        async with limiter.slot():
+            pass
+        assert limiter.idle_expiry == 120_000.0
+        assert expiries(limiter)["state"] > 119_000_000
+    finally:
+        await limiter.aclose()
+
+
+async def _use(limiter: zc.RedisLimiter, *, heavy: bool = False) -> None:
+    async with limiter.slot(heavy=heavy):
+        pass
 
 
 @pytest.mark.backends("trio")
