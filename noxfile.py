@@ -59,6 +59,9 @@ def bench(session: nox.Session) -> None:
         "bench_blocking.py",
         "bench_credits.py",
         "bench_fake_listing.py",
+        "bench_transport.py",
+        "bench_limits.py",  # ~4 min: four worker processes, Redis
+        "bench_limiter_expiry.py",
     ]
     for script in scripts:
         session.run("python", f"benchmarks/{script}")
