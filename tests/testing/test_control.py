@@ -78,6 +78,8 @@ async def test_knobs_read_and_change_together(fake: FakeZohoCRM, http: httpx.Asy
         "max_concurrency": None,
         "heavy_max_concurrency": None,
         "fail_429_rate": 0.0,
+        "credit_allowance": None,
+        "credits_header_from": 0.5,
         "token_lifetime": 3600.0,
     }
     changed = await http.patch(
@@ -94,6 +96,7 @@ async def test_knobs_read_and_change_together(fake: FakeZohoCRM, http: httpx.Asy
     [
         ({"latency": -1}, "latency"),
         ({"fail_429_rate": 2}, "fail_429_rate"),
+        ({"credit_allowance": 2.5}, "credit_allowance"),
         ({"token_lifetime": 0}, "token_lifetime"),
         ({"colour": "blue"}, "colour"),
     ],

@@ -28,6 +28,8 @@ def test_help_lists_the_options() -> None:
         "--latency",
         "--token-lifetime",
         "--concurrency-limit",
+        "--credit-allowance",
+        "--credits-header-from",
         "--port",
         "/__fake__/",
     ):

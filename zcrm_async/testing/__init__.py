@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from ._credits import CreditsSpent, edition_allowance
 from ._fake import DEFAULT_SCOPES, FakeZohoCRM
 from ._faults import Stats
 from ._functions import FakeFunctions, FunctionCall, FunctionReply
@@ -15,11 +16,13 @@ from ._server import main
 
 __all__ = [
     "DEFAULT_SCOPES",
+    "CreditsSpent",
     "FakeFunctions",
     "FakeZohoCRM",
     "FunctionCall",
     "FunctionReply",
     "Limits",
     "Stats",
+    "edition_allowance",
     "main",
 ]

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._control import Control
 from ._control_http import CONTROL_PREFIX, control_routes
+from ._credits import CREDITS_HEADER, call_cost
 from ._errors import ApiError, OAuthError
 from ._faults import Fault, default_error
 from ._handlers import API_ROUTES, BULK_ROUTES, DOWNLOAD_ROUTES
@@ -35,6 +36,14 @@ __all__ = ["build_app"]
 API_VERSIONS: Final = frozenset({"v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8"})
 _ALL_METHODS: Final = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _AUTH_PREFIX: Final = "Zoho-oauthtoken "
+#: Answers Zoho gives before doing any work, which cost no credits.
+_NOT_CHARGED: Final = frozenset({401, 429})
+#: The 429 of an org whose API credits for the day are spent (the concurrency limit's code).
+_CREDITS_SPENT: Final = (
+    "TOO_MANY_REQUESTS",
+    "the API credits of the organization for the last 24 hours are used up; "
+    "try again once they free up",
+)
 _MALFORMED_PAGE: Final = (
     "<html><head><title>502 Bad Gateway</title></head>"
     "<body><h1>Zoho CRM is temporarily unavailable</h1></body></html>"
@@ -81,6 +90,18 @@ class _DroppedResponse(Response):
         if not self.over_socket:
             raise httpx.RemoteProtocolError("fake: connection dropped")
         # Over a socket, returning mid-body makes uvicorn close the connection.
+
+
+def _with_credits(rt: Runtime, response: Response) -> Response:
+    """``response`` with ``X-API-CREDITS-REMAINING`` once enough of the allowance is used
+    (under the state lock)."""
+    allowance, share = rt.knobs.credit_allowance, rt.knobs.credits_header_from
+    if allowance is None or share is None:
+        return response
+    spent = rt.credits.spent(rt.state.now())
+    if spent >= share * allowance:
+        response.headers[CREDITS_HEADER] = str(max(0, allowance - spent))
+    return response
 
 
 def _fault_response(fault: Fault, over_socket: bool) -> Response:
@@ -164,7 +185,13 @@ class _Endpoints:
                 or (knobs.fail_429_rate > 0 and rt.rng.random() < knobs.fail_429_rate)
             ):
                 rt.stats.throttled += 1
-                return _render(_error(429, *default_error(429)))
+                return _with_credits(rt, _render(_error(429, *default_error(429))))
+            charge = rt.credits.charge(
+                call_cost(method, path, payload), rt.state.now(), knobs.credit_allowance
+            )
+            if charge is None:  # the day's credits are spent: refused, and free
+                rt.stats.throttled += 1
+                return _with_credits(rt, _render(_error(429, *_CREDITS_SPENT)))
             rt.stats.in_flight += 1
             rt.heavy_in_flight += heavy
             rt.stats.max_in_flight = max(rt.stats.max_in_flight, rt.stats.in_flight)
@@ -184,6 +211,10 @@ class _Endpoints:
                 response = _render(reply)
                 if outgoing:  # delivered once the answer is sent, as Zoho does
                     response.background = BackgroundTask(deliver, watch_of(rt.state), outgoing)
+            with rt.state.lock:
+                if response.status_code in _NOT_CHARGED:  # refused before any work
+                    rt.credits.refund(charge)
+                response = _with_credits(rt, response)
             # The latency comes after the work. The work runs on this one thread, so calls that
             # arrive together queue for it; each then waits out its own latency, and the calls
             # drift apart. Were the latency first, a batch would wake at once and stay in

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from ..auth._oauth import DEFAULT_SCOPES
+from ._credits import CreditsSpent
 from ._faults import Fault
 from ._metadata import FieldSpec, ModuleSpec
 from ._runtime import KNOB_NAMES, Runtime
@@ -188,6 +189,19 @@ class Control:
             raise ValueError(f"{api_name!r} is not a field API name (letters, digits and _)")
         with self.rt.state.lock:
             self.module(module).add_field(field)
+
+    # -- API credits -----------------------------------------------------------------------------
+
+    def credits(self) -> CreditsSpent:
+        """The org's API credits in the current window: allowance, spent, remaining."""
+        rt = self.rt
+        with rt.state.lock:
+            return rt.credits.snapshot(rt.state.now(), rt.knobs.credit_allowance)
+
+    def reset_credits(self) -> None:
+        """Forget the credits spent: the whole allowance is available again."""
+        with self.rt.state.lock:
+            self.rt.credits.reset()
 
     # -- counters and reset ----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
+import attrs
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -136,6 +137,12 @@ class _ControlEndpoints:
             return Response(status_code=204)
         return JSONResponse(self.control.stats())
 
+    async def credits(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.control.reset_credits()
+            return Response(status_code=204)
+        return JSONResponse(attrs.asdict(self.control.credits()))
+
     async def reset(self, request: Request) -> Response:
         self.control.reset()
         return Response(status_code=204)
@@ -150,6 +157,7 @@ class _ControlEndpoints:
             ("/faults", ["POST", "DELETE"], self.faults),
             ("/records/{module}", ["GET", "POST"], self.records),
             ("/stats", ["GET", "DELETE"], self.stats),
+            ("/credits", ["GET", "DELETE"], self.credits),
             ("/reset", ["POST"], self.reset),
         ]
 

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 from ._app import build_app
 from ._bulk_state import FakeBulk
 from ._control import DEFAULT_SCOPES, Control
+from ._credits import CreditsSpent
 from ._faults import Fault, Stats
 from ._functions import FakeFunctions
 from ._limits import Limits
@@ -48,6 +49,12 @@ class FakeZohoCRM:
             None).
         heavy_max_concurrency: The same for heavy calls.
         fail_429_rate: The share of API calls answered 429 at random, 0..1.
+        credit_allowance: API credits the org may spend per rolling 24 hours, charged at
+            Zoho's prices; past them calls get 429 ``TOO_MANY_REQUESTS`` (None: no limit).
+            :func:`edition_allowance` gives an edition's.
+        credits_header_from: The share of the allowance used from which answers carry
+            ``X-API-CREDITS-REMAINING`` (Zoho is reported to send it from half; 0: always,
+            None: never).
         clock: The fake's clock, in seconds (for tests that move time).
     """
 
@@ -65,6 +72,8 @@ class FakeZohoCRM:
         max_concurrency: int | None = None,
         heavy_max_concurrency: int | None = None,
         fail_429_rate: float = 0.0,
+        credit_allowance: int | None = None,
+        credits_header_from: float | None = 0.5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -90,6 +99,8 @@ class FakeZohoCRM:
                 max_concurrency=max_concurrency,
                 heavy_max_concurrency=heavy_max_concurrency,
                 fail_429_rate=fail_429_rate,
+                credit_allowance=credit_allowance,
+                credits_header_from=credits_header_from,
             ),
         )
         self._control = Control(self._runtime)
@@ -206,6 +217,41 @@ class FakeZohoCRM:
     @fail_429_rate.setter
     def fail_429_rate(self, rate: float) -> None:
         self._control.set_knob("fail_429_rate", rate)
+
+    @property
+    def credit_allowance(self) -> int | None:
+        """API credits the org may spend per rolling 24 hours (None: no limit).
+
+        Each call is charged at Zoho's price (1 credit by default, 5 to convert a lead...);
+        a call the allowance cannot pay gets 429 ``TOO_MANY_REQUESTS`` and costs nothing.
+        """
+        allowance: int | None = self._control.knob("credit_allowance")
+        return allowance
+
+    @credit_allowance.setter
+    def credit_allowance(self, credits: int | None) -> None:
+        self._control.set_knob("credit_allowance", credits)
+
+    @property
+    def credits_header_from(self) -> float | None:
+        """The share of the allowance used from which answers carry
+        ``X-API-CREDITS-REMAINING`` (0.5 by default; 0: always; None: never)."""
+        share: float | None = self._control.knob("credits_header_from")
+        return share
+
+    @credits_header_from.setter
+    def credits_header_from(self, share: float | None) -> None:
+        self._control.set_knob("credits_header_from", share)
+
+    @property
+    def credits(self) -> CreditsSpent:
+        """The org's API credits now: ``allowance``, ``spent`` and ``remaining`` in the
+        rolling window, and ``frees_in`` (seconds until the oldest spent credits are back)."""
+        return self._control.credits()
+
+    def reset_credits(self) -> None:
+        """Forget the credits spent (as if a day had passed); the allowance stays."""
+        self._control.reset_credits()
 
     @property
     def token_lifetime(self) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, fields, replace
 
+from ._credits import CreditLedger
 from ._faults import FaultQueue, Stats
 from ._state import FakeState
 
@@ -23,6 +24,11 @@ class Knobs:
     heavy_max_concurrency: int | None = None
     #: Fraction (0..1) of CRM API requests refused with 429 at random, before any work.
     fail_429_rate: float = 0.0
+    #: API credits the org may spend per rolling 24 hours (None: no limit); past them, 429.
+    credit_allowance: int | None = None
+    #: The share of the allowance used from which answers carry ``X-API-CREDITS-REMAINING``
+    #: (0: always; None: never).
+    credits_header_from: float | None = 0.5
 
     def check(self) -> None:
         """Raise ``ValueError`` naming the first knob whose value cannot work."""
@@ -34,6 +40,17 @@ class Knobs:
                 raise ValueError(f"{name} must be None or 0 or more, got {limit!r}")
         if not 0.0 <= self.fail_429_rate <= 1.0:
             raise ValueError(f"fail_429_rate must be between 0 and 1, got {self.fail_429_rate!r}")
+        allowance = self.credit_allowance
+        if allowance is not None and (type(allowance) is not int or allowance < 0):
+            raise ValueError(
+                f"credit_allowance must be None or a whole number of credits >= 0, "
+                f"got {allowance!r}"
+            )
+        share = self.credits_header_from
+        if share is not None and (
+            isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1
+        ):
+            raise ValueError(f"credits_header_from must be None or between 0 and 1, got {share!r}")
 
 
 KNOB_NAMES = tuple(f.name for f in fields(Knobs))
@@ -48,6 +65,8 @@ class Runtime:
     stats: Stats = field(init=False)
     faults: FaultQueue = field(default_factory=FaultQueue)
     heavy_in_flight: int = 0
+    #: The API credits spent in the rolling window.
+    credits: CreditLedger = field(default_factory=CreditLedger)
     rng: random.Random = field(default_factory=random.Random)
     #: True while served by uvicorn: a dropped connection is then a real one.
     over_socket: bool = False
@@ -64,4 +83,5 @@ class Runtime:
             self.state.reset()
             self.faults.clear()
             self.stats.reset()
+            self.credits.reset()
             self.knobs = replace(self._initial)

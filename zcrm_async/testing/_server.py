@@ -21,6 +21,17 @@ def _module_count(text: str) -> tuple[str, int]:
     return module, int(count)
 
 
+def _share(text: str) -> float | None:
+    if text == "never":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a share of the allowance 0..1 or 'never', got {text!r}"
+        ) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m zcrm_async.testing")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +96,23 @@ def _parser() -> argparse.ArgumentParser:
         help="refuse this fraction (0..1) of CRM API requests with 429 at random",
     )
     serve.add_argument(
+        "--credit-allowance",
+        type=int,
+        default=None,
+        metavar="N",
+        help="API credits the org may spend per rolling 24 hours, charged at Zoho's prices; "
+        "past them 429 (Zoho: 5,000 to 50,000 + up to 2,000 per user by edition; "
+        "default: no limit)",
+    )
+    serve.add_argument(
+        "--credits-header-from",
+        type=_share,
+        default=0.5,
+        metavar="P",
+        help="send X-API-CREDITS-REMAINING once this share (0..1) of the allowance is used, "
+        "or 'never' (default: 0.5, as Zoho is reported to)",
+    )
+    serve.add_argument(
         "--seed",
         action="append",
         default=[],
@@ -127,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_concurrency=args.concurrency_limit,
             heavy_max_concurrency=args.heavy_max_concurrency,
             fail_429_rate=args.fail_429_rate,
+            credit_allowance=args.credit_allowance,
+            credits_header_from=args.credits_header_from,
         )
         for module, count in args.seed:
             fake.seed(module, count)
