@@ -221,8 +221,13 @@ class ZohoCRM:
         Redis in blocks: this gives this client's unused ones back first, and counts those
         that other workers hold as spent (see :class:`RedisCreditBudget`).
 
+        ``zoho_remaining`` is Zoho's own count of the org's credits left (every integration's
+        calls counted), from the last answer that carried ``X-API-CREDITS-REMAINING`` (sent
+        once half the day's credits are used), and ``zoho_seen_at`` when it came.
+
         Returns:
-            The spent credits, the budget, what remains and when credits free up.
+            The spent credits, the budget, what remains and when credits free up; what Zoho
+            last said remains.
 
         Raises:
             CreditStoreError: the shared counter (Redis) cannot be reached.

@@ -120,6 +120,11 @@ class CreditUsage:
         frees_at: When the oldest credits still counted leave the window (Unix time, seconds),
             or None when nothing is counted.
         store: Where the counter lives: ``"local"`` (this process) or ``"redis"``.
+        zoho_remaining: The credits the org had left, by Zoho's count, when an answer last
+            said so (its ``X-API-CREDITS-REMAINING`` header, which Zoho is reported to send
+            once half the day's credits are used): every integration of the org counted, not
+            only this client. None until an answer carried it.
+        zoho_seen_at: When that answer came (Unix time, seconds), or None.
     """
 
     spent: int
@@ -129,6 +134,8 @@ class CreditUsage:
     window: float
     frees_at: float | None
     store: str
+    zoho_remaining: int | None = None
+    zoho_seen_at: float | None = None
 
 
 class Charge(NamedTuple):
@@ -218,6 +225,8 @@ class CreditBudget(abc.ABC):
         #: Buckets counted besides the current one: one window's worth.
         self.buckets = math.ceil(self.window / self.granularity)
         self._limit = None if budget is None else budget - reserve
+        #: Zoho's last word on the org's credits left, and when it came.
+        self._zoho: tuple[int, float] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -290,6 +299,15 @@ class CreditBudget(abc.ABC):
         taken = await self._take(0, None)
         return self._usage(taken.spent, taken.next_free)
 
+    def note_zoho_remaining(self, credits: int) -> None:
+        """Remember the credits Zoho said the org has left (``X-API-CREDITS-REMAINING``), and
+        when, for :meth:`usage`.
+
+        Args:
+            credits: The header's figure.
+        """
+        self._zoho = (credits, self._now())
+
     async def aclose(self) -> None:  # noqa: B027 - a budget may hold nothing to close
         """Release what the budget holds (a Redis connection)."""
 
@@ -318,6 +336,8 @@ class CreditBudget(abc.ABC):
             window=self.window,
             frees_at=next_free,
             store=self.store,
+            zoho_remaining=None if self._zoho is None else self._zoho[0],
+            zoho_seen_at=None if self._zoho is None else self._zoho[1],
         )
 
     def _refusal(self, usage: CreditUsage, cost: int, frees_at: float | None, waited: float) -> str:

@@ -20,6 +20,7 @@
     │   ├── PermissionDeniedError       403
     │   ├── NotFoundError               404
     │   ├── RateLimitError              429 (``retry_after``)
+    │   │   └── CreditsExhaustedError       429 saying the org's API credits are spent
     │   ├── ServerError                 5xx
     │   ├── RedirectError               3xx: never followed, the ``location`` is named
     │   ├── EmptyResultError            no record or object where the call expects one
@@ -63,6 +64,7 @@ __all__ = [
     "CoqlLimitError",
     "CreditBudgetError",
     "CreditStoreError",
+    "CreditsExhaustedError",
     "EmptyResultError",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
@@ -302,6 +304,32 @@ class RateLimitError(APIError):
     def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
         self.retry_after = retry_after
         super().__init__(*args, **kwargs)
+
+
+class CreditsExhaustedError(RateLimitError):
+    """HTTP 429 whose answer says the org has no API credits left (``X-API-CREDITS-REMAINING:
+    0``): Zoho's allowance for its rolling 24 hours is spent, by this client or any other
+    integration of the org.
+
+    Not retried (retrying spends the time, not the wait) and not read as congestion (the
+    concurrency limit stays). Credits come back as the ones spent 24 hours earlier leave the
+    window; Zoho does not say when, unless the answer has a ``Retry-After`` (``retry_after``).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.retry_after is not None:
+            when = f"Zoho asks to retry in {self.retry_after:g} s"
+        else:
+            when = (
+                "Zoho does not say when credits free up: its window is rolling, so the "
+                "credits spent 24 hours earlier come back as time passes"
+            )
+        self.args = (
+            f"{self.args[0]}. The org's API credits are spent (X-API-CREDITS-REMAINING: 0); "
+            f"not retried. {when}. Lower the org's use, buy add-on credits, or set "
+            "credit_budget to stop before Zoho does",
+        )
 
 
 class ServerError(APIError):

@@ -9,11 +9,19 @@ import attrs
 
 from ._http._retry import parse_retry_after
 
-__all__ = ["REQUEST_ID_HEADERS", "RateLimitInfo", "request_id"]
+__all__ = [
+    "CREDITS_REMAINING",
+    "REQUEST_ID_HEADERS",
+    "RateLimitInfo",
+    "credits_remaining",
+    "request_id",
+]
 
 #: Headers that identify a request, when an answer carries one. Zoho documents none; gateways
 #: and proxies in front of it often add ``X-Request-Id``.
 REQUEST_ID_HEADERS: Final = ("x-request-id", "x-zoho-request-id")
+#: The header with the API credits the org has left in Zoho's rolling 24 hours.
+CREDITS_REMAINING: Final = "x-api-credits-remaining"
 
 
 def request_id(headers: Mapping[str, str]) -> str | None:
@@ -31,6 +39,12 @@ def _count(headers: Mapping[str, str], name: str) -> int | None:
         return None if value is None else int(value.strip())
     except ValueError:
         return None
+
+
+def credits_remaining(headers: Mapping[str, str]) -> int | None:
+    """The org's API credits left, as an answer's ``X-API-CREDITS-REMAINING`` says (None
+    when it has none or it is not a number)."""
+    return _count(headers, CREDITS_REMAINING)
 
 
 @attrs.frozen
@@ -62,7 +76,7 @@ class RateLimitInfo:
             The credits and limits the headers report (None for those absent).
         """
         return cls(
-            credits_remaining=_count(headers, "x-api-credits-remaining"),
+            credits_remaining=credits_remaining(headers),
             limit=_count(headers, "x-ratelimit-limit"),
             remaining=_count(headers, "x-ratelimit-remaining"),
             reset=headers.get("x-ratelimit-reset"),

@@ -23,6 +23,7 @@ import httpx
 from .._config import Config
 from .._datacenters import origin, trusted_origins
 from .._exceptions import InvalidArgumentError, TransportError, ZCRMError
+from .._headers import credits_remaining
 from .._hooks import EventName, HookSet, path_template
 from .._logging import log_error, logger
 from .._models import OAuthTokens
@@ -259,11 +260,17 @@ class HttpCore:
         except (httpx.TransportError, httpx.DecodingError) as exc:
             return self._after_failure(call, request, exc)
         status = answer.status_code
+        spent = False  # a 429 saying the org's credits are spent: no retry gets through
         if epoch is not None:
-            if status == 429:
-                self.limiter.on_throttled(epoch)
-            else:
+            left = credits_remaining(answer.response.headers)
+            if left is not None:
+                spent = left == 0 and status == 429
+                if self.credits is not None:
+                    self.credits.note_zoho_remaining(left)
+            if status != 429:
                 self.limiter.on_success()
+            elif not spent:  # spent credits say nothing of congestion
+                self.limiter.on_throttled(epoch)
         call.status_code = status
         if _accepted(call, answer):
             return answer
@@ -272,7 +279,7 @@ class HttpCore:
         retry_after = parse_retry_after(answer.response.headers.get("Retry-After"))
         if status == 429 and self.hooks is not None:
             self._emit("rate_limited", call, attempt=call.attempts, retry_after=retry_after)
-        delay = self._retry_delay(call, retry_after)
+        delay = None if spent else self._retry_delay(call, retry_after)
         if delay is None or not self.retry.should_retry_status(status, idempotent=call.idempotent):
             raise error_from_answer(answer)
         return delay, f"HTTP {status}"

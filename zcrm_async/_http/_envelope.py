@@ -11,6 +11,7 @@ import httpx
 from .._exceptions import (
     APIError,
     AuthenticationError,
+    CreditsExhaustedError,
     InvalidArgumentError,
     NotFoundError,
     PermissionDeniedError,
@@ -19,10 +20,12 @@ from .._exceptions import (
     ServerError,
     UnexpectedResponseError,
 )
+from .._headers import credits_remaining
 from ._retry import parse_retry_after
 
 __all__ = [
     "Answer",
+    "credits_spent",
     "decode_json",
     "encode_json",
     "error_from_answer",
@@ -260,6 +263,12 @@ def has_record_results(body: Any) -> bool:
     )
 
 
+def credits_spent(answer: Answer) -> bool:
+    """Whether a 429 says the org's API credits are spent (``X-API-CREDITS-REMAINING: 0``),
+    not that too many calls run at once."""
+    return answer.status_code == 429 and credits_remaining(answer.response.headers) == 0
+
+
 def error_from_answer(answer: Answer) -> APIError:
     """The exception for an error status, carrying Zoho's code, message, details and the answer.
 
@@ -304,7 +313,8 @@ def error_from_answer(answer: Answer) -> APIError:
         return NotFoundError(*args, **kwargs)
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return RateLimitError(*args, retry_after=retry_after, **kwargs)
+        kind = CreditsExhaustedError if credits_spent(answer) else RateLimitError
+        return kind(*args, retry_after=retry_after, **kwargs)
     if status >= 500:
         return ServerError(*args, **kwargs)
     return APIError(*args, **kwargs)
