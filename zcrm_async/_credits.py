@@ -41,6 +41,10 @@ Two stores keep the buckets:
   Redis cannot be reached, calls raise :class:`CreditStoreError` and are not sent: a budget is
   never silently skipped.
 
+The budget counts this client's calls only. What Zoho says of the whole org (its
+``X-API-CREDITS-REMAINING`` header, sent once half the day's credits are used) is kept as it
+comes: :meth:`~CreditBudget.usage` shows the last figure and when it came.
+
 A call is charged before it is sent and given back when Zoho surely did not count it: it was
 never sent (no connection), or Zoho refused it before processing it (``401``, ``429``). Other
 errors (``400``, ``404``, ``5xx``, a timeout after sending) stay counted, and each retry is a
