@@ -8,6 +8,7 @@ were open at once.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import anyio
 import anyio.abc
 import anyio.lowlevel
 import h11
+from anyio.streams.tls import TLSListener
 
 
 @dataclass
@@ -120,11 +122,15 @@ class H11Server:
 
 
 @asynccontextmanager
-async def h11_server() -> AsyncIterator[H11Server]:
-    """An :class:`H11Server` on a free port of 127.0.0.1 for the duration of the block."""
+async def h11_server(tls: ssl.SSLContext | None = None) -> AsyncIterator[H11Server]:
+    """An :class:`H11Server` on a free port of 127.0.0.1 (behind TLS with ``tls``) for the
+    duration of the block."""
     server = H11Server()
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
-    server.port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    tcp = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    server.port = tcp.extra(anyio.abc.SocketAttribute.local_port)
+    listener: anyio.abc.Listener[anyio.abc.ByteStream] = tcp
+    if tls is not None:
+        listener = TLSListener(tcp, tls, standard_compatible=False)
     async with listener, anyio.create_task_group() as group:
         group.start_soon(listener.serve, server.handle)
         yield server

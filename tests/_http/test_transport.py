@@ -16,6 +16,7 @@ import pytest
 
 import zcrm_async as zc
 from tests._external import missing
+from tests._http._h11_server import h11_server
 from tests._http._raw_server import RawServer, raw_server
 from zcrm_async._http import _transport
 from zcrm_async._http._transport import default_transport
@@ -132,6 +133,19 @@ async def test_tls_with_a_trusted_certificate_works_and_the_host_name_is_checked
         with pytest.raises(httpx.ConnectError, match="match"):
             await http.get(f"https://localhost:{server.port}/")  # the certificate names 127.0.0.1
     assert server.connections == 1
+
+
+@pytest.mark.anyio
+async def test_a_tls_connection_is_kept_alive_and_reused(
+    self_signed: ssl.SSLContext, tmp_path: Path
+) -> None:
+    # TLS 1.3 session tickets arrive after the handshake: read with the first answer, they must
+    # not leave the idle socket readable (which would have it thrown away as closed).
+    async with h11_server(tls=self_signed) as server, trusting(tmp_path / "cert.pem") as http:
+        for _ in range(3):
+            assert (await http.get(f"https://127.0.0.1:{server.port}/")).text == "ok"
+            await anyio.sleep(0.02)
+    assert server.connections == 1 and len(server.seen) == 3
 
 
 @pytest.mark.anyio

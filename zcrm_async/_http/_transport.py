@@ -13,6 +13,16 @@ body is abandoned, the exchange fails or is cancelled, or the server asked to cl
 h11 does the HTTP/1.1 framing both ways (header validation, ``Content-Length`` and chunked
 bodies, a server's ``Connection: close``); anyio runs it on asyncio and trio alike. TLS is
 verified with httpx's CA bundle, the server name checked, ALPN offering ``http/1.1`` only.
+
+Timeouts, as httpcore's: ``connect`` bounds opening the connection (TLS included), ``write``
+each write and ``read`` each read, so a body that keeps dripping bytes is never cut (a bound
+on a whole call is the caller's); ``pool`` bounds the wait for room in a full pool.
+
+An answer whose stream is neither read to its end nor closed keeps its connection (and its room
+in the pool) for as long as it lives: httpx leaves closing a streamed answer to its caller.
+
+Proxies: httpx mounts proxy transports from ``HTTP(S)_PROXY`` only for a client built without a
+transport of its own, so a client using this one ignores those variables.
 """
 
 # Every step takes its timeout from the request (httpx's per-request timeout extension).
@@ -37,6 +47,9 @@ __all__ = ["PoolTransport", "default_transport"]
 
 #: Bytes asked of the socket per read.
 _READ_SIZE: Final = 64 * 1024
+#: The most bytes of an incomplete event (an answer's head, a chunk's size line) h11 buffers:
+#: a server sending a longer one is refused.
+_MAX_HEAD: Final = 100 * 1024  # httpcore's bound
 #: How long closing a connection may take, even when the caller was cancelled.
 _CLOSE_TIMEOUT: Final = 2.0
 _DEFAULT_PORTS: Final = {b"http": 80, b"https": 443}
@@ -90,7 +103,8 @@ def _errors(
     except h11.LocalProtocolError as exc:
         raise httpx.LocalProtocolError(str(exc)) from exc
     except (OSError, anyio.BrokenResourceError, anyio.EndOfStream) as exc:
-        raise failure(str(exc) or type(exc).__name__) from exc
+        # anyio's BrokenResourceError says nothing; the OSError behind it does.
+        raise failure(str(exc) or str(exc.__cause__ or "") or type(exc).__name__) from exc
 
 
 class _Connection:
@@ -101,42 +115,48 @@ class _Connection:
     def __init__(self, origin: _Origin, stream: anyio.abc.ByteStream) -> None:
         self.origin = origin
         self.stream = stream
-        self.protocol = h11.Connection(h11.CLIENT)
+        self.protocol = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
         self.socket: socket.socket | None = stream.extra(  # noqa: S610 - anyio's typed attributes
             anyio.abc.SocketAttribute.raw_socket, None
         )
         self.idle_since = 0.0
 
     async def send(self, request: httpx.Request, timeout: float | None) -> None:
-        """Write ``request``: head and in-memory body in one send, a streamed body as it comes."""
+        """Write ``request``: head and in-memory body in one write, a streamed body as it comes.
+
+        ``timeout`` bounds each write, not the whole upload.
+        """
         try:
             content: bytes | None = request.content
         except httpx.RequestNotRead:
             content = None
-        with _errors(httpx.WriteTimeout, httpx.WriteError):
-            head = self.protocol.send(
-                h11.Request(
-                    method=request.method, target=request.url.raw_path, headers=request.headers.raw
-                )
+        with _errors(httpx.WriteTimeout, httpx.WriteError):  # h11 checks the head's fields
+            event = h11.Request(
+                method=request.method, target=request.url.raw_path, headers=request.headers.raw
             )
-            assert head is not None
-            with anyio.fail_after(timeout):
-                if content is None:
-                    await self.stream.send(head)
-                    assert isinstance(request.stream, httpx.AsyncByteStream)
-                    async for part in request.stream:
-                        if part:
-                            await self.stream.send(self._frame(h11.Data(data=part)))
-                    await self.stream.send(self._frame(h11.EndOfMessage()))
-                else:
-                    if content:
-                        head += self._frame(h11.Data(data=content))
-                    await self.stream.send(head + self._frame(h11.EndOfMessage()))
+        head = self._frame(event)
+        if content is None:
+            await self._write(head, timeout)
+            assert isinstance(request.stream, httpx.AsyncByteStream)
+            async for part in request.stream:
+                if part:
+                    await self._write(self._frame(h11.Data(data=part)), timeout)
+            await self._write(self._frame(h11.EndOfMessage()), timeout)
+        else:
+            if content:
+                head += self._frame(h11.Data(data=content))
+            await self._write(head + self._frame(h11.EndOfMessage()), timeout)
 
-    def _frame(self, event: h11.Data | h11.EndOfMessage) -> bytes:
-        data = self.protocol.send(event)
+    def _frame(self, event: h11.Request | h11.Data | h11.EndOfMessage) -> bytes:
+        """``event`` as bytes (h11 refuses, e.g., more body than the ``Content-Length``)."""
+        with _errors(httpx.WriteTimeout, httpx.WriteError):
+            data = self.protocol.send(event)
         assert data is not None
         return data
+
+    async def _write(self, data: bytes, timeout: float | None) -> None:
+        with _errors(httpx.WriteTimeout, httpx.WriteError), anyio.fail_after(timeout):
+            await self.stream.send(data)
 
     async def receive(self, timeout: float | None) -> h11.Event:
         """The next event of the answer, reading from the socket as h11 needs."""
@@ -151,15 +171,16 @@ class _Connection:
                         data = await self.stream.receive(_READ_SIZE)
                     except anyio.EndOfStream:
                         data = b""
+                    if not data and protocol.their_state is h11.SEND_RESPONSE:
+                        # h11 would say "can't handle event type ConnectionClosed..."
+                        raise httpx.RemoteProtocolError(
+                            "Server disconnected without sending a response."
+                        )
                     protocol.receive_data(data)
                     event = protocol.next_event()
                     if event is not h11.NEED_DATA:
                         break
                     scope.deadline = _deadline(timeout)  # the timeout is per read
-        if type(event) is h11.ConnectionClosed:
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a complete response."
-            )
         return event  # type: ignore[return-value]
 
     async def receive_head(self, timeout: float | None) -> h11.Response:
@@ -178,11 +199,9 @@ class _Connection:
         """Whether both sides finished the exchange and the connection may carry another."""
         return self.protocol.our_state is h11.DONE and self.protocol.their_state is h11.DONE
 
-    def gone(self, now: float, expiry: float | None) -> bool:
-        """Whether an idle connection expired or its server closed it (a readable idle socket)."""
-        if expiry is not None and now - self.idle_since > expiry:
-            return True
-        return _is_readable(self.socket)
+    def expired(self, now: float, expiry: float | None) -> bool:
+        """Whether an idle connection was idle longer than ``expiry`` seconds."""
+        return expiry is not None and now - self.idle_since > expiry
 
     async def aclose(self) -> None:
         """Close the socket, in bounded time even when the caller is being cancelled."""
@@ -258,7 +277,10 @@ class PoolTransport(httpx.AsyncBaseTransport):
         timeouts = _Timeouts.of(request)
         connection = await self._checkout(origin, timeouts)
         try:
-            await connection.send(request, timeouts.write)
+            # A server may answer before reading the whole body (a 413 to a large upload) and
+            # close, failing the write: its answer is still read (as httpcore does).
+            with suppress(httpx.WriteError):
+                await connection.send(request, timeouts.write)
             head = await connection.receive_head(timeouts.read)
         except BaseException:
             await self._discard(connection)
@@ -271,8 +293,13 @@ class PoolTransport(httpx.AsyncBaseTransport):
         )
 
     async def aclose(self) -> None:
-        """Close every idle connection; busy ones close when their answer is done."""
+        """Close every idle connection; busy ones close when their answer is done.
+
+        Requests waiting for room fail with :class:`RuntimeError`, as later ones do.
+        """
         self._closed = True
+        for waiter in self._waiters:
+            waiter.event.set()  # not granted: told the transport closed
         idle = [connection for connections in self._idle.values() for connection in connections]
         self._idle.clear()
         self._idle_count = 0
@@ -304,14 +331,22 @@ class PoolTransport(httpx.AsyncBaseTransport):
             raise
 
     async def _take_idle(self, origin: _Origin) -> _Connection | None:
+        """The newest idle connection to ``origin`` that is still good; expired ones closed.
+
+        The newest is reused first, so the oldest (at the front) are closed here once they
+        expire, or they would stay open behind it for as long as it serves.
+        """
         idle = self._idle.get(origin)
         now = anyio.current_time()
-        while idle:
+        while idle and idle[0].expired(now, self._keepalive_expiry):
+            self._idle_count -= 1
+            await self._discard(idle.pop(0))
+        while idle:  # oldest to newest, so none of these expired
             connection = idle.pop()
             self._idle_count -= 1
-            if not connection.gone(now, self._keepalive_expiry):
+            if not _is_readable(connection.socket):
                 return connection
-            await self._discard(connection)
+            await self._discard(connection)  # the server closed it (or sent what nobody asked)
         return None
 
     async def _close_oldest_idle(self) -> None:
@@ -340,11 +375,14 @@ class PoolTransport(httpx.AsyncBaseTransport):
             if isinstance(exc, TimeoutError):
                 raise httpx.PoolTimeout("no connection became free in time") from exc
             raise
+        if not waiter.granted:  # woken by aclose()
+            self._waiters.remove(waiter)
+            raise RuntimeError("the transport is closed")
         return waiter.connection
 
     def _release_room(self) -> None:
         """A connection closed (or was never opened): its room goes to a waiter, if any."""
-        if self._waiters:
+        if self._waiters and not self._closed:
             self._grant(self._waiters.popleft(), None)  # the waiter opens a connection
         else:
             self._open -= 1
@@ -372,7 +410,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
 
     async def _checkin(self, connection: _Connection) -> None:
         """A connection whose answer was read to its end: reused if both sides allow it."""
-        if not connection.reusable or self._closed:
+        if not connection.reusable:
             await self._discard(connection)
             return
         connection.protocol.start_next_cycle()
@@ -380,6 +418,9 @@ class PoolTransport(httpx.AsyncBaseTransport):
 
     async def _hand_over(self, connection: _Connection) -> None:
         """A connection ready for a new exchange: to a waiter for its origin, idle, or closed."""
+        if self._closed:
+            await self._discard(connection)
+            return
         for waiter in self._waiters:
             if waiter.origin == connection.origin:
                 self._waiters.remove(waiter)
