@@ -70,9 +70,10 @@ class ZohoCRM:
             async for lead in leads.list(fields=["Last_Name", "Email"]):
                 ...
 
-    ``transport=`` or ``http_client=`` inject the HTTP layer (tests, proxies); ``store=``
-    overrides the token store the config selects; ``hooks=`` attaches :class:`Hooks` that
-    observe every call; ``credits=`` replaces the API-credit budget the ``credit_*`` config
+    ``transport=`` or ``http_client=`` inject the HTTP layer (tests, proxies: the default
+    transport ignores ``HTTP(S)_PROXY``, so pass ``http_client=httpx.AsyncClient(proxy=...)``);
+    ``store=`` overrides the token store the config selects; ``hooks=`` attaches :class:`Hooks`
+    that observe every call; ``credits=`` replaces the API-credit budget the ``credit_*`` config
     keys describe (:class:`LocalCreditBudget`, :class:`RedisCreditBudget`); ``limiter=``
     replaces the concurrency limiter the config selects (e.g. a :class:`RedisLimiter` shared by
     several workers). :meth:`as_user` and :meth:`with_options` make views of the client (see
