@@ -370,19 +370,21 @@ async def test_cancelling_a_tls_handshake_or_a_wait_for_room_returns_the_room() 
     async def silent(stream: anyio.abc.SocketStream) -> None:
         await anyio.sleep(5)  # accepts the TCP connection, never answers the TLS hello
 
-    async with scripted(silent) as server, client(max_connections=1, connect=0.1) as http:
-        transport = pool(http)
-        with pytest.raises(httpx.ConnectTimeout):
-            await http.get(f"https://127.0.0.1:{server.port}/")
-        assert transport._open == 0
-        async with anyio.create_task_group() as group:
-            group.start_soon(http.get, f"https://127.0.0.1:{server.port}/")  # takes the room
-            await anyio.sleep(0.02)
-            with anyio.move_on_after(0.02):  # cancelled while waiting for that room
+    async with scripted(silent) as server:
+        async with client(max_connections=1, connect=0.1) as http:
+            with pytest.raises(httpx.ConnectTimeout):
                 await http.get(f"https://127.0.0.1:{server.port}/")
-            assert transport._open == 1 and not transport._waiters
-            group.cancel_scope.cancel()  # cancelled mid-handshake
-        assert transport._open == 0 and not transport._waiters
+            assert pool(http)._open == 0
+        async with client(max_connections=1) as http:
+            transport = pool(http)
+            async with anyio.create_task_group() as group:
+                group.start_soon(http.get, f"https://127.0.0.1:{server.port}/")  # takes the room
+                await anyio.sleep(0.02)
+                with anyio.move_on_after(0.02):  # cancelled while waiting for that room
+                    await http.get(f"https://127.0.0.1:{server.port}/")
+                assert transport._open == 1 and not transport._waiters
+                group.cancel_scope.cancel()  # cancelled mid-handshake
+            assert transport._open == 0 and not transport._waiters
 
 
 async def test_an_answer_never_read_nor_closed_keeps_its_room_until_closed(
@@ -397,3 +399,17 @@ async def test_an_answer_never_read_nor_closed_keeps_its_room_until_closed(
         await answer.aclose()
         assert (await http.get(f"http://127.0.0.1:{server.port}/")).text == "ok"
     assert server.connections == 2  # the unread one was closed, not put back
+
+
+async def test_a_connection_whose_server_sent_more_than_its_answer_is_not_reused() -> None:
+    # Bytes beyond the framed body would be read as the start of the next answer.
+    async def handler(stream: anyio.abc.SocketStream) -> None:
+        while True:
+            await read_head(stream)
+            await stream.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokJUNK")
+
+    async with scripted(handler) as server, client() as http:
+        for _ in range(2):
+            assert (await http.get(f"http://127.0.0.1:{server.port}/")).text == "ok"
+        assert pool(http)._open == 0
+    assert server.connections == 2

@@ -196,8 +196,16 @@ class _Connection:
 
     @property
     def reusable(self) -> bool:
-        """Whether both sides finished the exchange and the connection may carry another."""
-        return self.protocol.our_state is h11.DONE and self.protocol.their_state is h11.DONE
+        """Whether both sides finished the exchange and the connection may carry another.
+
+        Not if the server sent bytes beyond its answer: they would start the next one.
+        """
+        protocol = self.protocol
+        return (
+            protocol.our_state is h11.DONE
+            and protocol.their_state is h11.DONE
+            and not protocol.trailing_data[0]
+        )
 
     def expired(self, now: float, expiry: float | None) -> bool:
         """Whether an idle connection was idle longer than ``expiry`` seconds."""
