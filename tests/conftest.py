@@ -9,6 +9,7 @@ folders of their own.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
 # take seconds, which Hypothesis's default 200 ms deadline would report as a (flaky) failure.
 settings.register_profile("shared-machine", deadline=None)
 settings.load_profile("shared-machine")
+
+# The tests talk to servers on this machine only; a developer's proxy settings would send those
+# calls through the proxy (the client honours them as httpx does). Tests of proxies set their own.
+for _name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    os.environ.pop(_name, None)
 
 #: Every async test runs under each of these, unless it is marked ``backends(...)``.
 BACKENDS = ("asyncio", "trio")

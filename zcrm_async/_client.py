@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import urllib.request
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
@@ -70,8 +71,8 @@ class ZohoCRM:
             async for lead in leads.list(fields=["Last_Name", "Email"]):
                 ...
 
-    ``transport=`` or ``http_client=`` inject the HTTP layer (tests, proxies: the default
-    transport ignores ``HTTP(S)_PROXY``, so pass ``http_client=httpx.AsyncClient(proxy=...)``);
+    ``transport=`` or ``http_client=`` inject the HTTP layer (tests, a proxy of your own);
+    a proxy named by ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` is honoured as httpx honours it;
     ``store=`` overrides the token store the config selects; ``hooks=`` attaches :class:`Hooks`
     that observe every call; ``credits=`` replaces the API-credit budget the ``credit_*`` config
     keys describe (:class:`LocalCreditBudget`, :class:`RedisCreditBudget`); ``limiter=``
@@ -120,15 +121,13 @@ class ZohoCRM:
         configure_logging(config.application_log_file_path, config.log_in_console)
         self.config = config
         self._owns_http = http_client is None
-        from ._http._transport import default_transport  # imports h11, on first client only
-
         limits = httpx.Limits(
             max_connections=max(config.max_concurrency, 10) + 5,
             max_keepalive_connections=max(config.max_concurrency, 10),
         )
         #: The ``httpx.AsyncClient`` every request goes through.
         self.http = http_client or httpx.AsyncClient(
-            transport=transport or default_transport(limits),
+            transport=transport or _default_transport(limits),
             timeout=config.timeout,
             headers={"User-Agent": USER_AGENT},
             limits=limits,
@@ -576,3 +575,18 @@ def _limiter(config: Config, given: Limiter | None, hooks: HookSet | None) -> Li
 
         return RedisLimiter.from_config(config, hooks)
     return AdaptiveLimiter(anyio.CapacityLimiter(config.max_concurrency), hooks=hooks)
+
+
+def _default_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
+    """The SDK's HTTP/1.1 transport; ``None`` (httpx's own) when the environment names a proxy.
+
+    httpx reads ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` only for a
+    client it gives its own transport, which also speaks to proxies (tunnels included): with a
+    proxy set there, the client leaves the transport to httpx, and behaves as httpx does.
+    """
+    proxies = urllib.request.getproxies()
+    if any(proxies.get(scheme) for scheme in ("http", "https", "all")):
+        return None
+    from ._http._transport import default_transport  # imports h11, on first client only
+
+    return default_transport(limits)

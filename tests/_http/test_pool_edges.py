@@ -351,24 +351,40 @@ async def test_cancellation_at_any_point_leaves_the_pool_counts_right(
     assert server.open == 0
 
 
-async def test_env_proxies_are_not_used_by_the_sdk_client(
+async def test_env_proxies_are_used_as_httpx_uses_them(
     monkeypatch: pytest.MonkeyPatch, server: H11Server
 ) -> None:
-    # httpx mounts env proxies only for a client built without transport=; the SDK passes its
-    # own, so HTTP(S)_PROXY is ignored (documented on ZohoCRM: pass http_client= for a proxy).
+    # With a proxy in the environment the client leaves its transport to httpx, which reads it.
     async with scripted(lambda stream: read_head(stream)) as proxy:
         monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
-        monkeypatch.setenv("ALL_PROXY", f"http://127.0.0.1:{proxy.port}")
         monkeypatch.delenv("NO_PROXY", raising=False)
-        crm = zc.ZohoCRM(FakeZohoCRM().config())
-        async with crm:
-            answer = await crm.http.get(f"http://127.0.0.1:{server.port}/")
-        assert answer.text == "ok" and server.connections == 1 and proxy.connections == 0
-        # A proxy given explicitly to the client passed as http_client= is used.
-        async with httpx.AsyncClient(proxy=f"http://127.0.0.1:{proxy.port}", timeout=1) as http:
-            with pytest.raises(httpx.HTTPError):
-                await http.get(f"http://127.0.0.1:{server.port}/")
+        monkeypatch.delenv("no_proxy", raising=False)
+        async with zc.ZohoCRM(FakeZohoCRM().config(timeout=1)) as crm:
+            assert not isinstance(crm.http._transport, PoolTransport)
+            with pytest.raises(httpx.HTTPError):  # the proxy reads the request, never answers
+                await crm.http.get(f"http://127.0.0.1:{server.port}/")
+        assert proxy.connections == 1 and server.connections == 0
+        # NO_PROXY exempts the host: straight to the server.
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        async with zc.ZohoCRM(FakeZohoCRM().config()) as crm:
+            assert (await crm.http.get(f"http://127.0.0.1:{server.port}/")).text == "ok"
         assert proxy.connections == 1 and server.connections == 1
+
+
+async def test_without_a_proxy_in_the_environment_the_sdk_transport_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    async with zc.ZohoCRM(FakeZohoCRM().config()) as crm:
+        assert isinstance(crm.http._transport, PoolTransport)
 
 
 async def test_cancelling_a_tls_handshake_or_a_wait_for_room_returns_the_room() -> None:

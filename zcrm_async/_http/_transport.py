@@ -21,8 +21,8 @@ on a whole call is the caller's); ``pool`` bounds the wait for room in a full po
 An answer whose stream is neither read to its end nor closed keeps its connection (and its room
 in the pool) for as long as it lives: httpx leaves closing a streamed answer to its caller.
 
-Proxies: httpx mounts proxy transports from ``HTTP(S)_PROXY`` only for a client built without a
-transport of its own, so a client using this one ignores those variables.
+Proxies: httpx reads ``HTTP(S)_PROXY`` only for a client it gives its own transport, so
+``ZohoCRM`` uses this transport only when the environment names no proxy.
 """
 
 # Every step takes its timeout from the request (httpx's per-request timeout extension).
