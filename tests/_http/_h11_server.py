@@ -17,7 +17,8 @@ import anyio
 import anyio.abc
 import anyio.lowlevel
 import h11
-from anyio.streams.tls import TLSListener
+
+from tests._http._raw_server import serving
 
 
 @dataclass
@@ -126,12 +127,5 @@ async def h11_server(tls: ssl.SSLContext | None = None) -> AsyncIterator[H11Serv
     """An :class:`H11Server` on a free port of 127.0.0.1 (behind TLS with ``tls``) for the
     duration of the block."""
     server = H11Server()
-    tcp = await anyio.create_tcp_listener(local_host="127.0.0.1")
-    server.port = tcp.extra(anyio.abc.SocketAttribute.local_port)
-    listener: anyio.abc.Listener[anyio.abc.ByteStream] = tcp
-    if tls is not None:
-        listener = TLSListener(tcp, tls, standard_compatible=False)
-    async with listener, anyio.create_task_group() as group:
-        group.start_soon(listener.serve, server.handle)
+    async with serving(server.handle, tls) as server.port:
         yield server
-        group.cancel_scope.cancel()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import anyio
@@ -29,6 +29,22 @@ class RawServer:
 
 
 @asynccontextmanager
+async def serving(
+    handle: Callable[[anyio.abc.ByteStream], Awaitable[None]], tls: ssl.SSLContext | None = None
+) -> AsyncIterator[int]:
+    """Serve each connection to a free port of 127.0.0.1 with ``handle`` (behind TLS with
+    ``tls``) for the duration of the block; yields the port."""
+    tcp = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    listener: anyio.abc.Listener[anyio.abc.ByteStream] = tcp
+    if tls is not None:
+        listener = TLSListener(tcp, tls, standard_compatible=False)
+    async with listener, anyio.create_task_group() as group:
+        group.start_soon(listener.serve, handle)
+        yield tcp.extra(anyio.abc.SocketAttribute.local_port)
+        group.cancel_scope.cancel()
+
+
+@asynccontextmanager
 async def raw_server(
     answer: bytes, *, tls: ssl.SSLContext | None = None
 ) -> AsyncIterator[RawServer]:
@@ -37,12 +53,5 @@ async def raw_server(
     Behind TLS a connection is counted only once its handshake succeeded.
     """
     server = RawServer(answer)
-    tcp = await anyio.create_tcp_listener(local_host="127.0.0.1")
-    server.port = tcp.extra(anyio.abc.SocketAttribute.local_port)
-    listener: anyio.abc.Listener[anyio.abc.ByteStream] = tcp
-    if tls is not None:
-        listener = TLSListener(tcp, tls, standard_compatible=False)
-    async with listener, anyio.create_task_group() as group:
-        group.start_soon(listener.serve, server.handle)
+    async with serving(server.handle, tls) as server.port:
         yield server
-        group.cancel_scope.cancel()
