@@ -101,6 +101,8 @@ BASE = {"client_id": "1000.X", "client_secret": "s", "redirect_uri": "https://x.
         ({"credit_store": "mysql"}, "credit_store", "local, redis"),
         ({"credit_store": "redis"}, "redis_url", "mandatory with credit_store='redis'"),
         ({"credit_costs": "{not json"}, "credit_costs", "is not JSON"),
+        ({"credit_block": 0}, "credit_block", "whole number 1.."),
+        ({"credit_block": "many"}, "credit_block", "whole number 1.."),
     ],
 )
 def test_bad_credit_keys_name_the_key(keys: dict[str, Any], key: str, message: str) -> None:

@@ -15,6 +15,7 @@ import zcrm_async as zc
 from tests.credit_scenarios import HOUR, T0, Clock
 from tests.stores.server_support import fresh_key_prefix, redis_url, run_redis
 from zcrm_async._credits import BLOCK, BLOCK_SHARE
+from zcrm_async.testing import FakeZohoCRM
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis, pytest.mark.backends("asyncio")]
 
@@ -218,3 +219,16 @@ def test_a_bad_block_size_is_refused_by_name() -> None:
     for bad in (0, -1, 2.5, "8"):
         with pytest.raises(zc.InvalidArgumentError, match=rf"block must be .*got {bad!r}"):
             zc.RedisCreditBudget(redis_url(), 100, block=bad)  # type: ignore[arg-type]
+
+
+async def test_credit_block_sets_the_redis_budget_block(fake: FakeZohoCRM) -> None:
+    common = {"credit_budget": 1000, "credit_store": "redis", "redis_url": redis_url()}
+    assert fake.config(**common).credit_block == BLOCK  # the config's default, in sync
+    for block in (1, 7):
+        config = fake.config(**common, credit_block=str(block), redis_key_prefix=fresh_key_prefix())
+        async with zc.ZohoCRM(config, transport=fake.transport()) as crm:
+            assert isinstance(crm.credits, zc.RedisCreditBudget) and crm.credits.block == block
+            await crm.oauth.generate_access_token(fake.issue_grant_code())
+            await crm.org.get()
+            usage = await crm.usage()
+            assert usage.spent == 1  # the block's unused credits given back by usage()

@@ -207,6 +207,14 @@ def _credit_reserve(value: Any) -> int:
     return _as_int("credit_reserve", value, 0, 10**12)
 
 
+def _limiter_handoffs(value: Any) -> int:
+    return _as_int("limiter_handoffs", value, 0, 1000)
+
+
+def _credit_block(value: Any) -> int:
+    return _as_int("credit_block", value, 1, 10**6)
+
+
 def _credit_max_wait(value: Any) -> float:
     try:
         number = float(value)
@@ -314,6 +322,8 @@ class Config:
     limiter_key: str | None = attrs.field(default=None, converter=_limiter_key)
     #: Seconds a dead worker's shared slots stay taken.
     limiter_lease: float = attrs.field(default=5.0, converter=_limiter_lease)
+    #: Times in a row a freed shared slot may go to a waiting call of the same worker.
+    limiter_handoffs: int = attrs.field(default=4, converter=_limiter_handoffs)
     timeout: float = attrs.field(default=30.0, converter=_timeout)
     max_retries: int = attrs.field(default=3, converter=_max_retries)
     refresh_skew: float = attrs.field(default=60.0, converter=_refresh_skew)
@@ -336,6 +346,8 @@ class Config:
     credit_max_wait: float = attrs.field(default=300.0, converter=_credit_max_wait)
     #: Where credits are counted: ``local`` (this process) or ``redis`` (shared, ``redis_url``).
     credit_store: str = attrs.field(default="local", converter=_lower)
+    #: The most credits a Redis budget takes from Redis at once (1: one round trip per call).
+    credit_block: int = attrs.field(default=32, converter=_credit_block)
     #: Costs on top of Zoho's table: ``{"METHOD path/pattern": credits}``.
     credit_costs: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_credit_costs)
 

@@ -736,6 +736,7 @@ def budget_from_config(config: Config) -> CreditBudget:
             config.redis_url,
             config.credit_budget,
             key_prefix=config.redis_key_prefix,
+            block=config.credit_block,
             **common,
         )
     return LocalCreditBudget(config.credit_budget, **common)

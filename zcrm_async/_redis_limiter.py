@@ -195,7 +195,8 @@ class RedisLimiter:
     @classmethod
     def from_config(cls, config: Config, hooks: HookSet | None = None) -> RedisLimiter:
         """The limiter ``limiter="redis"`` selects: ``redis_url``, ``limiter_key`` (else the
-        client id), ``max_concurrency``, ``redis_key_prefix`` and ``limiter_lease``.
+        client id), ``max_concurrency``, ``redis_key_prefix``, ``limiter_lease`` and
+        ``limiter_handoffs``.
 
         Args:
             config: The client's configuration.
@@ -215,6 +216,7 @@ class RedisLimiter:
             maximum=config.max_concurrency,
             key_prefix=config.redis_key_prefix,
             lease=config.limiter_lease,
+            handoffs=config.limiter_handoffs,
         )
         limiter.hooks = hooks
         return limiter

@@ -40,9 +40,13 @@ async def test_the_config_selects_the_shared_limiter(fake: FakeZohoCRM) -> None:
         assert crm.limiter.maximum == config.max_concurrency
         await crm.oauth.generate_access_token(fake.issue_grant_code())
         assert (await crm.org.get()).zgid
-    named = fake.config(limiter="redis", redis_url=redis_url(), limiter_key="org-42")
+    assert crm.limiter.handoffs == 4  # the default of limiter_handoffs
+    named = fake.config(
+        limiter="redis", redis_url=redis_url(), limiter_key="org-42", limiter_handoffs="0"
+    )
     async with zc.ZohoCRM(named, transport=fake.transport()) as crm:
         assert isinstance(crm.limiter, zc.RedisLimiter) and crm.limiter.key == "org-42"
+        assert crm.limiter.handoffs == 0  # strict arrival order across workers
 
 
 async def test_config_keys_are_checked(fake: FakeZohoCRM) -> None:
@@ -52,6 +56,9 @@ async def test_config_keys_are_checked(fake: FakeZohoCRM) -> None:
         fake.config(limiter="shared")
     with pytest.raises(zc.ConfigError, match=r"'limiter_lease'"):
         fake.config(limiter_lease=0.2)
+    for handoffs in (-1, 1001, "some"):
+        with pytest.raises(zc.ConfigError, match=r"'limiter_handoffs'.*0\.\.1000"):
+            fake.config(limiter_handoffs=handoffs)
     with pytest.raises(zc.ConfigError, match=r"'limiter_key'"):
         fake.config(limiter_key="  ")
     with pytest.raises(zc.InvalidArgumentError, match=r"zcrm_async\.Limiter"):
