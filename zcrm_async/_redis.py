@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
+
 from ._backend import current_backend
 from ._exceptions import InvalidArgumentError, UnsupportedBackendError, ZCRMError
 from ._urls import check_redis_url, redact_url, url_password, without_password
@@ -141,7 +143,9 @@ class RedisConnection:
         if client is None:
             return
         if current_backend() == "asyncio" and loop is _running_loop():
-            await client.aclose()
+            # Shielded (and bounded): a close in a cancelled scope would leave the sockets open.
+            with anyio.CancelScope(shield=True), anyio.move_on_after(self.timeout):
+                await client.aclose()
 
 
 def _running_loop() -> asyncio.AbstractEventLoop:

@@ -285,6 +285,11 @@ class RedisLimiter:
         tender, self._tender = self._tender, None
         if tender is not None and not tender.done():
             tender.cancel()
+            if tender.get_loop() is asyncio.get_running_loop():
+                # Its end, not just its cancellation: a tender left pending when the loop
+                # closes takes its connection (mid-BLPOP) with it, never closed.
+                with anyio.CancelScope(shield=True), anyio.move_on_after(self._redis.timeout):
+                    await asyncio.wait([tender])
         if self._used:
             with anyio.CancelScope(shield=True), anyio.move_on_after(self._redis.timeout):
                 try:

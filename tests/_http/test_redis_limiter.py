@@ -330,3 +330,29 @@ async def test_many_calls_on_few_slots_are_all_served_within_the_limit(
                     group.start_soon(task)
     assert done == 400
     assert fake.stats.throttled == 0 and fake.stats.max_in_flight == 3
+
+
+@asyncio_only
+async def test_closing_a_waiting_worker_ends_its_reader_and_closes_its_connections() -> None:
+    # The reader blocks in BLPOP on its own connection; left pending when the loop closes, it
+    # would take that connection with it, unclosed. Closing in a cancelled scope (a shutdown)
+    # must still close every connection.
+    holder = shared(maximum=1)
+    waiter = shared(maximum=1, key_prefix=holder.prefix.split("limiter:")[0])
+    try:
+        async with holder.slot(), anyio.create_task_group() as group:
+            group.start_soon(lambda: _use(waiter))
+            await anyio.sleep(0.3)  # queued behind the holder: its reader is in BLPOP
+            reader = waiter._tender
+            assert reader is not None and not reader.done()
+            pool = waiter._redis.client().connection_pool
+            with anyio.CancelScope() as shutdown:
+                shutdown.cancel()
+                await waiter.aclose()
+            group.cancel_scope.cancel()
+        assert reader.done()
+        made = [*pool._available_connections, *pool._in_use_connections]
+        assert made and not any(connection.is_connected for connection in made)
+    finally:
+        await holder.aclose()
+        await waiter.aclose()
