@@ -52,6 +52,7 @@ import zcrm_async as zc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _fakeserver import fake_config, fake_server
+from _rawhttp import read_answer
 from _report import Report, rotated
 from bench_sync import process_cpu
 
@@ -110,12 +111,8 @@ async def thin_read_all(
         try:
             for record_id in queue:
                 writer.write(f"GET {url.path}{record_id} HTTP/1.1\r\n{head}".encode())
-                answer = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in answer.split(b"\r\n"):
-                    if line[:15].lower() == b"content-length:":
-                        length = int(line[15:])
-                json.loads(await reader.readexactly(length))
+                answer, body = await read_answer(reader)
+                json.loads(body)
                 busy_until = time.perf_counter() + burn
                 while time.perf_counter() < busy_until:
                     pass

@@ -35,6 +35,7 @@ from zcrm_async._http._transport import default_transport
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _fakeserver import lean_server
+from _rawhttp import read_answer
 from _report import Report, ainterleave
 from bench_upsert import make_rows
 
@@ -56,12 +57,7 @@ async def run(args: argparse.Namespace) -> None:
 
         async def raw() -> None:
             writer.write(head + body)
-            answer_head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in answer_head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            await reader.readexactly(length)
+            await read_answer(reader)
 
         async with (
             httpx.AsyncClient(limits=LIMITS) as theirs,

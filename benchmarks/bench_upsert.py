@@ -50,6 +50,7 @@ from zcrm_async.pipelines import upsert_in_chunks
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _fakeserver import lean_server
+from _rawhttp import read_answer
 
 Rows = list[dict[str, Any]]
 CHUNK = 100
@@ -111,14 +112,10 @@ async def floor_client(
             for chunk in chunks:
                 body = codec.dumps({"data": chunk, "duplicate_check_fields": ["Email"]})
                 writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
-                answer_head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in answer_head.split(b"\r\n"):
-                    if line[:15].lower() == b"content-length:":
-                        length = int(line[15:])
+                answer_head, answer = await read_answer(reader)
                 if not answer_head.startswith(b"HTTP/1.1 2"):
                     raise RuntimeError(answer_head.decode())
-                items.extend(codec.loads(await reader.readexactly(length))["data"])
+                items.extend(codec.loads(answer)["data"])
         finally:
             writer.close()
             await writer.wait_closed()
