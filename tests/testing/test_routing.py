@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import httpx
 import pytest
 
 from zcrm_async.testing import FakeZohoCRM
+from zcrm_async.testing._handlers import API_ROUTES, BULK_ROUTES, DOWNLOAD_ROUTES
+from zcrm_async.testing._routes import ApiRoute, RouteTable
 
 from .conftest import Api
 
@@ -123,3 +127,35 @@ async def test_modules_and_fields_metadata(api: Api) -> None:
     assert {f["api_name"] for f in deals["fields"]} >= {"Deal_Name", "Stage", "Closing_Date"}
     missing = await api.get("/settings/fields")
     assert missing.json()["code"] == "REQUIRED_PARAM_MISSING"
+
+
+@pytest.mark.parametrize("routes", [API_ROUTES, BULK_ROUTES, DOWNLOAD_ROUTES])
+def test_the_route_table_finds_what_a_scan_of_every_route_finds(
+    routes: tuple[ApiRoute, ...],
+) -> None:
+    """Looked up by length and first segment, a path still gets the first route that fits it
+    in the table's order (``/{module}/search`` before ``/{module}/{id}``)."""
+    table = RouteTable(routes)
+
+    def scan(segments: list[str]) -> tuple[ApiRoute | None, dict[str, str]]:
+        for route in routes:
+            params = route.match(segments)
+            if params is not None:
+                return route, params
+        return None, {}
+
+    literals = sorted({part for route in routes for part in route.parts if part[:1] != "{"})
+    rng = random.Random(7)
+    paths = [[], [""], ["Leads"], ["no", "such", "route", "here", "at", "all"]]
+    for route in routes:
+        paths.append([part if part[:1] != "{" else "Leads" for part in route.parts])
+        for _ in range(20):
+            paths.append(
+                [
+                    part if part[:1] != "{" and rng.random() < 0.7 else rng.choice(literals)
+                    for part in route.parts
+                ]
+            )
+    assert sum(scan(path)[0] is not None for path in paths) > len(routes)
+    for path in paths:
+        assert table.match(path) == scan(path), path

@@ -25,7 +25,7 @@ from ._faults import Fault, default_error
 from ._handlers import API_ROUTES, BULK_ROUTES, DOWNLOAD_ROUTES
 from ._handlers_web import authorize
 from ._json import decode_body, dumps
-from ._routes import ApiRoute
+from ._routes import ApiRoute, RouteTable
 from ._runtime import Runtime
 from ._state import Call, Reply
 from ._throttle import is_heavy
@@ -36,6 +36,9 @@ __all__ = ["build_app"]
 API_VERSIONS: Final = frozenset({"v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8"})
 _ALL_METHODS: Final = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _AUTH_PREFIX: Final = "Zoho-oauthtoken "
+_API_ROUTES: Final = RouteTable(API_ROUTES)
+_BULK_ROUTES: Final = RouteTable(BULK_ROUTES)
+_DOWNLOAD_ROUTES: Final = RouteTable(DOWNLOAD_ROUTES)
 #: Answers Zoho gives before doing any work, which cost no credits.
 _NOT_CHARGED: Final = frozenset({401, 429})
 #: The 429 of an org whose API credits for the day are spent (the concurrency limit's code).
@@ -169,7 +172,7 @@ class _Endpoints:
     # -- CRM API ---------------------------------------------------------------------------------
 
     async def api(self, request: Request) -> Response:
-        rt, method, path = self.rt, request.method, request.url.path
+        rt, method, path = self.rt, request.method, request.scope["path"]
         knobs = rt.knobs
         heavy_limit = knobs.heavy_max_concurrency
         body = await request.body()
@@ -230,13 +233,13 @@ class _Endpoints:
     def _dispatch(self, request: Request, body: bytes, payload: Any) -> Reply:
         """Route, authenticate and run one CRM API call (under the state lock)."""
         parts = _segments(request)
-        routes, prefix = API_ROUTES, "/crm/{version}"
+        routes, prefix = _API_ROUTES, "/crm/{version}"
         if parts[1:2] == ["bulk"]:  # /crm/bulk/{version}/...: Zoho's bulk APIs
-            parts, routes, prefix = parts[1:], BULK_ROUTES, "/crm/bulk/{version}"
+            parts, routes, prefix = parts[1:], _BULK_ROUTES, "/crm/bulk/{version}"
         elif parts[1:2] == ["crm"]:  # /{version}/crm/...: files on the download host
-            parts, routes, prefix = ["crm", *parts[:1], *parts[2:]], DOWNLOAD_ROUTES, "/{v}/crm"
+            parts, routes, prefix = ["crm", *parts[:1], *parts[2:]], _DOWNLOAD_ROUTES, "/{v}/crm"
         segments, version = parts[2:], parts[1:2]
-        route, params = _match(segments, routes)
+        route, params = routes.match(segments)
         template = f"{prefix}{route.template}" if route else "<unmatched>"
         self.rt.stats.by_route[f"{request.method} {template}"] += 1
         try:
@@ -299,16 +302,6 @@ def _url_pattern() -> ApiError:
     return ApiError(
         404, "INVALID_URL_PATTERN", "Please check if the URL trying to access is a correct one"
     )
-
-
-def _match(
-    segments: list[str], routes: tuple[ApiRoute, ...]
-) -> tuple[ApiRoute | None, dict[str, str]]:
-    for route in routes:
-        params = route.match(segments)
-        if params is not None:
-            return route, params
-    return None, {}
 
 
 def _has_scope(scopes: tuple[str, ...], family: str) -> bool:
