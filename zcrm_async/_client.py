@@ -17,6 +17,7 @@ from ._credits import CreditBudget, CreditUsage, budget_from_config
 from ._exceptions import InvalidArgumentError
 from ._hooks import Hooks, HookSet
 from ._http._core import HttpCore
+from ._http._httpclient import HttpClient
 from ._http._limiter import AdaptiveLimiter, Limiter
 from ._http._options import (
     OPTION_NAMES,
@@ -126,7 +127,7 @@ class ZohoCRM:
             max_keepalive_connections=max(config.max_concurrency, 10),
         )
         #: The ``httpx.AsyncClient`` every request goes through.
-        self.http = http_client or httpx.AsyncClient(
+        self.http = http_client or HttpClient(
             transport=transport or _default_transport(limits),
             timeout=config.timeout,
             headers={"User-Agent": USER_AGENT},

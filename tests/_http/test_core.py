@@ -492,6 +492,33 @@ async def test_a_token_is_never_sent_to_a_foreign_full_url() -> None:
     assert [str(url) for url in sent] == ["https://www.zohoapis.com/crm/v8/org"]
 
 
+async def test_a_cookie_one_answer_sets_never_goes_out_with_a_later_call() -> None:
+    """One client serves every user: a cookie set in answer to one call stays out of the next
+    (the SDK's own client keeps no cookie jar; a client passed in keeps its own)."""
+    sent: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("cookie"))
+        return httpx.Response(
+            200, json={"org": [{"id": "1"}]}, headers={"Set-Cookie": "crmcsr=abc; Path=/"}
+        )
+
+    store = await stored_tokens("https://www.zohoapis.com")
+    transport = httpx.MockTransport(answer)
+    async with zc.ZohoCRM(bare_config(), store=store, transport=transport) as crm:
+        await crm.request("GET", "org")
+        await crm.request("GET", "org")
+        assert not crm.http.cookies
+        with pytest.raises(zc.InvalidArgumentError, match=r"keeps no cookies.*http_client="):
+            crm.http.cookies = {"crmcsr": "abc"}
+    assert sent == [None, None]
+    own = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    async with zc.ZohoCRM(bare_config(), store=store, http_client=own) as crm:
+        await crm.request("GET", "org")
+        await crm.request("GET", "org")
+    assert sent[2:] == [None, "crmcsr=abc"]  # the caller's own client, the caller's own jar
+
+
 # -- error answers ------------------------------------------------------------------------------
 
 
