@@ -293,6 +293,8 @@ def part_shared(args: argparse.Namespace) -> list[dict[str, Any]]:
         ids = asyncio.run(prepare(server.url, server.grant, zc.Config(**values), args.reads))
         bound = args.reads / LIMIT * LATENCY
         sides = {**SHARED_SIDES, **burning_sides(args.burn_us)}
+        if args.sides:
+            sides = {kind: sides[kind] for kind in args.sides.split(",")}
         for round_no in range(args.rounds):
             for kind in rotated(list(sides), round_no):
                 kind_values = {**values, "limiter_key": f"bench{round_no}"}
@@ -451,6 +453,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="rounds of the shared part")
     parser.add_argument(
         "--burn-us", default="", help="comma-separated µs of CPU per read for thin sides"
+    )
+    parser.add_argument(
+        "--sides",
+        default="",
+        help=f"comma-separated sides of the shared part ({', '.join(SHARED_SIDES)}, burnN)",
     )
     parser.add_argument("--isolated-reads", type=int, default=2000)
     parser.add_argument("--isolated-rounds", type=int, default=5)
