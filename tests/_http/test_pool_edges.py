@@ -148,16 +148,10 @@ async def post_too_large(size: int, *, drain: bool) -> None:
         assert pool(http)._open == 0
 
 
-async def test_an_early_answer_to_a_large_upload_is_read_not_lost_in_a_write_error(
-    anyio_backend: str,
-) -> None:
-    if anyio_backend == "trio":
-        await post_too_large(20_000_000, drain=False)
-        return
-    # asyncio stops reading a socket once a write to it fails: the answer is lost to the reset
-    # there (with httpcore too), and the error says what happened.
-    with pytest.RaisesGroup(pytest.RaisesExc(httpx.ReadError, match="reset")):  # the server's group
-        await post_too_large(20_000_000, drain=False)
+async def test_an_early_answer_to_a_large_upload_is_read_not_lost_in_a_write_error() -> None:
+    # On asyncio too: the connection keeps what arrived before the reset (httpcore's streams
+    # stop reading once a write fails, and lose it).
+    await post_too_large(20_000_000, drain=False)
 
 
 async def test_an_early_answer_to_a_large_upload_is_read_when_the_server_drains_the_rest() -> None:

@@ -18,7 +18,7 @@ import zcrm_async as zc
 from tests._external import missing
 from tests._http._h11_server import h11_server
 from tests._http._raw_server import RawServer, raw_server
-from zcrm_async._http import _transport
+from zcrm_async._http import _network, _transport
 from zcrm_async._http._transport import default_transport
 from zcrm_async.testing import FakeZohoCRM
 
@@ -57,7 +57,7 @@ async def test_without_the_readability_check_the_closed_connection_would_be_reus
     closing_server: RawServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The check above is what keeps the second request off the dead socket.
-    monkeypatch.setattr(_transport, "_is_readable", lambda sock: False)
+    monkeypatch.setattr(_transport._Connection, "stale", property(lambda connection: False))
     with pytest.raises(httpx.TransportError):
         await two_gets(closing_server)
 
@@ -73,13 +73,13 @@ def test_readable_means_data_or_eof_waiting(
     socket_pair: tuple[socket.socket, socket.socket],
 ) -> None:
     left, right = socket_pair
-    assert _transport._is_readable(left) is False
+    assert _network.is_readable(left) is False
     right.send(b"x")
-    assert _transport._is_readable(left) is True
+    assert _network.is_readable(left) is True
     left.recv(1)
     right.close()
-    assert _transport._is_readable(left) is True  # EOF: the peer hung up
-    assert _transport._is_readable(None) is True  # no socket at all: treat as gone
+    assert _network.is_readable(left) is True  # EOF: the peer hung up
+    assert _network.is_readable(None) is True  # no socket at all: treat as gone
 
 
 @pytest.fixture
@@ -153,17 +153,17 @@ async def test_the_client_sends_through_the_default_transport(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     checked: list[object] = []
-    real = _transport._is_readable
+    real = _transport._Connection.stale
 
-    def spy(sock: socket.socket | None) -> bool:
-        checked.append(sock)
-        return real(sock)
+    def spy(connection: _transport._Connection) -> bool:
+        checked.append(connection.stream)
+        return bool(real.fget(connection))  # type: ignore[attr-defined]
 
-    monkeypatch.setattr(_transport, "_is_readable", spy)
+    monkeypatch.setattr(_transport._Connection, "stale", property(spy))
     fake = FakeZohoCRM()
     with fake.serve_in_thread():
         async with zc.ZohoCRM(fake.config()) as crm:
             await crm.oauth.generate_access_token(fake.issue_grant_code())
             for _ in range(3):
                 assert (await crm.users.current()).email == fake.user_email
-    assert checked and all(hasattr(sock, "fileno") for sock in checked)  # looked up, not None
+    assert checked and all(hasattr(stream, "readable") for stream in checked)  # looked up

@@ -11,8 +11,9 @@ connection returns to the pool when its body has been read to the end, and is cl
 body is abandoned, the exchange fails or is cancelled, or the server asked to close.
 
 h11 does the HTTP/1.1 framing both ways (header validation, ``Content-Length`` and chunked
-bodies, a server's ``Connection: close``); anyio runs it on asyncio and trio alike. TLS is
-verified with httpx's CA bundle, the server name checked, ALPN offering ``http/1.1`` only.
+bodies, a server's ``Connection: close``), over an asyncio protocol on asyncio and anyio's
+streams elsewhere (``_network``). TLS is verified with httpx's CA bundle, the server name
+checked, ALPN offering ``http/1.1`` only.
 
 Timeouts, as httpcore's: ``connect`` bounds opening the connection (TLS included), ``write``
 each write and ``read`` each read, so a body that keeps dripping bytes is never cut (a bound
@@ -31,27 +32,22 @@ Proxies: httpx reads ``HTTP(S)_PROXY`` only for a client it gives its own transp
 from __future__ import annotations
 
 import collections
-import select
-import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager, suppress
 from typing import Final, NamedTuple
 
 import anyio
-import anyio.abc
 import h11
 import httpx
 
+from ._network import NetworkStream, connect
+
 __all__ = ["PoolTransport", "default_transport"]
 
-#: Bytes asked of the socket per read.
-_READ_SIZE: Final = 64 * 1024
 #: The most bytes of an incomplete event (an answer's head, a chunk's size line) h11 buffers:
 #: a server sending a longer one is refused.
 _MAX_HEAD: Final = 100 * 1024  # httpcore's bound
-#: How long closing a connection may take, even when the caller was cancelled.
-_CLOSE_TIMEOUT: Final = 2.0
 _DEFAULT_PORTS: Final = {b"http": 80, b"https": 443}
 
 
@@ -85,10 +81,6 @@ class _Timeouts(NamedTuple):
         return cls(given.get("connect"), given.get("read"), given.get("write"), given.get("pool"))
 
 
-def _deadline(timeout: float | None) -> float:
-    return anyio.current_time() + timeout if timeout is not None else float("inf")
-
-
 @contextmanager
 def _errors(
     timeout: type[httpx.TimeoutException], failure: type[httpx.TransportError]
@@ -110,15 +102,12 @@ def _errors(
 class _Connection:
     """One socket to one origin and the h11 state of its exchanges."""
 
-    __slots__ = ("idle_since", "origin", "protocol", "socket", "stream")
+    __slots__ = ("idle_since", "origin", "protocol", "stream")
 
-    def __init__(self, origin: _Origin, stream: anyio.abc.ByteStream) -> None:
+    def __init__(self, origin: _Origin, stream: NetworkStream) -> None:
         self.origin = origin
         self.stream = stream
         self.protocol = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
-        self.socket: socket.socket | None = stream.extra(  # noqa: S610 - anyio's typed attributes
-            anyio.abc.SocketAttribute.raw_socket, None
-        )
         self.idle_since = 0.0
 
     async def send(self, request: httpx.Request, timeout: float | None) -> None:
@@ -155,8 +144,8 @@ class _Connection:
         return data
 
     async def _write(self, data: bytes, timeout: float | None) -> None:
-        with _errors(httpx.WriteTimeout, httpx.WriteError), anyio.fail_after(timeout):
-            await self.stream.send(data)
+        with _errors(httpx.WriteTimeout, httpx.WriteError):
+            await self.stream.send(data, timeout)
 
     async def receive(self, timeout: float | None) -> h11.Event:
         """The next event of the answer, reading from the socket as h11 needs."""
@@ -165,22 +154,17 @@ class _Connection:
         if event is not h11.NEED_DATA:
             return event  # type: ignore[return-value]
         with _errors(httpx.ReadTimeout, httpx.ReadError):
-            with anyio.fail_after(timeout) as scope:
-                while True:
-                    try:
-                        data = await self.stream.receive(_READ_SIZE)
-                    except anyio.EndOfStream:
-                        data = b""
-                    if not data and protocol.their_state is h11.SEND_RESPONSE:
-                        # h11 would say "can't handle event type ConnectionClosed..."
-                        raise httpx.RemoteProtocolError(
-                            "Server disconnected without sending a response."
-                        )
-                    protocol.receive_data(data)
-                    event = protocol.next_event()
-                    if event is not h11.NEED_DATA:
-                        break
-                    scope.deadline = _deadline(timeout)  # the timeout is per read
+            while True:
+                data = await self.stream.receive(timeout)  # the timeout is per read
+                if not data and protocol.their_state is h11.SEND_RESPONSE:
+                    # h11 would say "can't handle event type ConnectionClosed..."
+                    raise httpx.RemoteProtocolError(
+                        "Server disconnected without sending a response."
+                    )
+                protocol.receive_data(data)
+                event = protocol.next_event()
+                if event is not h11.NEED_DATA:
+                    break
         return event  # type: ignore[return-value]
 
     async def receive_head(self, timeout: float | None) -> h11.Response:
@@ -207,27 +191,19 @@ class _Connection:
             and not protocol.trailing_data[0]
         )
 
+    @property
+    def stale(self) -> bool:
+        """Whether an idle connection got bytes or its end: the server closed it (or sent
+        what nobody asked for)."""
+        return self.stream.readable()
+
     def expired(self, now: float, expiry: float | None) -> bool:
         """Whether an idle connection was idle longer than ``expiry`` seconds."""
         return expiry is not None and now - self.idle_since > expiry
 
     async def aclose(self) -> None:
         """Close the socket, in bounded time even when the caller is being cancelled."""
-        with anyio.CancelScope(shield=True, deadline=anyio.current_time() + _CLOSE_TIMEOUT):
-            with suppress(OSError, anyio.BrokenResourceError):
-                await self.stream.aclose()
-
-
-def _is_readable(sock: socket.socket | None) -> bool:
-    """True when a read would not block: data or EOF waiting (a gone socket counts as EOF)."""
-    fd = -1 if sock is None else sock.fileno()
-    if fd < 0:
-        return True
-    if not hasattr(select, "poll"):  # Windows
-        return bool(select.select([fd], [], [], 0)[0])
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
-    return bool(poller.poll(0))
+        await self.stream.aclose()
 
 
 class _Waiter:
@@ -352,9 +328,9 @@ class PoolTransport(httpx.AsyncBaseTransport):
         while idle:  # oldest to newest, so none of these expired
             connection = idle.pop()
             self._idle_count -= 1
-            if not _is_readable(connection.socket):
+            if not connection.stale:
                 return connection
-            await self._discard(connection)  # the server closed it (or sent what nobody asked)
+            await self._discard(connection)
         return None
 
     async def _close_oldest_idle(self) -> None:
@@ -402,18 +378,9 @@ class PoolTransport(httpx.AsyncBaseTransport):
         waiter.event.set()
 
     async def _connect(self, origin: _Origin, timeout: float | None) -> _Connection:
+        context = self._ssl_context if origin.scheme == b"https" else None
         with _errors(httpx.ConnectTimeout, httpx.ConnectError):
-            with anyio.fail_after(timeout):
-                if origin.scheme == b"https":
-                    stream: anyio.abc.ByteStream = await anyio.connect_tcp(
-                        origin.host,
-                        origin.port,
-                        ssl_context=self._ssl_context,
-                        tls_hostname=origin.host,
-                        tls_standard_compatible=False,
-                    )
-                else:
-                    stream = await anyio.connect_tcp(origin.host, origin.port)
+            stream = await connect(origin.host, origin.port, context, timeout)
         return _Connection(origin, stream)
 
     async def _checkin(self, connection: _Connection) -> None:
