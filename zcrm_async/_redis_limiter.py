@@ -70,7 +70,7 @@ import attrs
 from ._exceptions import InvalidArgumentError, LimiterUnavailableError
 from ._hooks import Hooks, HookSet
 from ._http._aimd import Tally, verdict
-from ._http._limiter import HEAVY_API_LIMIT, report_change
+from ._http._limiter import HEAVY_API_LIMIT, hand_over, report_change
 from ._logging import logger
 from ._redis import RedisConnection
 from ._redis_limiter_lua import ACQUIRE, CANCEL, HEARTBEAT, LEAVE, RELEASE, RESIZE, WAIT
@@ -261,12 +261,15 @@ class RedisLimiter:
             self._tend()
             yield epoch
         finally:
+            handed = False
             for sem, uses in reversed(taken):
                 self._held[sem] -= 1
-                self._free(sem, uses)
+                handed |= self._free(sem, uses)
             if self._pending() or self._throttled:
                 with anyio.CancelScope(shield=True):
                     await self._flush()
+            elif handed:
+                await hand_over()
 
     def on_success(self) -> None:
         """A call was not throttled (counted in Redis when a slot is next given back)."""
@@ -384,8 +387,9 @@ class RedisLimiter:
             if self._pending():
                 await self._flush()
 
-    def _free(self, sem: _Sem, uses: int) -> None:
-        """A slot this worker holds is free: to its longest waiting call, or back to Redis.
+    def _free(self, sem: _Sem, uses: int) -> bool:
+        """A slot this worker holds is free: to its longest waiting call (True), or back to
+        Redis.
 
         It stays in the worker only while it has gone from call to call fewer than
         ``handoffs`` times, no 429 waits to be counted, and the worker holds fewer slots than
@@ -399,8 +403,9 @@ class RedisLimiter:
             and self._held["all"] < self._current
         ):
             self._hand(queue.popleft(), self.epoch, uses + 1)
-        else:
-            self._to_release[sem] += 1
+            return True
+        self._to_release[sem] += 1
+        return False
 
     @staticmethod
     def _hand(waiter: _Waiter, epoch: int, uses: int) -> None:

@@ -181,3 +181,30 @@ async def test_fake_random_429_rate(fake: FakeZohoCRM, crm: zc.ZohoCRM) -> None:
     assert fake.stats.throttled == crm.retry.max_retries + 1
     fake.fail_429_rate = 0.0
     assert (await crm.org.get()).zgid
+
+
+async def handover_order(limiter: zc.Limiter) -> list[str]:
+    """A call gives its slot back while another waits for it: who goes on first."""
+    order: list[str] = []
+
+    async def giver() -> None:
+        async with limiter.slot():
+            await anyio.sleep(0.05)  # the taker queues meanwhile
+        order.append("the giver decodes its answer")
+
+    async def taker() -> None:
+        await anyio.sleep(0.01)
+        async with limiter.slot():
+            order.append("the taker sends")
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            group.start_soon(giver)
+            group.start_soon(taker)
+    return order
+
+
+@pytest.mark.backends("asyncio")  # trio's scheduler orders tasks woken together itself
+async def test_a_slot_given_to_a_waiting_call_lets_it_send_before_the_giver_goes_on() -> None:
+    limiter = AdaptiveLimiter(anyio.CapacityLimiter(1))
+    assert await handover_order(limiter) == ["the taker sends", "the giver decodes its answer"]

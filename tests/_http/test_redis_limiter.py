@@ -11,6 +11,7 @@ import anyio
 import pytest
 
 import zcrm_async as zc
+from tests._http.test_limiter import handover_order
 from tests.stores.server_support import fresh_key_prefix, redis_url, run_redis
 from zcrm_async.testing import FakeZohoCRM
 
@@ -356,3 +357,13 @@ async def test_closing_a_waiting_worker_ends_its_reader_and_closes_its_connectio
     finally:
         await holder.aclose()
         await waiter.aclose()
+
+
+@asyncio_only
+async def test_a_slot_reused_in_the_worker_lets_its_taker_send_before_the_giver_goes_on() -> None:
+    limiter = shared(maximum=1, handoffs=4)
+    try:
+        order = await handover_order(limiter)
+    finally:
+        await limiter.aclose()
+    assert order == ["the taker sends", "the giver decodes its answer"]

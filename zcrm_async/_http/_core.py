@@ -245,10 +245,14 @@ class HttpCore:
         # The token first: a refresh (an accounts-server call, which takes no slot) never holds
         # one of the client's CRM slots while other users' calls wait for it.
         tokens = None if signer is None else await signer.token()
+        # Built before the slot (not to hold it meanwhile), but for a JSON body still to
+        # encode: that waits for the slot, so bodies waiting for theirs are not held encoded.
+        request = None if call.encode else self._request(call, tokens)
         epoch = None
         if call.options.target == "crm":
             epoch = await stack.enter_async_context(self.limiter.slot(heavy=call.options.heavy))
-        request = self._request(call, tokens)
+        if request is None:
+            request = self._request(call, tokens)
         call.receiving = False
         try:
             answer = await self._send(call, request, stack)

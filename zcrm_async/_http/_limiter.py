@@ -18,7 +18,7 @@ from ._aimd import Tally, verdict
 if TYPE_CHECKING:
     from .._hooks import HookSet
 
-__all__ = ["HEAVY_API_LIMIT", "AdaptiveLimiter", "Limiter", "report_change"]
+__all__ = ["HEAVY_API_LIMIT", "AdaptiveLimiter", "Limiter", "hand_over", "report_change"]
 
 #: Zoho caps "heavy" calls (search, COQL, convert, writes of more than 10 records, mass update)
 #: at 10 concurrent calls in every edition.
@@ -216,11 +216,23 @@ class _Slot(AbstractAsyncContextManager[int]):
 
     async def __aexit__(self, *exc_info: object) -> None:
         limiter = self._limiter
+        waited_for = limiter.limiter.statistics().tasks_waiting > 0
         try:
             limiter.limiter.release_on_behalf_of(self)
         finally:
             if self._heavy:
                 limiter.heavy.release_on_behalf_of(self)
+        if waited_for:
+            await hand_over()
+
+
+async def hand_over() -> None:
+    """Let the call just given a slot send before the one that gave it goes on.
+
+    The giver still has its answer to decode and its next call to prepare; done first, they
+    would leave the slot idle (and the org's limit unused) for as long.
+    """
+    await anyio.lowlevel.cancel_shielded_checkpoint()
 
 
 async def _acquire(limiter: anyio.CapacityLimiter, borrower: object) -> None:
