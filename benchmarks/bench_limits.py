@@ -204,6 +204,7 @@ def run_workers(configs: list[dict[str, Any]], ids: list[str]) -> dict[str, Any]
         results.append(json.loads(out.strip().splitlines()[-1]))
     return {
         "wall": max(r["done"] for r in results) - go,
+        "first done": min(r["done"] for r in results) - go,
         "failed": sum(r["failed"] for r in results),
         "throttled": sum(r["throttled"] for r in results),
         "cuts": sum(r["cuts"] for r in results),
@@ -311,6 +312,7 @@ def part_shared(args: argparse.Namespace) -> list[dict[str, Any]]:
                     "wall": result["wall"],
                     "bound": bound,
                     "ratio": result["wall"] / bound,
+                    "first worker done": result["first done"],
                     "calls": stats["api_requests"],
                     "429s": stats["throttled"],
                     "429 share": stats["throttled"] / max(1, stats["api_requests"]),

@@ -323,7 +323,7 @@ class Config:
     #: Seconds a dead worker's shared slots stay taken.
     limiter_lease: float = attrs.field(default=5.0, converter=_limiter_lease)
     #: Times in a row a freed shared slot may go to a waiting call of the same worker.
-    limiter_handoffs: int = attrs.field(default=4, converter=_limiter_handoffs)
+    limiter_handoffs: int = attrs.field(default=16, converter=_limiter_handoffs)
     timeout: float = attrs.field(default=30.0, converter=_timeout)
     max_retries: int = attrs.field(default=3, converter=_max_retries)
     refresh_skew: float = attrs.field(default=60.0, converter=_refresh_skew)

@@ -10,17 +10,18 @@ on 429s. This limiter keeps the org's slots in Redis:
   seconds later (5 s by default), handed out by whichever worker touches the limiter next
   (a waiting one does so at least once a second).
 * **Waiting without polling.** A call that finds no free slot queues a ticket (a sorted set
-  ordered by arrival, so the oldest ticket is served first, from any worker) and waits in its
-  worker's local queue; the worker's one tender blocks in ``BLPOP`` on the worker's grant
-  list. A worker giving a slot back hands it straight to the head of the queue and pushes to
-  that ticket's worker's list, which wakes exactly that worker: one command per hand-off, no
-  herd of retries. A ticket serves whichever of its worker's calls waits longest, so a call
-  that finds one of its worker's tickets still queued with nobody left to serve waits on that
-  ticket without a round trip.
+  ordered by arrival) and waits in its worker's local queue; the worker's one tender blocks
+  in ``BLPOP`` on the worker's grant list. A slot given back goes to the oldest ticket of the
+  worker holding the fewest slots among those waiting (so the slots spread over the workers:
+  by arrival alone, a worker whose calls queued first took every slot freed and ran the org's
+  calls in one process while the others idled), and is pushed to that worker's list, which
+  wakes exactly that worker: one command per hand-off, no herd of retries. A ticket serves
+  whichever of its worker's calls waits longest, so a call that finds one of its worker's
+  tickets still queued with nobody left to serve waits on that ticket without a round trip.
 * **Slots reused in the worker.** A call that ends while another call of the same worker waits
   hands its slot straight to that call (no round trip, no hand-off between processes), at most
-  ``handoffs`` times in a row; then the slot goes back to the org's queue, whose oldest ticket
-  gets it, whichever worker queued it. So a worker keeps a slot for at most ``handoffs + 1``
+  ``handoffs`` times in a row; then the slot goes back to the org's queue, to whichever worker
+  waits holding fewest. So a worker keeps a slot for at most ``handoffs + 1``
   calls while others wait, and nobody starves. A call that got 429 gives its slot back at once
   (its 429 is counted with it), and so does every call while this worker holds more slots than
   the limit it last saw. ``BLPOP`` returns at least once a second so a waiter also
@@ -109,7 +110,7 @@ class RedisLimiter:
         timeout: Seconds each Redis command may take.
         handoffs: How many times in a row a slot may go from a call that ends straight to a
             call of the same worker that waits, before it goes back to the org's queue (0:
-            every slot goes back, strictly first come, first served across workers).
+            every slot goes back to the org's queue).
         hooks: Hooks that receive ``limiter_changed`` (a client attaches its own when it has
             some and this is None).
 
@@ -129,7 +130,7 @@ class RedisLimiter:
         lease: float = 5.0,
         wait_timeout: float = 300.0,
         timeout: float = 5.0,
-        handoffs: int = 4,
+        handoffs: int = 16,
         hooks: Hooks | Sequence[Hooks] | None = None,
     ) -> None:
         if not isinstance(key, str) or not key.strip():

@@ -60,18 +60,35 @@ end
 local function renew(lease_ms)
   redis.call('ZADD', P .. 'alive', now + lease_ms, me)
 end
--- Free slots go to the oldest tickets of live workers: "<ticket> <epoch>" pushed to the
--- worker's grant list, where its one reader blocks; or, when the script says keep_mine,
--- the calling worker's own grants come back in its reply (no trip through the list).
+-- The ticket a free slot of sem goes to: the oldest of the worker holding the fewest slots
+-- of sem among those queued, so slots spread over the workers that wait (a worker whose
+-- tickets queued first does not take every slot freed, and run all the org's calls in one
+-- process while the others idle); nil when nobody is queued.
+local function next_ticket(queue, sem)
+  local held = {}
+  local flat = redis.call('HGETALL', P .. 'held:' .. sem)
+  for i = 1, #flat, 2 do held[flat[i]] = tonumber(flat[i + 1]) end
+  local best, fewest = nil, nil
+  for _, ticket in ipairs(redis.call('ZRANGE', queue, 0, -1)) do
+    local n = held[string.match(ticket, '^([^|]+)|') or ''] or 0
+    if fewest == nil or n < fewest then
+      best, fewest = ticket, n
+      if n == 0 then break end
+    end
+  end
+  return best
+end
+-- Free slots go to the tickets next_ticket picks, of live workers: "<ticket> <epoch>" pushed
+-- to the worker's grant list, where its one reader blocks; or, when the script says
+-- keep_mine, the calling worker's own grants come back in its reply (no trip through the list).
 local keep_mine = false
 local mine = {}
 local function grant(sem, lease_ms)
   local queue = P .. 'queue:' .. sem
   local free = limit_of(sem) - used(sem)
   while free > 0 do
-    local head = redis.call('ZRANGE', queue, 0, 0)
-    if #head == 0 then return end
-    local ticket = head[1]
+    local ticket = next_ticket(queue, sem)
+    if ticket == nil then return end
     redis.call('ZREM', queue, ticket)
     local worker = string.match(ticket, '^([^|]+)|')
     if worker and alive(worker) then

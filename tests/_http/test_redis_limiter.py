@@ -41,13 +41,13 @@ async def test_the_config_selects_the_shared_limiter(fake: FakeZohoCRM) -> None:
         assert crm.limiter.maximum == config.max_concurrency
         await crm.oauth.generate_access_token(fake.issue_grant_code())
         assert (await crm.org.get()).zgid
-    assert crm.limiter.handoffs == 4  # the default of limiter_handoffs
+    assert crm.limiter.handoffs == 16  # the default of limiter_handoffs
     named = fake.config(
         limiter="redis", redis_url=redis_url(), limiter_key="org-42", limiter_handoffs="0"
     )
     async with zc.ZohoCRM(named, transport=fake.transport()) as crm:
         assert isinstance(crm.limiter, zc.RedisLimiter) and crm.limiter.key == "org-42"
-        assert crm.limiter.handoffs == 0  # strict arrival order across workers
+        assert crm.limiter.handoffs == 0  # every slot back to the org's queue
 
 
 async def test_config_keys_are_checked(fake: FakeZohoCRM) -> None:
@@ -367,3 +367,42 @@ async def test_a_slot_reused_in_the_worker_lets_its_taker_send_before_the_giver_
     finally:
         await limiter.aclose()
     assert order == ["the taker sends", "the giver decodes its answer"]
+
+
+@asyncio_only
+async def test_freed_slots_go_to_the_worker_holding_fewest_not_all_to_the_first_queued() -> None:
+    """Worker a queued four calls before worker b queued four; four slots free at once: each
+    worker gets two (by arrival order alone, a would get all four and b none)."""
+    holder = shared(maximum=4)
+    prefix = holder.prefix.split("limiter:")[0]
+    a, b = shared(maximum=4, key_prefix=prefix), shared(maximum=4, key_prefix=prefix)
+    running = {"a": 0, "b": 0}
+    release, seen = anyio.Event(), anyio.Event()
+    try:
+
+        async def hold() -> None:
+            async with holder.slot():
+                await release.wait()
+
+        async def use(limiter: zc.RedisLimiter, name: str) -> None:
+            async with limiter.slot():
+                running[name] += 1
+                if sum(running.values()) == 4:
+                    seen.set()
+                await anyio.sleep(0.5)
+
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as group:
+                for _ in range(4):
+                    group.start_soon(hold)
+                await anyio.sleep(0.1)  # the holder has every slot
+                for limiter, name in ((a, "a"), (b, "b")):
+                    for _ in range(4):
+                        group.start_soon(use, limiter, name)
+                    await anyio.sleep(0.2)  # a's tickets all queue before b's
+                release.set()
+                await seen.wait()
+                assert running == {"a": 2, "b": 2}
+    finally:
+        for limiter in (holder, a, b):
+            await limiter.aclose()
