@@ -123,7 +123,6 @@ def _server(app: ASGIApp, log_level: str) -> uvicorn.Server:
         lifespan="off",
         log_level=log_level,
         http=_protocol(),
-        loop="asyncio",
         access_log=False,
         proxy_headers=False,
     )
