@@ -94,8 +94,9 @@ class RedisLimiter:
     """The org's concurrency limit, shared through Redis by every client that names ``key``.
 
     Use it as ``ZohoCRM(config, limiter=RedisLimiter(url, key="my-org"))``, or with the config
-    keys ``limiter="redis"``, ``redis_url`` and ``limiter_key``. Every worker must give the
-    same ``maximum`` (the org's limit, ``max_concurrency``); the last one to start sets it.
+    keys ``limiter="redis"``, ``redis_url`` and ``limiter_key``. Every worker should give the
+    same ``maximum`` (the org's limit, ``max_concurrency``): the last one to start sets the
+    org's, every worker keeps to it, and one given another logs a warning naming both.
 
     Args:
         url: The Redis server (``redis://``, ``rediss://`` for TLS, ``unix://``).
@@ -172,6 +173,11 @@ class RedisLimiter:
         #: How long the tender blocks for a grant before it renews the lease and looks around.
         self._poll = min(1.0, self.lease / 3)
         self._current = maximum
+        #: The org's maximum as last seen (the last worker to start set it), and whether this
+        #: worker has set it (its first ``ACQUIRE``) and warned of a different one.
+        self._org_maximum = maximum
+        self._claimed = False
+        self._warned_maximum = False
         #: The shared epoch as last seen (bumped by every cut).
         self.epoch = 0
         self._held: dict[_Sem, int] = {"all": 0, "heavy": 0}
@@ -232,8 +238,8 @@ class RedisLimiter:
 
     @property
     def maximum(self) -> int:
-        """The org's concurrency limit when no 429s cluster."""
-        return self._maximum
+        """The org's concurrency limit when no 429s cluster (as the last worker to start set it)."""
+        return self._org_maximum
 
     # -- the Limiter protocol -------------------------------------------------------------------
 
@@ -327,8 +333,9 @@ class RedisLimiter:
             ticket = f"{self.worker}|{sem}|{next(self._ticket_ids)}"
             # Listed before the script: another call's reply can carry its grant first.
             tickets[ticket] = None
+            claim = not self._claimed
             try:
-                granted, epoch, limit = await self._script(
+                granted, epoch, limit, before = await self._script(
                     "taking a slot",
                     ACQUIRE,
                     sem,
@@ -336,12 +343,14 @@ class RedisLimiter:
                     self._lease_ms(),
                     self._maximum,
                     self.heavy_limit,
+                    int(claim),
                 )
             except BaseException:
                 tickets.pop(ticket, None)
                 await self._leave_queue(waiter)
                 raise
-            self._used = True
+            self._used = self._claimed = True
+            self._note_maximum(int(before), claim)
             self._observe(int(limit), int(epoch))
             if granted:  # taken at once: the ticket never queued
                 tickets.pop(ticket, None)
@@ -367,6 +376,27 @@ class RedisLimiter:
             raise waiter.error
         assert waiter.epoch is not None
         return waiter.epoch, waiter.uses
+
+    def _note_maximum(self, before: int, claimed: bool) -> None:
+        """The org's maximum after a slot was asked for (``before``: what it was); a worker of
+        this key that gave another maximum is logged once."""
+        self._org_maximum = self._maximum if claimed else before
+        if before == self._maximum or self._warned_maximum:
+            return
+        self._warned_maximum = True
+        if claimed:
+            change = f"this worker moved the org's maximum from {before} to {self._maximum}"
+        else:
+            change = (
+                f"the org's maximum is {before}, set by a worker that started later; this "
+                f"worker was given {self._maximum} and keeps to {before}"
+            )
+        logger.warning(
+            "the shared limiter (key %r): %s. Every worker sharing a key should give the same "
+            "max_concurrency: the last one to start sets the org's",
+            self.key,
+            change,
+        )
 
     async def _leave_queue(self, waiter: _Waiter) -> None:
         """A waiter gives up: a slot it got meanwhile is free again, and a ticket more than
@@ -447,7 +477,7 @@ class RedisLimiter:
     async def _settle(self, state: list[int]) -> None:
         limit, epoch, version, successes, calls, throttles = state
         self._observe(limit, epoch)
-        move = verdict(Tally(limit, self._maximum, self.minimum, successes, calls, throttles))
+        move = verdict(Tally(limit, self._org_maximum, self.minimum, successes, calls, throttles))
         if move is None:
             return
         applied, limit, epoch = await self._script(

@@ -134,19 +134,25 @@ def _script(body: str) -> str:
     return f"{_PRELUDE}\nlocal function main()\n{body}{_EPILOGUE}"
 
 
-#: ARGV: prefix, worker, idle ms, sem, ticket, lease ms, maximum, heavy limit.
-#: The state is made (or its maximum updated); a free slot with nobody queued is taken at
-#: once, else the ticket queues. Returns {1 granted | 0 queued, epoch, limit}.
+#: ARGV: prefix, worker, idle ms, sem, ticket, lease ms, maximum, heavy limit, claim (1: the
+#: worker's first script sets the org's maximum to its own; 0: only if there is no state yet).
+#: The state is made (or, claimed, its maximum set); a free slot with nobody queued is taken
+#: at once, else the ticket queues. Returns {1 granted | 0 queued, epoch, limit, the org's
+#: maximum before this script}.
 ACQUIRE: Final = _script(
     """
 local sem, ticket, lease_ms = ARGV[4], ARGV[5], tonumber(ARGV[6])
-local maximum, heavy = tonumber(ARGV[7]), tonumber(ARGV[8])
+local maximum, heavy, claim = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9] == '1'
+local before = tonumber(redis.call('HGET', S, 'maximum') or maximum)
 if redis.call('HSETNX', S, 'limit', maximum) == 1 then
   redis.call('HSET', S, 'epoch', 0, 'version', 0, 'successes', 0, 'calls', 0, 'throttles', 0)
+  claim = true
 end
-redis.call('HSET', S, 'maximum', maximum, 'heavy', math.min(heavy, maximum))
-if tonumber(redis.call('HGET', S, 'limit')) > maximum then
-  redis.call('HSET', S, 'limit', maximum)
+if claim then
+  redis.call('HSET', S, 'maximum', maximum, 'heavy', math.min(heavy, maximum))
+  if tonumber(redis.call('HGET', S, 'limit')) > maximum then
+    redis.call('HSET', S, 'limit', maximum)
+  end
 end
 renew(lease_ms)
 reap()
@@ -155,10 +161,10 @@ local epoch = tonumber(redis.call('HGET', S, 'epoch'))
 local queue = P .. 'queue:' .. sem
 if redis.call('ZCARD', queue) == 0 and used(sem) < limit_of(sem) then
   redis.call('HINCRBY', P .. 'held:' .. sem, me, 1)
-  return {1, epoch, limit_of('all')}
+  return {1, epoch, limit_of('all'), before}
 end
 redis.call('ZADD', queue, redis.call('INCR', P .. 'seq'), ticket)
-return {0, epoch, limit_of('all')}
+return {0, epoch, limit_of('all'), before}
 """
 )
 
@@ -239,7 +245,8 @@ return state_reply()
 )
 
 #: ARGV: prefix, worker, idle ms, lease ms, version read, action (cut, regrow, decay), new limit.
-#: Applies a verdict if nobody moved the state since it was read. Returns {1 applied | 0,
+#: Applies a verdict if nobody moved the state since it was read, never above the org's
+#: maximum (a worker given a larger one does not regrow past it). Returns {1 applied | 0,
 #: limit, epoch}.
 RESIZE: Final = _script(
     """
@@ -248,6 +255,7 @@ local action, limit = ARGV[6], tonumber(ARGV[7])
 if tonumber(redis.call('HGET', S, 'version')) ~= version then
   return {0, limit_of('all'), tonumber(redis.call('HGET', S, 'epoch'))}
 end
+limit = math.min(limit, tonumber(redis.call('HGET', S, 'maximum')))
 redis.call('HINCRBY', S, 'version', 1)
 if action == 'decay' then
   redis.call('HSET', S, 'calls', math.floor(tonumber(redis.call('HGET', S, 'calls')) / 2),

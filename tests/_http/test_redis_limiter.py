@@ -5,6 +5,7 @@ Across real OS processes: tests/cross_process/test_shared_limiter.py.
 
 from __future__ import annotations
 
+import logging
 import time
 
 import anyio
@@ -13,6 +14,7 @@ import pytest
 import zcrm_async as zc
 from tests._http.test_limiter import handover_order
 from tests.stores.server_support import fresh_key_prefix, redis_url, run_redis
+from zcrm_async._redis_limiter_lua import RESIZE
 from zcrm_async.testing import FakeZohoCRM
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
@@ -218,6 +220,39 @@ async def test_heavy_calls_share_the_orgs_sub_limit() -> None:
     finally:
         await one.aclose()
         await other.aclose()
+
+
+@asyncio_only
+async def test_the_last_worker_to_start_sets_the_orgs_maximum_and_the_others_keep_to_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="zcrm_async")
+    first = shared(maximum=4)
+    later = shared(maximum=2, key_prefix=first.prefix.split("limiter:")[0])
+    try:
+        await _use(first)
+        assert first.maximum == 4 and not caplog.records
+        await _use(later)  # a worker started with another max_concurrency: it sets the org's
+        assert later.maximum == later.current == 2
+        assert "(key 'org'): this worker moved the org's maximum from 4 to 2" in caplog.text
+        caplog.clear()
+        async with first.slot(), first.slot():  # the earlier worker keeps to it, and says so
+            assert run_redis("HGET", first.prefix + "state", "maximum") == "2"
+            assert first.maximum == first.current == 2
+            assert "the org's maximum is 2" in caplog.text and "given 4" in caplog.text
+            with pytest.raises(TimeoutError), anyio.fail_after(0.3):
+                await _use(later)  # the org's two slots are held
+        await _use(first)
+        assert len(caplog.records) == 1  # once per worker
+        # A regrowth asked for by a worker that has not seen the lower maximum yet stops at it.
+        version = int(str(run_redis("HGET", first.prefix + "state", "version")))
+        applied, limit, _ = await first._script(
+            "moving the limit", RESIZE, first._lease_ms(), version, "regrow", 4
+        )
+        assert (applied, limit) == (1, 2)
+    finally:
+        await first.aclose()
+        await later.aclose()
 
 
 @asyncio_only
