@@ -360,18 +360,25 @@ class RedisLimiter:
                 self._free(sem, 0)  # served meanwhile: the slot just taken is spare
         if waiter.epoch is None and waiter.error is None:
             self._tend()
+            # A loop timer, not a cancel scope per waiting call: the timer takes the waiter
+            # out of the queue and wakes it.
+            loop = asyncio.get_running_loop()
+            waiter.served = loop.create_future()
+            timer = loop.call_later(self.wait_timeout, self._time_out, waiter)
             try:
-                with anyio.fail_after(self.wait_timeout):
-                    await waiter.event.wait()
-            except BaseException as exc:
+                await waiter.served
+            except BaseException:
                 await self._leave_queue(waiter)
-                if isinstance(exc, TimeoutError):
-                    raise LimiterUnavailableError(
-                        f"the shared limiter at {self._redis.where} (key {self.key!r}) gave no "
-                        f"slot within {self.wait_timeout:g}s: other workers hold the org's "
-                        f"{self._current} slots; raise wait_timeout or lower the load"
-                    ) from None
                 raise
+            finally:
+                timer.cancel()
+            if waiter.timed_out:
+                await self._leave_queue(waiter)
+                raise LimiterUnavailableError(
+                    f"the shared limiter at {self._redis.where} (key {self.key!r}) gave no "
+                    f"slot within {self.wait_timeout:g}s: other workers hold the org's "
+                    f"{self._current} slots; raise wait_timeout or lower the load"
+                )
         if waiter.error is not None:
             raise waiter.error
         assert waiter.epoch is not None
@@ -397,6 +404,14 @@ class RedisLimiter:
             self.key,
             change,
         )
+
+    def _time_out(self, waiter: _Waiter) -> None:
+        """``wait_timeout`` passed and ``waiter`` has no slot: it leaves the queue, woken."""
+        queue = self._queue[waiter.sem]
+        if waiter.epoch is None and waiter.error is None and waiter in queue:
+            queue.remove(waiter)
+            waiter.timed_out = True
+            waiter.wake()
 
     async def _leave_queue(self, waiter: _Waiter) -> None:
         """A waiter gives up: a slot it got meanwhile is free again, and a ticket more than
@@ -442,7 +457,7 @@ class RedisLimiter:
     def _hand(waiter: _Waiter, epoch: int, uses: int) -> None:
         waiter.epoch = epoch
         waiter.uses = uses
-        waiter.event.set()
+        waiter.wake()
 
     async def _flush(self) -> None:
         """Give back released slots and count outcomes in one script; then settle the AIMD."""
@@ -542,7 +557,7 @@ class RedisLimiter:
                 for sem in ("all", "heavy"):
                     for waiter in self._queue[sem]:
                         waiter.error = error
-                        waiter.event.set()
+                        waiter.wake()
                     self._queue[sem].clear()
                     self._tickets[sem].clear()
                 await anyio.sleep(self._poll)
@@ -588,10 +603,17 @@ class RedisLimiter:
 @attrs.define(slots=True, eq=False)
 class _Waiter:
     """A call waiting for a slot of ``sem``: whoever serves it sets ``epoch`` (or ``error``)
-    and how many times the slot went from call to call in this worker."""
+    and how many times the slot went from call to call in this worker, then wakes it."""
 
     sem: _Sem
-    event: anyio.Event = attrs.field(factory=anyio.Event)
+    #: Made when the call starts waiting (a call may be served before, during its script).
+    served: asyncio.Future[None] | None = None
     epoch: int | None = None
     uses: int = 0
     error: LimiterUnavailableError | None = None
+    timed_out: bool = False
+
+    def wake(self) -> None:
+        """Resume the waiting call (if it waits, and was not cancelled meanwhile)."""
+        if self.served is not None and not self.served.done():
+            self.served.set_result(None)

@@ -101,6 +101,23 @@ async def test_a_wait_for_a_slot_is_bounded_and_leaves_the_queue_clean() -> None
 
 
 @asyncio_only
+async def test_a_waiting_call_cancelled_by_its_caller_leaves_the_queue_clean() -> None:
+    holder = shared(maximum=1)
+    waiter = shared(maximum=1, key_prefix=holder.prefix.split("limiter:")[0])
+    try:
+        async with holder.slot():
+            with anyio.move_on_after(0.2) as scope:
+                await _use(waiter)
+            assert scope.cancelled_caught
+            assert run_redis("ZCARD", holder.prefix + "queue:all") == 0  # its ticket left
+        with anyio.fail_after(2):  # nobody queued: the freed slot is taken at once
+            await _use(waiter)
+    finally:
+        await holder.aclose()
+        await waiter.aclose()
+
+
+@asyncio_only
 @pytest.mark.parametrize(
     ("handoffs", "expected"),
     [
