@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import collections
 import ssl
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager, suppress
 from typing import Final, NamedTuple
@@ -108,6 +109,8 @@ class _Connection:
         self.origin = origin
         self.stream = stream
         self.protocol = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
+        #: When it went idle, by time.monotonic(): a server times idle connections out in
+        #: real seconds, whatever clock the event loop keeps.
         self.idle_since = 0.0
 
     async def send(self, request: httpx.Request, timeout: float | None) -> None:
@@ -321,7 +324,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         expire, or they would stay open behind it for as long as it serves.
         """
         idle = self._idle.get(origin)
-        now = anyio.current_time()
+        now = time.monotonic()
         while idle and idle[0].expired(now, self._keepalive_expiry):
             self._idle_count -= 1
             await self._discard(idle.pop(0))
@@ -404,7 +407,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         if self._waiters or self._idle_count >= self._max_idle:
             await self._discard(connection)  # its room serves a waiter for another origin
             return
-        connection.idle_since = anyio.current_time()
+        connection.idle_since = time.monotonic()
         self._idle.setdefault(connection.origin, []).append(connection)
         self._idle_count += 1
 
