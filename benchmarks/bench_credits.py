@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
+from _redis_keys import delete_keys
 from _report import Report, ainterleave
 from bench_overhead import RECORD_ID, sdk_client
 
@@ -187,10 +188,7 @@ async def main(rounds: int, calls: int, url: str) -> None:
     for client in parser_clients:
         await client.aclose()
     print(f"\nresults: {report.write()}")
-    with redis.Redis.from_url(url) as cleanup:
-        keys = list(cleanup.scan_iter(f"{prefix}*"))
-        if keys:
-            cleanup.delete(*keys)
+    delete_keys(url, prefix)
 
 
 if __name__ == "__main__":

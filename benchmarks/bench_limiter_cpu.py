@@ -45,6 +45,7 @@ async def cpu_per_call(limiter: Any, calls: int) -> float:
 
 async def main(args: argparse.Namespace) -> None:
     import anyio
+    from _redis_keys import delete_keys
     from _report import Report, ainterleave
 
     import zcrm_async as zc
@@ -62,13 +63,7 @@ async def main(args: argparse.Namespace) -> None:
         )
     finally:
         await shared.aclose()
-        import redis
-
-        client = redis.Redis.from_url(args.url, socket_timeout=10)
-        keys = list(client.scan_iter(match=f"{PREFIX}*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
+        delete_keys(args.url, PREFIX)
     report = Report("bench_limiter_cpu")
     shape = f"{TASKS} tasks on {SLOTS} slots"
     base = report.row(f"{shape}: local limiter, CPU per call", samples["local"])

@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 import anyio
+from _redis_keys import delete_keys
 from _report import Report, ainterleave
 
 import zcrm_async as zc
@@ -59,13 +60,7 @@ async def main(url: str, calls: int, rounds: int) -> None:
     finally:
         await shipped.aclose()
         await baseline.aclose()
-        import redis
-
-        client = redis.Redis.from_url(url, socket_timeout=10)
-        keys = list(client.scan_iter(match=f"{PREFIX}*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
+        delete_keys(url, PREFIX)
     report = Report("bench_limiter_expiry")
     base = report.row(f"{calls} calls: scripts without the expiry", samples["without the expiry"])
     report.row(

@@ -53,6 +53,7 @@ import zcrm_async as zc
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _fakeserver import fake_config, fake_server
 from _rawhttp import read_answer
+from _redis_keys import delete_keys
 from _report import Report, rotated
 from bench_sync import process_cpu
 
@@ -325,7 +326,7 @@ def part_shared(args: argparse.Namespace) -> list[dict[str, Any]]:
                 }
                 rows.append(row)
                 print(json.dumps(row), flush=True)
-    forget(args.redis_url, prefix)
+    delete_keys(args.redis_url, prefix)  # the run's tokens and limiter state
     return rows
 
 
@@ -339,18 +340,6 @@ def redis_cpu_seconds(url: str) -> float:
     finally:
         client.close()
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
-
-
-def forget(url: str, prefix: str) -> None:
-    """Delete the run's keys (tokens, the limiter's state)."""
-    import redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        for key in client.scan_iter(match=f"{prefix}*"):
-            client.delete(key)
-    finally:
-        client.close()
 
 
 class CutsOnEveryBurst(zc.AdaptiveLimiter):
