@@ -2,8 +2,10 @@
 ``python -m tests.cross_process.credit_worker spec.json <index>``.
 
 Says it is ready (a file), waits for the go file, then ``tasks`` concurrent tasks each charge
-1 credit ``charges`` times (giving back every ``refund_every``-th charge, if set) and print a
-JSON report on stdout.
+1 credit ``charges`` times (giving back every ``refund_every``-th charge, if set), a millisecond
+apart, and print a JSON report on stdout. The pause keeps every process charging for a while:
+without it a process's whole work (a few scripts, credits taken in blocks) could end before
+another one has woken to the go file, and the processes would not contend at all.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from typing import Any
 import anyio
 
 import zcrm_async as zc
+
+#: Seconds between one task's charges.
+PAUSE = 0.001
 
 
 def _wait_for(go: Path) -> None:
@@ -39,6 +44,7 @@ async def spend(spec: dict[str, Any]) -> dict[str, Any]:
 
         async def task() -> None:
             for n in range(1, spec["charges"] + 1):
+                await anyio.sleep(PAUSE)
                 try:
                     charge = await budget.charge(1)
                 except zc.CreditBudgetError:
